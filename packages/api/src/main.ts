@@ -1,0 +1,2 @@
+// The service entry point arrives with the API issue.
+export {};

@@ -1,0 +1,2 @@
+export * from "./alarm-rules.js";
+export * from "./profile.js";
