@@ -1,2 +1,3 @@
 export * from "./errors.js";
 export * from "./flake.js";
+export * from "./models.js";
