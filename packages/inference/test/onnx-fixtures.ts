@@ -1,4 +1,7 @@
-import { onnx } from "onnx-proto";
+import onnxProto from "onnx-proto";
+
+// onnx-proto is CommonJS; its named export is only visible through the default import in Node.
+const { onnx } = onnxProto;
 
 /**
  * Tiny ONNX graphs with known weights, built in the test itself (no weights can be
@@ -147,4 +150,103 @@ export function nearestMeanModel(opts: {
       { name: "ones", dims: [3, 1], values: [1 / s2, 1 / s2, 1 / s2] },
     ],
   });
+}
+
+/**
+ * A segmentation model whose instance k is the set of pixels whose channel `channel`
+ * (after the model's normalisation) lies in bands[k] = [lo, hi]:
+ * mask_k = sigmoid(gain (v - lo)) * sigmoid(gain (hi - v)). Scores and classes are constants.
+ * Outputs masks [1, K, H, W] (probabilities), scores [K], classes [K] (int64).
+ */
+export function bandSegmenterModel(opts: {
+  bands: [number, number][];
+  scores: number[];
+  classes?: number[];
+  channel: number;
+  layout?: "NCHW" | "NHWC";
+  gain?: number;
+  size?: [number, number];
+}): Uint8Array {
+  const k = opts.bands.length;
+  const gain = opts.gain ?? 200;
+  const weights: number[] = [];
+  const bias: number[] = [];
+  // First K channels: gain (v - lo); next K: gain (hi - v).
+  for (const sign of [1, -1]) {
+    for (const [lo, hi] of opts.bands) {
+      for (let c = 0; c < 3; c++) weights.push(c === opts.channel ? sign * gain : 0);
+      bias.push(sign === 1 ? -gain * lo : gain * hi);
+    }
+  }
+  const [h, w] = opts.size ?? ["H", "W"];
+  const nhwc = opts.layout === "NHWC";
+  const nodes: NodeSpec[] = [];
+  if (nhwc)
+    nodes.push({
+      op: "Transpose",
+      inputs: ["image"],
+      outputs: ["nchw"],
+      attrs: { perm: [0, 3, 1, 2] },
+    });
+  nodes.push(
+    {
+      op: "Conv",
+      inputs: [nhwc ? "nchw" : "image", "convW", "convB"],
+      outputs: ["edges"],
+      attrs: { kernel_shape: [1, 1] },
+    },
+    { op: "Sigmoid", inputs: ["edges"], outputs: ["soft"] },
+    { op: "Split", inputs: ["soft", "split"], outputs: ["low", "high"], attrs: { axis: 1 } },
+    { op: "Mul", inputs: ["low", "high"], outputs: ["masks"] },
+    { op: "Identity", inputs: ["scoreValues"], outputs: ["scores"] },
+  );
+  const outputs: ValueSpec[] = [
+    { name: "masks", shape: [1, k, h, w] },
+    { name: "scores", shape: [k] },
+  ];
+  const initializers: InitSpec[] = [
+    { name: "convW", dims: [2 * k, 3, 1, 1], values: weights },
+    { name: "convB", dims: [2 * k], values: bias },
+    { name: "split", dims: [2], values: [k, k], type: "int64" },
+    { name: "scoreValues", dims: [k], values: opts.scores },
+  ];
+  if (opts.classes) {
+    nodes.push({ op: "Identity", inputs: ["classValues"], outputs: ["classes"] });
+    outputs.push({ name: "classes", shape: [k], type: "int64" });
+    initializers.push({ name: "classValues", dims: [k], values: opts.classes, type: "int64" });
+  }
+  return buildModel({
+    inputs: [{ name: "image", shape: nhwc ? [1, h, w, 3] : [1, 3, h, w] }],
+    outputs,
+    nodes,
+    initializers,
+  });
+}
+
+/** A BGR image of one colour with axis-aligned rectangles painted on it. */
+export function paintedImage(
+  width: number,
+  height: number,
+  background: [number, number, number],
+  rects: { x: number; y: number; w: number; h: number; bgr: [number, number, number] }[],
+): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) data.set(background, p * 3);
+  for (const r of rects) {
+    for (let y = r.y; y < r.y + r.h; y++) {
+      for (let x = r.x; x < r.x + r.w; x++) data.set(r.bgr, (y * width + x) * 3);
+    }
+  }
+  return { width, height, data };
+}
+
+/** Row-major 0/1 mask of a rectangle. */
+export function rectMask(
+  width: number,
+  height: number,
+  r: { x: number; y: number; w: number; h: number },
+): Uint8Array {
+  const m = new Uint8Array(width * height);
+  for (let y = r.y; y < r.y + r.h; y++) m.fill(1, y * width + r.x, y * width + r.x + r.w);
+  return m;
 }
