@@ -1,4 +1,4 @@
-import onnxProto from "onnx-proto";
+import onnxProto, { type onnx as P } from "onnx-proto";
 
 // onnx-proto is CommonJS; its named export is only visible through the default import in Node.
 const { onnx } = onnxProto;
@@ -29,7 +29,7 @@ export interface InitSpec {
 
 const T = onnx.TensorProto.DataType;
 
-function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
+function valueInfo(v: ValueSpec): P.IValueInfoProto {
   return {
     name: v.name,
     type: {
@@ -43,7 +43,7 @@ function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
   };
 }
 
-function attribute(name: string, v: number | number[] | string): onnx.IAttributeProto {
+function attribute(name: string, v: number | number[] | string): P.IAttributeProto {
   const A = onnx.AttributeProto.AttributeType;
   if (typeof v === "string") return { name, type: A.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
@@ -51,7 +51,7 @@ function attribute(name: string, v: number | number[] | string): onnx.IAttribute
   return { name, type: A.FLOAT, f: v };
 }
 
-function initializer(i: InitSpec): onnx.ITensorProto {
+function initializer(i: InitSpec): P.ITensorProto {
   const raw =
     i.type === "int64"
       ? new Uint8Array(BigInt64Array.from(i.values, (v) => BigInt(v)).buffer)
