@@ -1,2 +1,11 @@
-// Filled in by the package's issue; this placeholder keeps the workspace type-checking.
-export {};
+export { type App, type AppDeps, createApp } from "./app.js";
+export { KeyStore } from "./auth.js";
+export { type Config, ConfigError, defaultConfig, loadConfig, parseApiKeys } from "./config.js";
+export type { Detector } from "./detection.js";
+export { ApiError } from "./errors.js";
+export { type HostFacts, ImdsClient } from "./imds.js";
+export { Lifecycle, type LifecycleState } from "./lifecycle.js";
+export { Admission, retryHeaders } from "./limits.js";
+export { createMetrics, type Metrics } from "./metrics.js";
+export * from "./schemas.js";
+export { type RunningServer, startServer } from "./server.js";

@@ -1,0 +1,74 @@
+import type { ModelRegistry } from "@flakeops/inference";
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { Logger } from "pino";
+import { KeyStore } from "./auth.js";
+import type { Config } from "./config.js";
+import type { Detector } from "./detection.js";
+import { ApiError, renderError, toApiError } from "./errors.js";
+import { ImdsClient } from "./imds.js";
+import { Lifecycle } from "./lifecycle.js";
+import { Admission } from "./limits.js";
+import type { Metrics } from "./metrics.js";
+import { observe } from "./observability.js";
+import { detectRoutes } from "./routes/detect.js";
+import { maskterialRoutes } from "./routes/maskterial.js";
+import { systemRoutes } from "./routes/system.js";
+import { webRoutes } from "./routes/web.js";
+import type { Services } from "./services.js";
+import type { AppEnv } from "./types.js";
+import { VERSION } from "./version.js";
+
+export interface AppDeps {
+  config: Config;
+  registry: ModelRegistry;
+  /** The worker pool (DetectorPool); the app never closes it, its owner does. */
+  detector: Detector;
+  logger: Logger;
+  metrics: Metrics;
+  /** Defaults to a client of config.imdsUrl. */
+  imds?: ImdsClient;
+  /** Defaults to a lifecycle that is already "ready". */
+  lifecycle?: Lifecycle;
+}
+
+/**
+ * The whole HTTP service as a Hono app, from explicit dependencies (no globals): main.ts wires
+ * it to the environment and a socket; tests wire it to their own pool and config.
+ */
+export function createApp(deps: AppDeps) {
+  const s: Services = {
+    ...deps,
+    imds: deps.imds ?? new ImdsClient(deps.config.imdsUrl, deps.config.imdsTimeoutMs),
+    lifecycle: deps.lifecycle ?? new Lifecycle("ready"),
+    admission: new Admission(deps.config.workers, deps.config.maxQueue),
+    keys: new KeyStore(deps.config.apiKeys),
+    version: VERSION,
+  };
+  // Gauges read live values when scraped, so they can never go stale.
+  s.metrics.bindLoad({ queued: () => s.detector.queued, inFlight: () => s.admission.inFlight });
+
+  const app = new Hono<AppEnv>()
+    .use(requestId({ limitLength: 128 }))
+    .use(observe(s.logger, s.metrics))
+    .route("/", systemRoutes(s))
+    .route("/", detectRoutes(s))
+    .route("/", maskterialRoutes(s))
+    .route("/", webRoutes(s));
+
+  app.notFound((c) => {
+    const err = new ApiError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
+    return renderError(c, err, c.get("errorStyle") ?? "flakeops");
+  });
+  app.onError((e, c) => {
+    const err = toApiError(e);
+    if (err.status >= 500 && err.code === "INTERNAL") {
+      // The stack goes to the log, never to the client.
+      (c.get("log") ?? s.logger).error({ err: e }, "unhandled error");
+    }
+    return renderError(c, err, c.get("errorStyle") ?? "flakeops");
+  });
+  return Object.assign(app, { services: s });
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,142 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+
+/**
+ * Everything the service reads from its environment, parsed once in main.ts and passed to
+ * createApp: tests build a Config by hand instead of mutating process.env.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** MaskTerial-style models directory; undefined = only the embedded default model. */
+  modelsDir: string | undefined;
+  /** Detector worker threads (default: the cores). */
+  workers: number;
+  /** Requests allowed to wait for a worker on top of those running. */
+  maxQueue: number;
+  /** Upload cap for /detect and /predict, in bytes, enforced while the body streams in. */
+  maxBodyBytes: number;
+  /** Upload cap for /upload/gmm. */
+  maxModelBytes: number;
+  /** Decoded pixel limit, checked from the image header before decoding. */
+  maxPixels: number;
+  /** Per-request deadline for queueing + detection. */
+  requestTimeoutMs: number;
+  /** How long in-flight requests get to finish after SIGTERM/SIGINT. */
+  shutdownDeadlineMs: number;
+  /** API key -> customer_id; empty = auth off. */
+  apiKeys: ReadonlyMap<string, string>;
+  /** Allowed CORS origins for the /detect family ("*" = any); MaskTerial routes are always open. */
+  corsOrigins: readonly string[];
+  /** IMDS base URL, or undefined to never ask (off EC2, tests). */
+  imdsUrl: string | undefined;
+  imdsTimeoutMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const DEFAULT_IMDS_URL = "http://169.254.169.254";
+
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  const workers = overrides.workers ?? Math.max(1, availableParallelism());
+  return {
+    port: 5000,
+    host: "0.0.0.0",
+    modelsDir: undefined,
+    workers,
+    maxQueue: workers * 4,
+    maxBodyBytes: 20 * 1024 * 1024,
+    maxModelBytes: 1024 * 1024,
+    maxPixels: 4096 * 4096,
+    requestTimeoutMs: 30_000,
+    shutdownDeadlineMs: 20_000,
+    apiKeys: new Map(),
+    corsOrigins: [],
+    imdsUrl: undefined,
+    imdsTimeoutMs: 300,
+    logLevel: "info",
+    ...overrides,
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${raw}: expected an integer in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function addKey(keys: Map<string, string>, key: string, customer: string, source: string): void {
+  if (key.length < 8) throw new ConfigError(`${source}: API keys must have at least 8 characters`);
+  if (!CUSTOMER_ID.test(customer)) {
+    throw new ConfigError(`${source}: customer_id "${customer}" must match ${CUSTOMER_ID}`);
+  }
+  keys.set(key, customer);
+}
+
+/** `key:customer,key:customer` (env) and/or a JSON file `{ "<key>": "<customer_id>" }`. */
+export function parseApiKeys(env: NodeJS.ProcessEnv): Map<string, string> {
+  const keys = new Map<string, string>();
+  const inline = env.FLAKEOPS_API_KEYS?.trim();
+  if (inline) {
+    for (const pair of inline.split(",")) {
+      const i = pair.lastIndexOf(":");
+      if (i < 1)
+        throw new ConfigError("FLAKEOPS_API_KEYS: expected key:customer_id[,key:customer_id]");
+      addKey(keys, pair.slice(0, i).trim(), pair.slice(i + 1).trim(), "FLAKEOPS_API_KEYS");
+    }
+  }
+  const file = env.FLAKEOPS_API_KEYS_FILE?.trim();
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`FLAKEOPS_API_KEYS_FILE: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new ConfigError("FLAKEOPS_API_KEYS_FILE: expected a JSON object { key: customer_id }");
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (typeof v !== "string")
+        throw new ConfigError(`FLAKEOPS_API_KEYS_FILE: value of a key is not a string`);
+      addKey(keys, k, v, "FLAKEOPS_API_KEYS_FILE");
+    }
+  }
+  return keys;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const workers = int(env, "FLAKEOPS_WORKERS", 1, 256) ?? Math.max(1, availableParallelism());
+  const imds = env.FLAKEOPS_IMDS_URL?.trim();
+  const origins = (env.FLAKEOPS_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return defaultConfig({
+    port: int(env, "PORT", 0, 65535) ?? 5000,
+    host: env.HOST?.trim() || "0.0.0.0",
+    modelsDir: env.FLAKEOPS_MODELS_DIR?.trim() || undefined,
+    workers,
+    maxQueue: int(env, "FLAKEOPS_MAX_QUEUE", 0, 100_000) ?? workers * 4,
+    maxBodyBytes: int(env, "FLAKEOPS_MAX_BODY_BYTES", 1024, 2 ** 31) ?? 20 * 1024 * 1024,
+    maxModelBytes: int(env, "FLAKEOPS_MAX_MODEL_BYTES", 1024, 2 ** 31) ?? 1024 * 1024,
+    maxPixels: int(env, "FLAKEOPS_MAX_PIXELS", 1, 2 ** 31) ?? 4096 * 4096,
+    requestTimeoutMs: int(env, "FLAKEOPS_REQUEST_TIMEOUT_MS", 100, 3_600_000) ?? 30_000,
+    shutdownDeadlineMs: int(env, "FLAKEOPS_SHUTDOWN_DEADLINE_MS", 0, 3_600_000) ?? 20_000,
+    apiKeys: parseApiKeys(env),
+    corsOrigins: origins,
+    // Off EC2 the lookup costs one short timeout, once; "off" skips it entirely.
+    imdsUrl: imds === "off" ? undefined : imds || DEFAULT_IMDS_URL,
+    imdsTimeoutMs: int(env, "FLAKEOPS_IMDS_TIMEOUT_MS", 1, 10_000) ?? 300,
+    logLevel: env.LOG_LEVEL?.trim() || "info",
+  });
+}

@@ -1,0 +1,66 @@
+import { isInferenceError } from "@flakeops/inference";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * One error type for the whole service. Handlers throw it; app.onError renders it as
+ * `{ "error": { "code", "message" } }`, or FastAPI's `{ "detail": "..." }` on the MaskTerial
+ * routes, so no code path can leak a stack trace.
+ */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export type ErrorStyle = "flakeops" | "fastapi";
+
+/** Inference failures are the caller's fault except a model that will not load. */
+const INFERENCE_STATUS: Record<string, ContentfulStatusCode> = {
+  EMPTY_INPUT: 400,
+  NOT_AN_IMAGE: 415,
+  UNSUPPORTED_IMAGE: 415,
+  CORRUPT_IMAGE: 422,
+  TOO_MANY_PIXELS: 422,
+  IMAGE_TOO_SMALL: 422,
+  NO_BACKGROUND: 422,
+  UNKNOWN_MODEL: 400,
+  INVALID_MODEL: 400,
+  BAD_OPTION: 400,
+  MODEL_LOAD_FAILED: 500,
+  ABORTED: 503,
+  OVERLOADED: 503,
+};
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isInferenceError(err)) {
+    const status = INFERENCE_STATUS[err.code] ?? 500;
+    return new ApiError(status, err.code, err.message);
+  }
+  if (err instanceof HTTPException) {
+    // Thrown by hono's own middleware (bodyLimit, cors...): keep the status, not the body.
+    const code = err.status === 413 ? "PAYLOAD_TOO_LARGE" : `HTTP_${err.status}`;
+    return new ApiError(err.status as ContentfulStatusCode, code, err.message || code);
+  }
+  return new ApiError(500, "INTERNAL", "internal error (see the server log for the request id)");
+}
+
+export function renderError(c: Context, err: ApiError, style: ErrorStyle): Response {
+  for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+  const body =
+    style === "fastapi"
+      ? { detail: err.message }
+      : { error: { code: err.code, message: err.message } };
+  return c.json(body, err.status);
+}
+
+export const badField = (field: string, message: string) =>
+  new ApiError(400, "BAD_FIELD", `${field}: ${message}`);

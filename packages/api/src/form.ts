@@ -1,0 +1,74 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { ApiError, badField } from "./errors.js";
+
+/** Read the multipart body (already size-capped upstream); malformed bodies are a 400. */
+export async function readForm(c: Context): Promise<FormData> {
+  try {
+    return await c.req.raw.formData();
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(400, "BAD_MULTIPART", "the multipart/form-data body could not be parsed");
+  }
+}
+
+/** The uploaded file of a field: missing or a plain string is a 400 naming the field. */
+export async function fileField(
+  form: FormData,
+  name: string,
+): Promise<{ bytes: Uint8Array; filename: string }> {
+  const v = form.get(name);
+  if (v === null)
+    throw new ApiError(400, "MISSING_FIELD", `${name}: a file field "${name}" is required`);
+  if (typeof v === "string") {
+    throw badField(
+      name,
+      `expected a file upload (e.g. curl -F "${name}=@image.jpg"), got a text value`,
+    );
+  }
+  return { bytes: new Uint8Array(await v.arrayBuffer()), filename: v.name };
+}
+
+/**
+ * The text fields named by a zod object schema, validated by it. Empty optional fields count
+ * as absent (HTML forms send them); the first problem becomes a 400 naming its field.
+ */
+export function textFields<S extends z.ZodObject>(form: FormData, schema: S): z.infer<S> {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const all = form.getAll(key);
+    if (all.length === 0) continue;
+    if (all.length > 1) throw badField(key, "given more than once");
+    const v = all[0];
+    if (typeof v !== "string") throw badField(key, "expected a text value, got a file");
+    if (v === "") continue;
+    raw[key] = v;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join(".") || "form";
+    const message =
+      issue.code === "invalid_type" && raw[field] === undefined ? "required" : issue.message;
+    throw badField(field, message);
+  }
+  return parsed.data;
+}
+
+/** "true"/"false" as HTML forms, curl and MaskTerial's frontend send them. */
+export const formBool = z
+  .enum(["true", "false", "1", "0", "yes", "no", "on", "off", "True", "False"])
+  .transform((v) => ["true", "1", "yes", "on", "True"].includes(v));
+
+/** A decimal number (no hex, no blanks), coerced and range-checked by `inner`. */
+export const formNumber = <T extends z.ZodNumber>(inner: T) =>
+  z
+    .string()
+    .regex(/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, "expected a number")
+    .transform(Number)
+    .pipe(inner);
+
+export const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const customerId = z
+  .string()
+  .regex(CUSTOMER_ID, "must be 1-64 characters of letters, digits, '_' or '-'");

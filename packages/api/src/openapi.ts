@@ -1,0 +1,153 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import {
+  AvailableModels,
+  DetectFields,
+  DetectResponse,
+  ErrorSchema,
+  FastApiErrorSchema,
+  HealthResponse,
+  PredictFields,
+  PredictResponse,
+  UploadGmmFields,
+} from "./schemas.js";
+
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with.
+ * Multipart text fields are documented as strings (that is what a form sends); the file
+ * fields as binary.
+ */
+export function openApiDocument(version: string): unknown {
+  const doc = new OpenAPIHono();
+  const r = doc.openAPIRegistry;
+  r.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  r.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
+  const binary = z.string().meta({ type: "string", format: "binary" });
+  const formOf = (fields: z.ZodObject, files: Record<string, boolean>) => {
+    const props: Record<string, z.ZodType> = {};
+    for (const key of Object.keys(fields.shape)) props[key] = z.string().optional();
+    for (const [name, required] of Object.entries(files))
+      props[name] = required ? binary : binary.optional();
+    return z.object(props);
+  };
+  const errors = (fastapi: boolean) => {
+    const schema = fastapi ? FastApiErrorSchema : ErrorSchema;
+    const e = (description: string) => ({
+      description,
+      content: { "application/json": { schema } },
+    });
+    return {
+      400: e("A missing or invalid field (the message names it)"),
+      401: e("No or unknown API key (only when keys are configured)"),
+      403: e("The key may not act as this customer_id"),
+      413: e("Body over the upload cap"),
+      415: e("Not multipart/form-data, or a file that is not an image type the server reads"),
+      422: e("An image that cannot be decoded, or over the pixel limit"),
+      503: e(
+        "Overloaded or shutting down; Retry-After (s, rounded up) and Retry-After-Ms give the backlog",
+      ),
+    };
+  };
+  const security: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }, {}];
+  const json = (schema: z.ZodType, description: string) => ({
+    description,
+    content: { "application/json": { schema } },
+  });
+
+  r.registerPath({
+    method: "post",
+    path: "/detect",
+    summary: "Detect flakes in one image",
+    description:
+      "Fields: image (file, required), customer_id (^[A-Za-z0-9_-]{1,64}$; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px, 1-10000000), std_threshold (0-100], return_mask (default true), return_overlay (adds a PNG data URL).",
+    security,
+    request: {
+      body: {
+        content: { "multipart/form-data": { schema: formOf(DetectFields, { image: true }) } },
+      },
+    },
+    responses: { 200: json(DetectResponse, "Flakes found"), ...errors(false) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/predict",
+    summary: "MaskTerial-compatible prediction",
+    description:
+      "MaskTerial's form: files (the image), classification_model and/or segmentation_model (Type-Name), score_threshold and min_class_occupancy (0-1), size_threshold (px), return_bbox. Errors are FastAPI-shaped.",
+    security,
+    request: {
+      body: {
+        content: { "multipart/form-data": { schema: formOf(PredictFields, { files: true }) } },
+      },
+    },
+    responses: { 200: json(PredictResponse, "Flakes, masks as COCO RLE"), ...errors(true) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/upload/gmm",
+    summary: "Upload a GMM contrast dictionary (MaskTerial-compatible)",
+    security,
+    request: {
+      body: {
+        content: {
+          "multipart/form-data": { schema: formOf(UploadGmmFields, { contrast_file: true }) },
+        },
+      },
+    },
+    responses: { 200: json(z.string(), '"Model <name> uploaded successfully"'), ...errors(true) },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/available_models",
+    summary: "Models this server can run (MaskTerial-compatible)",
+    security,
+    responses: { 200: json(AvailableModels, "Model names by kind") },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/status",
+    summary: "MaskTerial readiness probe",
+    responses: { 200: json(z.string(), '"Ready for inference"') },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/health",
+    summary: "Load-balancer health check (no key needed)",
+    responses: {
+      200: json(HealthResponse, "Serving"),
+      503: json(HealthResponse, "Starting or draining"),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/info",
+    summary: "Version, models, limits, host and EC2 instance facts",
+    security,
+    responses: { 200: json(z.record(z.string(), z.unknown()), "Service facts") },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    security,
+    responses: {
+      200: {
+        description: "Prometheus text format",
+        content: { "text/plain": { schema: z.string() } },
+      },
+    },
+  });
+  return doc.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "flakeops API",
+      version,
+      description:
+        "2D-material flake detection. Errors are { error: { code, message } } (FastAPI's { detail } on MaskTerial routes). On 503, Retry-After is the queued work in whole seconds rounded up and Retry-After-Ms the same in milliseconds.",
+    },
+  });
+}

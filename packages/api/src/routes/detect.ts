@@ -1,0 +1,64 @@
+import { DEFAULT_MODEL_ID, renderOverlay } from "@flakeops/inference";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { actingCustomer, requireKey } from "../auth.js";
+import { admit, detectUpload } from "../detection.js";
+import { ApiError } from "../errors.js";
+import { fileField, readForm, textFields } from "../form.js";
+import { limitBody, requireMultipart } from "../limits.js";
+import { DetectFields, type DetectResponse } from "../schemas.js";
+import type { Services } from "../services.js";
+import type { AppEnv } from "../types.js";
+
+/** POST /detect: the seed's endpoint (`curl -F image=@x.jpg -F customer_id=test`). */
+export function detectRoutes(s: Services) {
+  const app = new Hono<AppEnv>();
+  if (s.config.corsOrigins.length > 0) {
+    const origins = s.config.corsOrigins;
+    app.use(
+      "/detect",
+      cors({
+        origin: origins.includes("*") ? "*" : [...origins],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Retry-After-Ms"],
+      }),
+    );
+  }
+  // Cheap refusals first, all before the body is read: auth, media type, draining/queue full.
+  return app.post(
+    "/detect",
+    requireKey(s.keys),
+    requireMultipart(),
+    admit(s),
+    limitBody(s.config.maxBodyBytes),
+    async (c) => {
+      const form = await readForm(c);
+      const image = await fileField(form, "image");
+      const fields = textFields(form, DetectFields);
+      const customer = actingCustomer(c.get("customer"), fields.customer_id);
+      if (customer === undefined) {
+        throw new ApiError(400, "MISSING_FIELD", "customer_id: required");
+      }
+      const result = await detectUpload(c, s, image.bytes, {
+        model: fields.model ?? DEFAULT_MODEL_ID,
+        ...(fields.size_threshold !== undefined && { sizeThreshold: fields.size_threshold }),
+        ...(fields.std_threshold !== undefined && { stdThreshold: fields.std_threshold }),
+      });
+      const body: DetectResponse = {
+        request_id: c.get("requestId"),
+        customer_id: customer,
+        model: result.model,
+        image: { width: result.width, height: result.height },
+        flakes:
+          fields.return_mask === false
+            ? result.flakes.map(({ mask: _, ...rest }) => rest)
+            : result.flakes,
+        timings: result.timings,
+      };
+      if (fields.return_overlay) {
+        const png = await renderOverlay(image.bytes, result.flakes);
+        body.overlay = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+      }
+      return c.json(body, 200);
+    },
+  );
+}

@@ -1,0 +1,80 @@
+import { FlakeSchema } from "@flakeops/inference";
+import { z } from "zod";
+import { customerId, formBool, formNumber } from "./form.js";
+
+/**
+ * The request and response shapes of the HTTP API: the routes validate with these and the
+ * OpenAPI document is generated from them, so the two cannot drift.
+ */
+
+export const ErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export const FastApiErrorSchema = z.object({ detail: z.string() });
+
+/** Text fields of POST /detect (the `image` file is checked separately). */
+export const DetectFields = z.object({
+  customer_id: customerId.optional(),
+  model: z.string().max(200).optional(),
+  /** Smallest flake kept, in pixels. */
+  size_threshold: formNumber(z.number().int().min(1).max(10_000_000)).optional(),
+  /** Mahalanobis distance cut-off of the contrast classifier. */
+  std_threshold: formNumber(z.number().gt(0).max(100)).optional(),
+  return_mask: formBool.optional(),
+  return_overlay: formBool.optional(),
+});
+
+export const DetectResponse = z.object({
+  request_id: z.string(),
+  customer_id: z.string(),
+  model: z.string(),
+  image: z.object({ width: z.number().int(), height: z.number().int() }),
+  flakes: z.array(FlakeSchema.partial({ mask: true })),
+  timings: z.object({ decode_ms: z.number(), detect_ms: z.number(), total_ms: z.number() }),
+  /** Only with return_overlay=true: the detections drawn on the image, as a PNG data URL. */
+  overlay: z.string().optional(),
+});
+export type DetectResponse = z.infer<typeof DetectResponse>;
+
+/** Text fields of MaskTerial's POST /predict. */
+export const PredictFields = z.object({
+  segmentation_model: z.string().max(200).optional(),
+  classification_model: z.string().max(200).optional(),
+  postprocessing_model: z.string().max(200).optional(),
+  score_threshold: formNumber(z.number().min(0).max(1)).optional(),
+  min_class_occupancy: formNumber(z.number().min(0).max(1)).optional(),
+  size_threshold: formNumber(z.number().int().min(1).max(10_000_000)).optional(),
+  return_bbox: formBool.optional(),
+});
+
+export const PredictFlake = z.object({
+  mask: z.object({ size: z.tuple([z.number(), z.number()]), counts: z.string() }),
+  thickness: z.number().int(),
+  size: z.number().int(),
+  mean_contrast: z.tuple([z.number(), z.number(), z.number()]),
+  center: z.tuple([z.number(), z.number()]),
+  max_sidelength: z.number().int(),
+  min_sidelength: z.number().int(),
+  aspect_ratio: z.number(),
+  false_positive_probability: z.number(),
+  entropy: z.number(),
+  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+});
+export const PredictResponse = z.array(PredictFlake);
+
+export const UploadGmmFields = z.object({
+  model_name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.]{1,64}$/, "must be 1-64 letters, digits, '_' or '.'")
+    .refine((s) => !s.includes(".."), "may not contain '..'"),
+});
+
+export const AvailableModels = z.object({
+  available_models: z.object({
+    classification_models: z.record(z.string(), z.array(z.string())),
+    segmentation_models: z.record(z.string(), z.array(z.string())),
+    postprocessing_models: z.record(z.string(), z.array(z.string())),
+  }),
+});
+
+export const HealthResponse = z.object({ status: z.enum(["ok", "starting", "draining"]) });

@@ -1,0 +1,95 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DetectorPool, ModelRegistry } from "@flakeops/inference";
+import { serve } from "@hono/node-server";
+import pino, { type Logger } from "pino";
+import { type App, createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { Lifecycle } from "./lifecycle.js";
+import { createMetrics } from "./metrics.js";
+
+export interface RunningServer {
+  app: App;
+  server: Server;
+  /** http://host:port actually bound (port 0 resolved). */
+  url: string;
+  lifecycle: Lifecycle;
+  logger: Logger;
+  /** Drain and stop: refuse new work, let in-flight finish up to the deadline, close. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * Build the real service (registry, worker pool, metrics, logger) from a Config and listen.
+ * /health stays 503 until the listener is up and the default model has been loaded.
+ */
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger } = {},
+): Promise<RunningServer> {
+  const logger =
+    options.logger ?? pino({ level: config.logLevel, base: { service: "flakeops-api" } });
+  const metrics = createMetrics();
+  const registry = new ModelRegistry({ modelsDir: config.modelsDir });
+  const detector = new DetectorPool({
+    workers: config.workers,
+    modelsDir: config.modelsDir,
+    maxQueue: config.maxQueue,
+  });
+  const lifecycle = new Lifecycle("starting");
+  const app = createApp({ config, registry, detector, logger, metrics, lifecycle });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s as Server),
+    ) as Server;
+    s.once("error", reject);
+  });
+  // Whole-request deadline for slow uploads (slowloris); detection has its own timeout.
+  server.requestTimeout = config.requestTimeoutMs + 30_000;
+  server.headersTimeout = 30_000;
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
+
+  lifecycle.state = "ready";
+  logger.info(
+    { url, workers: config.workers, max_queue: config.maxQueue, auth: config.apiKeys.size > 0 },
+    "listening",
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = "shutdown") => {
+    stopping ??= (async () => {
+      lifecycle.drain();
+      const admission = app.services.admission;
+      logger.info(
+        { reason, in_flight: admission.inFlight, deadline_ms: config.shutdownDeadlineMs },
+        "draining",
+      );
+      const deadline = Date.now() + config.shutdownDeadlineMs;
+      // Keep listening while draining so the balancer's health check sees 503, not a refusal.
+      while (admission.inFlight > 0 && Date.now() < deadline) await sleep(50);
+      if (admission.inFlight > 0) {
+        logger.warn(
+          { in_flight: admission.inFlight },
+          "shutdown deadline reached; cancelling in-flight work",
+        );
+        lifecycle.abortInFlight();
+        const grace = Date.now() + 1000;
+        while (admission.inFlight > 0 && Date.now() < grace) await sleep(20);
+      }
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 200).unref();
+      });
+      await detector.close();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { app, server, url, lifecycle, logger, shutdown };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

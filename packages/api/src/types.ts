@@ -1,0 +1,22 @@
+import type { Logger } from "pino";
+import type { ErrorStyle } from "./errors.js";
+
+/** Per-request variables shared by middleware and routes. */
+export interface Timings {
+  queue_ms?: number;
+  decode_ms?: number;
+  detect_ms?: number;
+  total_ms?: number;
+}
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    /** Set by the auth middleware when a valid key was presented. */
+    customer?: string;
+    errorStyle: ErrorStyle;
+    /** Filled by the detection routes, logged by the access log. */
+    timings: Timings;
+    log: Logger;
+  };
+};
