@@ -1,0 +1,319 @@
+import { InferenceError } from "./errors.js";
+import type { BgrImage } from "./models.js";
+import { cholesky3, Random } from "./synth-random.js";
+
+/**
+ * Synthetic optical-microscope images of flakes on SiO2/Si, with ground truth. The optics
+ * follow the contrast model the detectors assume: a flake pixel is background * (1 + c)
+ * per channel, c drawn from the layer's Gaussian in a contrast dictionary; then a slight
+ * blur (the objective), vignetting (uneven illumination) and per-pixel sensor noise.
+ */
+
+/** One layer of a contrast dictionary, as in 2DMatGMM's / MaskTerial's contrast_dict.json. */
+export interface ContrastLayerJson {
+  contrast: { b: number; g: number; r: number };
+  covariance_matrix: number[][];
+}
+export type ContrastDictionaryJson = Record<string, ContrastLayerJson>;
+
+export interface SynthFlakeSpec {
+  /** Layer name in the dictionary. */
+  layer: string;
+  center: [number, number];
+  /** Mean radius in px. */
+  radius: number;
+  /** Polygon vertex count (default 7-13). */
+  vertices?: number;
+  /** Ratio of the long to the short axis (default 1-2.2). */
+  elongation?: number;
+  /** Orientation in radians. */
+  angle?: number;
+}
+
+export interface SynthesizeOptions {
+  width: number;
+  height: number;
+  seed: number;
+  /** Explicit flakes, or how many to place at random (default 3-6). */
+  flakes?: number | SynthFlakeSpec[];
+  dictionary: ContrastDictionaryJson;
+  /** Layers random flakes are drawn from (default every layer in the dictionary). */
+  layers?: string[];
+  /** Background B, G, R (default a SiO2/Si violet, jittered by the seed). */
+  background?: [number, number, number];
+  /** Per-pixel noise standard deviation in 8-bit levels (default 1.5). */
+  noise?: number;
+  /** Gaussian blur sigma in px (default 0.7; 0 for none). */
+  blur?: number;
+  /** Relative darkening in the corners (default 0.01). */
+  vignetting?: number;
+  /** Per-flake contrast is drawn from N(mean, spread^2 * covariance) (default 0.5). */
+  contrastSpread?: number;
+  /** Radius range of random flakes in px (default 18-55). */
+  radius?: [number, number];
+}
+
+export interface SynthFlake {
+  layer: string;
+  /** Vertices [x, y] in pixel coordinates. */
+  polygon: [number, number][];
+  /** [x, y, w, h] of the rasterised polygon. */
+  bbox: [number, number, number, number];
+  /** Pixel count of the rasterised polygon. */
+  size: number;
+  /** The flake's true contrast [b, g, r]. */
+  contrast: [number, number, number];
+}
+
+export interface SynthImage {
+  image: BgrImage;
+  /** Layer names; label k (1-based) is layerNames[k - 1]. */
+  layerNames: string[];
+  /** width x height, 0 = background, k = layer layerNames[k - 1]. */
+  labels: Uint8Array;
+  /** width x height, 0 = background, i = flakes[i - 1]. */
+  instances: Uint16Array;
+  flakes: SynthFlake[];
+  background: [number, number, number];
+}
+
+const MAX_SIDE = 8192;
+
+export function synthesize(options: SynthesizeOptions): SynthImage {
+  const { width, height } = options;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 16 || height < 16) {
+    throw new InferenceError(
+      "BAD_OPTION",
+      `synthetic image size ${width}x${height}: width and height must be integers >= 16`,
+    );
+  }
+  if (width > MAX_SIDE || height > MAX_SIDE) {
+    throw new InferenceError(
+      "BAD_OPTION",
+      `synthetic image size ${width}x${height}: at most ${MAX_SIDE} px a side`,
+    );
+  }
+  const layerNames = Object.keys(options.dictionary);
+  if (layerNames.length === 0 || layerNames.length > 255) {
+    throw new InferenceError("BAD_OPTION", "the contrast dictionary needs 1-255 layers");
+  }
+  const rng = new Random(options.seed);
+  const background = options.background ?? [
+    Math.round(160 + rng.uniform(-12, 12)),
+    Math.round(104 + rng.uniform(-8, 8)),
+    Math.round(116 + rng.uniform(-8, 8)),
+  ];
+  const specs = flakeSpecs(options, layerNames, rng);
+
+  const labels = new Uint8Array(width * height);
+  const instances = new Uint16Array(width * height);
+  const flakes: SynthFlake[] = [];
+  const spread = options.contrastSpread ?? 0.5;
+  // Clean image, float, per channel: background * (1 + contrast).
+  const plane = width * height;
+  const clean = new Float32Array(plane * 3);
+  for (let p = 0; p < plane; p++) {
+    clean[p * 3] = background[0];
+    clean[p * 3 + 1] = background[1];
+    clean[p * 3 + 2] = background[2];
+  }
+  for (const spec of specs) {
+    const layer = options.dictionary[spec.layer];
+    if (!layer) {
+      throw new InferenceError(
+        "BAD_OPTION",
+        `flake layer "${spec.layer}" is not in the contrast dictionary (${layerNames.join(", ")})`,
+      );
+    }
+    const contrast = drawContrast(layer, spread, rng);
+    const polygon = flakePolygon(spec, rng);
+    const label = layerNames.indexOf(spec.layer) + 1;
+    const id = flakes.length + 1;
+    let size = 0;
+    let x0 = width;
+    let y0 = height;
+    let x1 = -1;
+    let y1 = -1;
+    fillPolygon(polygon, width, height, (x, y) => {
+      const p = y * width + x;
+      if (instances[p] !== 0) return; // earlier flakes stay on top
+      instances[p] = id;
+      labels[p] = label;
+      for (let c = 0; c < 3; c++)
+        clean[p * 3 + c] = (background[c] ?? 0) * (1 + (contrast[c] ?? 0));
+      size++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    });
+    if (size === 0) continue;
+    flakes.push({
+      layer: spec.layer,
+      polygon: polygon.map(([x, y]) => [round3(x), round3(y)]),
+      bbox: [x0, y0, x1 - x0 + 1, y1 - y0 + 1],
+      size,
+      contrast: [round5(contrast[0]!), round5(contrast[1]!), round5(contrast[2]!)],
+    });
+  }
+
+  const blurred = gaussianBlur(clean, width, height, options.blur ?? 0.7);
+  const data = new Uint8Array(plane * 3);
+  const vignetting = options.vignetting ?? 0.01;
+  const noise = options.noise ?? 1.5;
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const r2max = cx * cx + cy * cy;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const light = 1 - (vignetting * ((x - cx) ** 2 + (y - cy) ** 2)) / r2max;
+      for (let c = 0; c < 3; c++) {
+        const v = blurred[p * 3 + c]! * light + noise * rng.normal();
+        data[p * 3 + c] = Math.min(255, Math.max(0, Math.round(v)));
+      }
+    }
+  }
+  return { image: { width, height, data }, layerNames, labels, instances, flakes, background };
+}
+
+function flakeSpecs(
+  options: SynthesizeOptions,
+  layerNames: string[],
+  rng: Random,
+): SynthFlakeSpec[] {
+  if (Array.isArray(options.flakes)) return options.flakes;
+  const count = options.flakes ?? rng.int(3, 6);
+  if (!Number.isInteger(count) || count < 0 || count > 1000) {
+    throw new InferenceError("BAD_OPTION", `flake count ${count}: expected an integer 0-1000`);
+  }
+  const layers = options.layers ?? layerNames;
+  const [rmin, rmax] = options.radius ?? [18, 55];
+  const { width, height } = options;
+  const placed: SynthFlakeSpec[] = [];
+  // Rejection sampling for flakes that neither overlap nor touch the border.
+  for (let tries = 0; placed.length < count && tries < count * 200; tries++) {
+    const radius = rng.uniform(rmin, Math.min(rmax, Math.min(width, height) / 4));
+    const elongation = rng.uniform(1, 2.2);
+    const reach = radius * Math.sqrt(elongation) * 1.25 + 6;
+    if (2 * reach >= Math.min(width, height)) continue;
+    const center: [number, number] = [
+      rng.uniform(reach, width - reach),
+      rng.uniform(reach, height - reach),
+    ];
+    const clear = placed.every((f) => {
+      const other = f.radius * Math.sqrt(f.elongation ?? 1) * 1.25 + 6;
+      return Math.hypot(f.center[0] - center[0], f.center[1] - center[1]) > reach + other + 10;
+    });
+    if (!clear) continue;
+    const layer = layers[rng.int(0, layers.length - 1)]!;
+    placed.push({ layer, center, radius, elongation, angle: rng.uniform(0, Math.PI) });
+  }
+  return placed;
+}
+
+function drawContrast(layer: ContrastLayerJson, spread: number, rng: Random): number[] {
+  const l = cholesky3(layer.covariance_matrix);
+  const z = [rng.normal(), rng.normal(), rng.normal()];
+  const mean = [layer.contrast.b, layer.contrast.g, layer.contrast.r];
+  return mean.map((m, i) => {
+    let s = 0;
+    for (let k = 0; k <= i; k++) s += (l[i]?.[k] ?? 0) * (z[k] ?? 0);
+    return m + spread * s;
+  });
+}
+
+/** An irregular, roughly convex polygon: jittered radii around an ellipse. */
+function flakePolygon(spec: SynthFlakeSpec, rng: Random): [number, number][] {
+  const n = spec.vertices ?? rng.int(7, 13);
+  const elong = spec.elongation ?? 1;
+  const angle = spec.angle ?? 0;
+  const a = spec.radius * Math.sqrt(elong);
+  const b = spec.radius / Math.sqrt(elong);
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const offsets = Array.from({ length: n }, () => rng.uniform(0.15, 0.85));
+  const points: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const t = ((i + (offsets[i] ?? 0.5)) / n) * 2 * Math.PI;
+    const r = rng.uniform(0.8, 1.15);
+    const ex = a * r * Math.cos(t);
+    const ey = b * r * Math.sin(t);
+    points.push([spec.center[0] + ex * cos - ey * sin, spec.center[1] + ex * sin + ey * cos]);
+  }
+  return points;
+}
+
+/** Even-odd scanline fill, sampling at pixel centres. */
+export function fillPolygon(
+  polygon: readonly (readonly [number, number])[],
+  width: number,
+  height: number,
+  visit: (x: number, y: number) => void,
+): void {
+  const ys = polygon.map((p) => p[1]);
+  const top = Math.max(0, Math.floor(Math.min(...ys)));
+  const bottom = Math.min(height - 1, Math.ceil(Math.max(...ys)));
+  const xs: number[] = [];
+  for (let y = top; y <= bottom; y++) {
+    const sy = y + 0.5;
+    xs.length = 0;
+    for (let i = 0; i < polygon.length; i++) {
+      const [ax, ay] = polygon[i]!;
+      const [bx, by] = polygon[(i + 1) % polygon.length]!;
+      if (ay <= sy !== by <= sy) xs.push(ax + ((sy - ay) / (by - ay)) * (bx - ax));
+    }
+    xs.sort((u, v) => u - v);
+    for (let k = 0; k + 1 < xs.length; k += 2) {
+      const from = Math.max(0, Math.ceil(xs[k]! - 0.5));
+      const to = Math.min(width - 1, Math.floor(xs[k + 1]! - 0.5));
+      for (let x = from; x <= to; x++) visit(x, y);
+    }
+  }
+}
+
+/** Separable Gaussian blur of an interleaved 3-channel float image (borders replicated). */
+function gaussianBlur(
+  src: Float32Array,
+  width: number,
+  height: number,
+  sigma: number,
+): Float32Array {
+  if (!(sigma > 0)) return src;
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) =>
+    Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)),
+  );
+  const total = kernel.reduce((s, v) => s + v, 0);
+  for (let i = 0; i < kernel.length; i++) kernel[i]! /= total;
+  const tmp = new Float32Array(src.length);
+  const out = new Float32Array(src.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let k = -radius; k <= radius; k++) {
+          const xx = Math.min(width - 1, Math.max(0, x + k));
+          s += kernel[k + radius]! * src[(y * width + xx) * 3 + c]!;
+        }
+        tmp[(y * width + x) * 3 + c] = s;
+      }
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let k = -radius; k <= radius; k++) {
+          const yy = Math.min(height - 1, Math.max(0, y + k));
+          s += kernel[k + radius]! * tmp[(yy * width + x) * 3 + c]!;
+        }
+        out[(y * width + x) * 3 + c] = s;
+      }
+    }
+  }
+  return out;
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+const round5 = (v: number) => Math.round(v * 100000) / 100000;
