@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_IMDS_URL, loadConfig } from "../src/config.js";
+
+describe("loadConfig", () => {
+  it("defaults to port 5000, auth off, IMDS on, CORS closed", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(5000);
+    expect(c.apiKeys.size).toBe(0);
+    expect(c.imdsUrl).toBe(DEFAULT_IMDS_URL);
+    expect(c.corsOrigins).toEqual([]);
+    expect(c.maxQueue).toBe(c.workers * 4);
+  });
+
+  it("reads PORT, workers, queue, limits and CORS origins", () => {
+    const c = loadConfig({
+      PORT: "8080",
+      FLAKEOPS_WORKERS: "3",
+      FLAKEOPS_MAX_QUEUE: "5",
+      FLAKEOPS_MAX_BODY_BYTES: "2048",
+      FLAKEOPS_CORS_ORIGINS: "https://a.example, https://b.example",
+      FLAKEOPS_IMDS_URL: "off",
+    });
+    expect(c).toMatchObject({ port: 8080, workers: 3, maxQueue: 5, maxBodyBytes: 2048, imdsUrl: undefined });
+    expect(c.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+
+  it("rejects malformed numbers with the variable's name", () => {
+    expect(() => loadConfig({ PORT: "50x" })).toThrow(/PORT=50x/);
+    expect(() => loadConfig({ FLAKEOPS_WORKERS: "0" })).toThrow(ConfigError);
+  });
+
+  it("parses API keys from the env and from a JSON file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flakeops-keys-"));
+    const file = join(dir, "keys.json");
+    writeFileSync(file, JSON.stringify({ "file-key-123456": "lab_b" }));
+    const c = loadConfig({ FLAKEOPS_API_KEYS: "env-key-123456:lab_a, other-key-1234:lab-c", FLAKEOPS_API_KEYS_FILE: file });
+    expect(Object.fromEntries(c.apiKeys)).toEqual({
+      "env-key-123456": "lab_a",
+      "other-key-1234": "lab-c",
+      "file-key-123456": "lab_b",
+    });
+  });
+
+  it("refuses short keys, bad customer ids and unreadable key files", () => {
+    expect(() => loadConfig({ FLAKEOPS_API_KEYS: "short:lab" })).toThrow(/at least 8/);
+    expect(() => loadConfig({ FLAKEOPS_API_KEYS: "long-enough-key:../etc" })).toThrow(/customer_id/);
+    expect(() => loadConfig({ FLAKEOPS_API_KEYS_FILE: "/nonexistent/keys.json" })).toThrow(/cannot read/);
+  });
+});
