@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SizingError } from "./errors.js";
 
 /**
  * A benchmark profile: what `flakeops-detect bench` measures on a machine and
@@ -30,3 +31,33 @@ export const BenchProfileSchema = z.object({
 });
 
 export type BenchProfile = z.infer<typeof BenchProfileSchema>;
+
+/**
+ * Read a profile file: the profile itself, or the whole `flakeops-detect bench --json` document
+ * whose `profile` field it is. Anything else is a BAD_PROFILE error naming the file and fault.
+ */
+export function parseBenchProfile(text: string, filename: string): BenchProfile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new SizingError(
+      "BAD_PROFILE",
+      `${filename}: not valid JSON (${(e as Error).message}); ${ACCEPTED}`,
+    );
+  }
+  const inner =
+    doc && typeof doc === "object" && "profile" in doc
+      ? (doc as { profile: unknown }).profile
+      : doc;
+  const parsed = BenchProfileSchema.safeParse(inner);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.length ? issue.path.join(".") : "(document)";
+    throw new SizingError("BAD_PROFILE", `${filename}: ${at}: ${issue.message}; ${ACCEPTED}`);
+  }
+  return parsed.data;
+}
+
+const ACCEPTED =
+  'accepted: the JSON that `flakeops-detect bench` writes (kind "flakeops-bench-profile/1"), or its --json output';

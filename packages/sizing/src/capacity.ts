@@ -1,0 +1,18 @@
+import { alarmRule } from "./alarm-rules.js";
+import { type InstanceSpec, SYSTEM_RESERVE_GIB } from "./catalog.js";
+import { requirePositive } from "./errors.js";
+
+/** Memory may be used up to the memory-high alarm threshold before the group scales out. */
+export function usableMemoryGiB(type: InstanceSpec): number {
+  return (type.memoryGiB * alarmRule("memory-high").threshold) / 100 - SYSTEM_RESERVE_GIB;
+}
+
+/**
+ * Workers one instance runs: one per vCPU (each detection keeps one vCPU busy) or one per GPU,
+ * fewer if their memory would cross the memory-high threshold. 0 means the model does not fit.
+ */
+export function workersPerInstance(type: InstanceSpec, modelMemoryGiB: number): number {
+  requirePositive("model memory (GiB)", modelMemoryGiB);
+  const slots = type.gpu ? type.gpu.count : type.vcpu;
+  return Math.max(0, Math.min(slots, Math.floor(usableMemoryGiB(type) / modelMemoryGiB)));
+}

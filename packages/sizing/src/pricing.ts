@@ -1,0 +1,274 @@
+import { ALARM_RULES } from "./alarm-rules.js";
+import { DEFAULT_REGION, getInstanceType, type InstanceType, priceBook } from "./catalog.js";
+import { requireCount, requirePositive, SizingError } from "./errors.js";
+
+export const PRICING_MODELS = ["on-demand", "ri-1y", "ri-3y", "spot"] as const;
+export type PricingModel = (typeof PRICING_MODELS)[number];
+
+/** AWS's billing month, and the seed's: t3.large at $0.0832/h is $60.74 a month. */
+export const HOURS_PER_MONTH = 730;
+
+/** The seed's reserved-instance savings ("1-year RI: ~40 %", "3-year RI: ~60 %"); a type may override them. */
+export const DEFAULT_RI_SAVINGS: Readonly<Record<"ri-1y" | "ri-3y", number>> = {
+  "ri-1y": 0.4,
+  "ri-3y": 0.6,
+};
+
+/** The seed's ceiling for spot savings ("Up to 90 %"); the typical discount is per family. */
+export const SPOT_MAX_SAVINGS = 0.9;
+
+export interface SpotProfile {
+  /** Typical discount from on-demand in us-east-1. Spot is a market: check before relying on it. */
+  readonly typicalDiscount: number;
+  /** Spot Instance Advisor band: how often capacity was reclaimed in a month. */
+  readonly interruptionBand: "<5%" | "5-10%" | "10-15%" | "15-20%" | ">20%";
+}
+
+export const SPOT_BY_FAMILY: Readonly<Record<string, SpotProfile>> = {
+  t3: { typicalDiscount: 0.65, interruptionBand: "<5%" },
+  c5: { typicalDiscount: 0.6, interruptionBand: "5-10%" },
+  c6i: { typicalDiscount: 0.6, interruptionBand: "<5%" },
+  m5: { typicalDiscount: 0.6, interruptionBand: "5-10%" },
+  c7g: { typicalDiscount: 0.55, interruptionBand: "<5%" },
+  g4dn: { typicalDiscount: 0.6, interruptionBand: "10-15%" },
+  g5: { typicalDiscount: 0.6, interruptionBand: "15-20%" },
+  g6: { typicalDiscount: 0.55, interruptionBand: "10-15%" },
+};
+
+export function spotProfile(type: InstanceType): SpotProfile {
+  const spot = SPOT_BY_FAMILY[type.family];
+  if (!spot) throw new Error(`no spot profile for family ${type.family}`); // catalog invariant
+  return spot;
+}
+
+export function parsePricing(value: string): PricingModel {
+  if (!(PRICING_MODELS as readonly string[]).includes(value)) {
+    throw new SizingError(
+      "UNKNOWN_PRICING",
+      `unknown pricing "${value}"; accepted: ${PRICING_MODELS.join(", ")}`,
+    );
+  }
+  return value as PricingModel;
+}
+
+export interface PriceOptions {
+  region?: string;
+  /** Override the reserved-instance savings (0-1) for this call. */
+  riSavings?: number;
+  /** Override the spot discount (0-1) for this call. */
+  spotDiscount?: number;
+}
+
+/** Fraction saved against on-demand under a pricing model. */
+export function savingsFraction(
+  type: InstanceType,
+  pricing: PricingModel,
+  opts: PriceOptions = {},
+): number {
+  switch (pricing) {
+    case "on-demand":
+      return 0;
+    case "ri-1y":
+    case "ri-3y":
+      return fraction(
+        "RI savings",
+        opts.riSavings ?? type.riSavings?.[pricing] ?? DEFAULT_RI_SAVINGS[pricing],
+      );
+    case "spot":
+      return fraction("spot discount", opts.spotDiscount ?? spotProfile(type).typicalDiscount);
+  }
+}
+
+function fraction(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new SizingError("BAD_NUMBER", `${name} must be a fraction in [0, 1); got ${value}`);
+  }
+  return value;
+}
+
+function resolve(type: string | InstanceType, region?: string): InstanceType {
+  return typeof type === "string" ? getInstanceType(type, region) : type;
+}
+
+/** USD per hour for one instance under a pricing model (without T3 surplus). */
+export function hourlyPrice(
+  type: string | InstanceType,
+  pricing: PricingModel = "on-demand",
+  opts: PriceOptions = {},
+): number {
+  const t = resolve(type, opts.region);
+  return t.hourlyUSD * (1 - savingsFraction(t, pricing, opts));
+}
+
+/**
+ * T3 unlimited surplus per hour for one instance whose average CPU is `averageCpuPercent`:
+ * every vCPU-hour above the baseline costs the book's surplus rate. 0 for fixed-performance
+ * types and at or under the baseline. Not discounted by RIs or spot.
+ */
+export function t3SurplusHourly(type: string | InstanceType, averageCpuPercent: number): number {
+  const t = resolve(type);
+  requirePositive("average CPU percent", averageCpuPercent, true);
+  if (!t.burstable) return 0;
+  const above = Math.max(0, Math.min(averageCpuPercent, 100) / 100 - t.burstable.baselinePerVcpu);
+  return above * t.vcpu * priceBook(t.region).t3SurplusPerVcpuHourUSD;
+}
+
+export interface CostOptions extends PriceOptions {
+  count?: number;
+  hours?: number;
+  /** Average CPU, percent, for T3 surplus; omitted means at or under the baseline. */
+  averageCpuPercent?: number;
+}
+
+export interface CostQuote {
+  type: string;
+  region: string;
+  count: number;
+  pricing: PricingModel;
+  hours: number;
+  /** One instance, USD per hour, after RI/spot savings, without surplus. */
+  hourlyUSD: number;
+  /** T3 unlimited surplus for all instances over the period. */
+  surplusUSD: number;
+  /** count x hours x hourly + surplus. */
+  monthlyUSD: number;
+  onDemandMonthlyUSD: number;
+  savingsPercent: number;
+}
+
+/** Cost of `count` instances for `hours` (a month of 730 h unless told). Exact, unrounded. */
+export function costOf(
+  type: string | InstanceType,
+  pricing: PricingModel = "on-demand",
+  opts: CostOptions = {},
+): CostQuote {
+  const t = resolve(type, opts.region);
+  const count = requireCount("count", opts.count ?? 1);
+  const hours = requirePositive("hours", opts.hours ?? HOURS_PER_MONTH);
+  const hourlyUSD = hourlyPrice(t, pricing, opts);
+  const surplusUSD =
+    opts.averageCpuPercent === undefined
+      ? 0
+      : t3SurplusHourly(t, opts.averageCpuPercent) * count * hours;
+  const monthlyUSD = hourlyUSD * count * hours + surplusUSD;
+  return {
+    type: t.type,
+    region: t.region,
+    count,
+    pricing,
+    hours,
+    hourlyUSD,
+    surplusUSD,
+    monthlyUSD,
+    onDemandMonthlyUSD: t.hourlyUSD * count * hours + surplusUSD,
+    savingsPercent: savingsFraction(t, pricing, opts) * 100,
+  };
+}
+
+/** USD for `count` instances over a month (or `hours`), T3 surplus included when a CPU is given. */
+export function monthlyCost(
+  type: string | InstanceType,
+  pricing: PricingModel = "on-demand",
+  opts: CostOptions = {},
+): number {
+  return costOf(type, pricing, opts).monthlyUSD;
+}
+
+export interface TierCostInput {
+  instanceType: string;
+  count: number;
+  pricing?: PricingModel;
+  /** gp3 root volume per instance, GiB (the seed's 200 GB). */
+  volumeGiB?: number;
+  loadBalancer?: boolean;
+  alarms?: number;
+  dashboard?: boolean;
+  /** CloudWatch-agent metrics the alarms read, published per group. */
+  customMetrics?: number;
+  averageCpuPercent?: number;
+  region?: string;
+  hoursPerMonth?: number;
+}
+
+export interface TierCost {
+  instanceType: string;
+  count: number;
+  pricing: PricingModel;
+  region: string;
+  hoursPerMonth: number;
+  monthlyUSD: number;
+  lines: { item: string; monthlyUSD: number }[];
+}
+
+/** Distinct CloudWatch-agent metrics the alarm table reads (custom metrics are billed). */
+const AGENT_METRICS = new Set(
+  ALARM_RULES.filter((r) => r.namespace === "CWAgent").map((r) => r.metric),
+).size;
+
+/**
+ * The whole tier's monthly estimate: instances, their gp3 volumes, the load balancer (one LCU
+ * assumed), the alarms, the dashboard and the agent's custom metrics. What the seed's
+ * "$60/month" leaves out.
+ */
+export function estimateTierCost(input: TierCostInput): TierCost {
+  const region = input.region ?? DEFAULT_REGION;
+  const book = priceBook(region);
+  const pricing = input.pricing ?? "on-demand";
+  const hours = requirePositive("hoursPerMonth", input.hoursPerMonth ?? HOURS_PER_MONTH);
+  const volumeGiB = requirePositive("volumeGiB", input.volumeGiB ?? 200, true);
+  const alarms = requirePositive("alarms", input.alarms ?? ALARM_RULES.length, true);
+  const customMetrics = requirePositive(
+    "customMetrics",
+    input.customMetrics ?? AGENT_METRICS,
+    true,
+  );
+  const ec2 = costOf(input.instanceType, pricing, {
+    count: input.count,
+    hours,
+    region,
+    ...(input.averageCpuPercent === undefined
+      ? {}
+      : { averageCpuPercent: input.averageCpuPercent }),
+  });
+  const lines: TierCost["lines"] = [
+    { item: `EC2 ${ec2.count} x ${ec2.type} (${pricing})`, monthlyUSD: ec2.monthlyUSD },
+    {
+      item: `EBS gp3 ${ec2.count} x ${volumeGiB} GiB`,
+      // gp3 is billed per GB-month; the share of a 730 h month scales it.
+      monthlyUSD: ec2.count * volumeGiB * book.gp3PerGBMonthUSD * (hours / HOURS_PER_MONTH),
+    },
+  ];
+  if (input.loadBalancer ?? true) {
+    lines.push({
+      item: "Application Load Balancer (1 LCU)",
+      monthlyUSD: (book.albHourlyUSD + book.albLcuHourlyUSD) * hours,
+    });
+  }
+  if (alarms > 0)
+    lines.push({
+      item: `CloudWatch alarms (${alarms})`,
+      monthlyUSD: alarms * book.alarmMonthlyUSD,
+    });
+  if (input.dashboard ?? true)
+    lines.push({ item: "CloudWatch dashboard", monthlyUSD: book.dashboardMonthlyUSD });
+  if (customMetrics > 0) {
+    lines.push({
+      item: `CloudWatch agent metrics (${customMetrics})`,
+      monthlyUSD: customMetrics * book.customMetricMonthlyUSD,
+    });
+  }
+  return {
+    instanceType: ec2.type,
+    count: ec2.count,
+    pricing,
+    region,
+    hoursPerMonth: hours,
+    monthlyUSD: roundUSD(lines.reduce((sum, l) => sum + l.monthlyUSD, 0)),
+    lines: lines.map((l) => ({ item: l.item, monthlyUSD: roundUSD(l.monthlyUSD) })),
+  };
+}
+
+/** Money for people and JSON: cents. */
+export function roundUSD(value: number): number {
+  return Math.round(value * 100) / 100;
+}

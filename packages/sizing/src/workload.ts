@@ -1,0 +1,223 @@
+import { alarmRule } from "./alarm-rules.js";
+import { workersPerInstance } from "./capacity.js";
+import {
+  DEFAULT_MODEL_MEMORY_GIB,
+  type InstanceType,
+  isBelowMinimum,
+  listInstanceTypes,
+} from "./catalog.js";
+import { requirePositive, SizingError } from "./errors.js";
+import { costOf, HOURS_PER_MONTH, type PricingModel, roundUSD } from "./pricing.js";
+import type { BenchProfile } from "./profile.js";
+import { mmc } from "./queueing.js";
+import { burstSurplusWarning } from "./warnings.js";
+
+export const DEFAULT_PEAK_FACTOR = 2;
+export const DEFAULT_P95_LATENCY_MS = 2000;
+/**
+ * Per-image service time assumed when neither a time nor a profile is given: the reference
+ * detector's decode (~17 ms) plus detect (160-190 ms) on a 1920x1200 image, rounded up.
+ */
+export const DEFAULT_SERVICE_MS = 200;
+/** More instances than this is not a tier this engine sizes. */
+export const MAX_INSTANCES = 1000;
+
+export interface WorkloadInput {
+  imagesPerHour: number;
+  /** Peak arrival rate / average arrival rate, >= 1. */
+  peakFactor?: number;
+  /** Target for the 95th percentile of time in the service (queue + processing), ms. */
+  p95LatencyMs?: number;
+  /** Median time of one image on one worker (one vCPU, or one GPU with gpu), ms. */
+  serviceMs?: number;
+  /** Its 95th percentile; defaults to serviceMs (fixed-size images take near-constant time). */
+  p95ServiceMs?: number;
+  /** A bench profile, instead of serviceMs. */
+  profile?: BenchProfile;
+  gpu?: boolean;
+  /** Memory one worker needs, GiB; defaults to the profile's peak RSS, else DEFAULT_MODEL_MEMORY_GIB. */
+  modelMemoryGiB?: number;
+  pricing?: PricingModel;
+  region?: string;
+}
+
+export interface WorkloadOption {
+  instanceType: string;
+  count: number;
+  workersPerInstance: number;
+  /** Worker utilization at peak, 0-1; kept at or under the scale-out threshold. */
+  utilization: number;
+  /** Worker utilization averaged over the day (peak / peak factor), 0-1. */
+  averageUtilization: number;
+  p95LatencyMs: number;
+  monthlyUSD: number;
+  costPerMillionImagesUSD: number;
+}
+
+export interface WorkloadRecommendation extends WorkloadOption {
+  pricing: PricingModel;
+  alternatives: WorkloadOption[];
+  warnings: string[];
+  assumptions: {
+    imagesPerHour: number;
+    peakFactor: number;
+    peakImagesPerSecond: number;
+    p95TargetMs: number;
+    serviceMs: number;
+    p95ServiceMs: number;
+    modelMemoryGiB: number;
+    maxUtilization: number;
+    serviceTimeSource: "service-ms" | "profile" | "default";
+  };
+}
+
+interface Sized {
+  type: InstanceType;
+  option: WorkloadOption;
+}
+
+/**
+ * The cheapest (type, count) for a workload. Each instance runs one worker per vCPU (or GPU)
+ * that fits in memory; the tier is an M/M/c queue at peak arrivals. Its p95 latency is the
+ * Erlang C p95 wait plus the p95 service time, and peak utilization stays at or under the
+ * cpu-high scale-out threshold (above it the group would keep scaling out).
+ */
+export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendation {
+  const imagesPerHour = requirePositive("images per hour", input.imagesPerHour);
+  const peakFactor = requirePositive("peak factor", input.peakFactor ?? DEFAULT_PEAK_FACTOR);
+  if (peakFactor < 1) {
+    throw new SizingError(
+      "BAD_NUMBER",
+      `peak factor must be >= 1 (peak / average); got ${peakFactor}`,
+    );
+  }
+  const p95TargetMs = requirePositive(
+    "p95 latency target (ms)",
+    input.p95LatencyMs ?? DEFAULT_P95_LATENCY_MS,
+  );
+  if (input.serviceMs !== undefined && input.profile) {
+    throw new SizingError("BAD_ARGUMENT", "give a service time or a profile, not both");
+  }
+  const warnings: string[] = [];
+  const { profile } = input;
+  const serviceTimeSource = profile
+    ? "profile"
+    : input.serviceMs !== undefined
+      ? "service-ms"
+      : "default";
+  const serviceMs = requirePositive(
+    "service time (ms)",
+    profile?.serviceMsPerImage ?? input.serviceMs ?? DEFAULT_SERVICE_MS,
+  );
+  const p95ServiceMs = Math.max(
+    serviceMs,
+    requirePositive(
+      "p95 service time (ms)",
+      profile?.p95ServiceMs ?? input.p95ServiceMs ?? serviceMs,
+    ),
+  );
+  const modelMemoryGiB = requirePositive(
+    "model memory (GiB)",
+    input.modelMemoryGiB ?? (profile ? profile.peakRssMB / 1024 : DEFAULT_MODEL_MEMORY_GIB),
+  );
+  if (serviceTimeSource === "default") {
+    warnings.push(
+      `no service time given: assumed ${DEFAULT_SERVICE_MS} ms per image (the reference detector on 1920x1200); pass --service-ms or a --profile from \`pnpm bench\``,
+    );
+  }
+  if (p95TargetMs <= p95ServiceMs) {
+    throw new SizingError(
+      "UNREACHABLE_TARGET",
+      `p95 latency target ${p95TargetMs} ms is not above the p95 service time ${p95ServiceMs} ms, so no tier can meet it; accepted: a target above ${p95ServiceMs} ms`,
+    );
+  }
+
+  const pricing = input.pricing ?? "on-demand";
+  const maxUtilization = alarmRule("cpu-high").threshold / 100;
+  const peakPerSecond = (imagesPerHour * peakFactor) / 3600;
+  const offered = (peakPerSecond * serviceMs) / 1000;
+
+  const sized: Sized[] = [];
+  for (const type of listInstanceTypes(input.region)) {
+    if (Boolean(type.gpu) !== Boolean(input.gpu) || isBelowMinimum(type)) continue;
+    const workers = workersPerInstance(type, modelMemoryGiB);
+    if (workers === 0) continue;
+    let count = Math.max(1, Math.ceil(offered / (workers * maxUtilization) - 1e-9));
+    for (; count <= MAX_INSTANCES; count++) {
+      const queue = mmc({ servers: count * workers, arrivalsPerSecond: peakPerSecond, serviceMs });
+      const p95LatencyMs = p95ServiceMs + queue.waitQuantileMs(0.95);
+      if (p95LatencyMs > p95TargetMs) continue;
+      // T3 surplus is charged on the day's average CPU: busy workers over all vCPUs.
+      const averageCpuPercent = ((offered / peakFactor) * 100) / (count * type.vcpu);
+      const monthly = costOf(type, pricing, {
+        count,
+        region: type.region,
+        ...(type.gpu ? {} : { averageCpuPercent }),
+      }).monthlyUSD;
+      sized.push({
+        type,
+        option: {
+          instanceType: type.type,
+          count,
+          workersPerInstance: workers,
+          utilization: round(queue.utilization, 3),
+          averageUtilization: round(queue.utilization / peakFactor, 3),
+          p95LatencyMs: round(p95LatencyMs, 1),
+          monthlyUSD: roundUSD(monthly),
+          costPerMillionImagesUSD: roundUSD((monthly / (imagesPerHour * HOURS_PER_MONTH)) * 1e6),
+        },
+      });
+      break;
+    }
+  }
+  sized.sort(
+    (a, b) => a.option.monthlyUSD - b.option.monthlyUSD || a.option.count - b.option.count,
+  );
+  const best = sized[0];
+  if (!best) {
+    throw new SizingError(
+      "UNREACHABLE_TARGET",
+      `no ${input.gpu ? "GPU" : "CPU"} type meets ${imagesPerHour} images/hour at p95 <= ${p95TargetMs} ms with at most ${MAX_INSTANCES} instances and ${modelMemoryGiB.toFixed(2)} GiB per worker; accepted: a lower rate, a looser target or a smaller model`,
+    );
+  }
+
+  for (const { type, option } of sized) {
+    const averageCpuPercent =
+      (option.averageUtilization * 100 * option.workersPerInstance) / type.vcpu;
+    const warning = burstSurplusWarning(type, averageCpuPercent, pricing);
+    if (warning) warnings.push(warning);
+  }
+  if (input.gpu && profile && !profile.instanceType?.startsWith("g")) {
+    warnings.push(
+      `the profile was measured on ${profile.instanceType ?? profile.cpuModel}, not a GPU: the GPU figures assume one image takes ${serviceMs} ms on one GPU`,
+    );
+  }
+  if (best.type.arch === "arm64") {
+    warnings.push(
+      `${best.type.type} is Graviton (arm64): the estimate assumes its vCPUs run the detector as fast as the ${profile ? `bench machine (${profile.cpuModel})` : "given service time"}; bench on Graviton to confirm`,
+    );
+  }
+
+  return {
+    ...best.option,
+    pricing,
+    alternatives: sized.slice(1).map((s) => s.option),
+    warnings,
+    assumptions: {
+      imagesPerHour,
+      peakFactor,
+      peakImagesPerSecond: round(peakPerSecond, 4),
+      p95TargetMs,
+      serviceMs,
+      p95ServiceMs,
+      modelMemoryGiB: round(modelMemoryGiB, 3),
+      maxUtilization,
+      serviceTimeSource,
+    },
+  };
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
