@@ -1,4 +1,5 @@
 import { InferenceError } from "./errors.js";
+import { GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
 import type { BgrImage } from "./models.js";
 import { cholesky3, Random } from "./synth-random.js";
 
@@ -9,12 +10,19 @@ import { cholesky3, Random } from "./synth-random.js";
  * blur (the objective), vignetting (uneven illumination) and per-pixel sensor noise.
  */
 
-/** One layer of a contrast dictionary, as in 2DMatGMM's / MaskTerial's contrast_dict.json. */
-export interface ContrastLayerJson {
-  contrast: { b: number; g: number; r: number };
-  covariance_matrix: number[][];
-}
-export type ContrastDictionaryJson = Record<string, ContrastLayerJson>;
+/**
+ * A contrast dictionary (the shape of contrast_dict.json, see ContrastDict), read-only so the
+ * embedded constant fits.
+ */
+export type SynthDictionary = Readonly<
+  Record<
+    string,
+    {
+      readonly contrast: { readonly b: number; readonly g: number; readonly r: number };
+      readonly covariance_matrix: readonly (readonly number[])[];
+    }
+  >
+>;
 
 export interface SynthFlakeSpec {
   /** Layer name in the dictionary. */
@@ -36,7 +44,8 @@ export interface SynthesizeOptions {
   seed: number;
   /** Explicit flakes, or how many to place at random (default 3-6). */
   flakes?: number | SynthFlakeSpec[];
-  dictionary: ContrastDictionaryJson;
+  /** Layer contrasts (default the embedded graphene dictionary, GMM-Graphene's). */
+  dictionary?: SynthDictionary;
   /** Layers random flakes are drawn from (default every layer in the dictionary). */
   layers?: string[];
   /** Background B, G, R (default a SiO2/Si violet, jittered by the seed). */
@@ -51,6 +60,11 @@ export interface SynthesizeOptions {
   contrastSpread?: number;
   /** Radius range of random flakes in px (default 18-55). */
   radius?: [number, number];
+  /**
+   * Bulk crystals: thick pieces far darker than any layer, which are not flakes (label 0) but
+   * whose blurred rims pass through layer colours, as on real chips (default 0-2 at random).
+   */
+  bulk?: number;
 }
 
 export interface SynthFlake {
@@ -74,6 +88,8 @@ export interface SynthImage {
   /** width x height, 0 = background, i = flakes[i - 1]. */
   instances: Uint16Array;
   flakes: SynthFlake[];
+  /** Bulk crystals drawn (not flakes; label 0). */
+  bulk: { polygon: [number, number][]; contrast: [number, number, number] }[];
   background: [number, number, number];
 }
 
@@ -93,7 +109,8 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
       `synthetic image size ${width}x${height}: at most ${MAX_SIDE} px a side`,
     );
   }
-  const layerNames = Object.keys(options.dictionary);
+  const dictionary: SynthDictionary = options.dictionary ?? GRAPHENE_CONTRAST_DICT;
+  const layerNames = Object.keys(dictionary);
   if (layerNames.length === 0 || layerNames.length > 255) {
     throw new InferenceError("BAD_OPTION", "the contrast dictionary needs 1-255 layers");
   }
@@ -104,6 +121,13 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     Math.round(116 + rng.uniform(-8, 8)),
   ];
   const specs = flakeSpecs(options, layerNames, rng);
+  const bulkCount = options.bulk ?? (Array.isArray(options.flakes) ? 0 : rng.int(0, 2));
+  const bulkSpecs = flakeSpecs(
+    { ...options, flakes: bulkCount, radius: [15, 40] },
+    layerNames,
+    rng,
+    specs,
+  );
 
   const labels = new Uint8Array(width * height);
   const instances = new Uint16Array(width * height);
@@ -118,7 +142,7 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     clean[p * 3 + 2] = background[2];
   }
   for (const spec of specs) {
-    const layer = options.dictionary[spec.layer];
+    const layer = dictionary[spec.layer];
     if (!layer) {
       throw new InferenceError(
         "BAD_OPTION",
@@ -157,6 +181,26 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     });
   }
 
+  const bulk: SynthImage["bulk"] = [];
+  for (const spec of bulkSpecs) {
+    // Thick graphite: dark and slightly blue-shifted, well outside every layer's Gaussian.
+    const contrast: [number, number, number] = [
+      rng.uniform(-0.45, -0.3),
+      rng.uniform(-0.75, -0.6),
+      rng.uniform(-0.7, -0.55),
+    ];
+    const polygon = flakePolygon(spec, rng);
+    fillPolygon(polygon, width, height, (x, y) => {
+      const p = y * width + x;
+      if (instances[p] !== 0) return;
+      for (let c = 0; c < 3; c++) clean[p * 3 + c] = (background[c] ?? 0) * (1 + contrast[c]!);
+    });
+    bulk.push({
+      polygon: polygon.map(([x, y]) => [round3(x), round3(y)]),
+      contrast: [round5(contrast[0]), round5(contrast[1]), round5(contrast[2])],
+    });
+  }
+
   const blurred = gaussianBlur(clean, width, height, options.blur ?? 0.7);
   const data = new Uint8Array(plane * 3);
   const vignetting = options.vignetting ?? 0.01;
@@ -174,13 +218,22 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
       }
     }
   }
-  return { image: { width, height, data }, layerNames, labels, instances, flakes, background };
+  return {
+    image: { width, height, data },
+    layerNames,
+    labels,
+    instances,
+    flakes,
+    bulk,
+    background,
+  };
 }
 
 function flakeSpecs(
   options: SynthesizeOptions,
   layerNames: string[],
   rng: Random,
+  avoid: readonly SynthFlakeSpec[] = [],
 ): SynthFlakeSpec[] {
   if (Array.isArray(options.flakes)) return options.flakes;
   const count = options.flakes ?? rng.int(3, 6);
@@ -191,6 +244,7 @@ function flakeSpecs(
   const [rmin, rmax] = options.radius ?? [18, 55];
   const { width, height } = options;
   const placed: SynthFlakeSpec[] = [];
+  const taken: SynthFlakeSpec[] = [...avoid];
   // Rejection sampling for flakes that neither overlap nor touch the border.
   for (let tries = 0; placed.length < count && tries < count * 200; tries++) {
     const radius = rng.uniform(rmin, Math.min(rmax, Math.min(width, height) / 4));
@@ -201,18 +255,20 @@ function flakeSpecs(
       rng.uniform(reach, width - reach),
       rng.uniform(reach, height - reach),
     ];
-    const clear = placed.every((f) => {
+    const clear = taken.every((f) => {
       const other = f.radius * Math.sqrt(f.elongation ?? 1) * 1.25 + 6;
       return Math.hypot(f.center[0] - center[0], f.center[1] - center[1]) > reach + other + 10;
     });
     if (!clear) continue;
     const layer = layers[rng.int(0, layers.length - 1)]!;
-    placed.push({ layer, center, radius, elongation, angle: rng.uniform(0, Math.PI) });
+    const spec = { layer, center, radius, elongation, angle: rng.uniform(0, Math.PI) };
+    placed.push(spec);
+    taken.push(spec);
   }
   return placed;
 }
 
-function drawContrast(layer: ContrastLayerJson, spread: number, rng: Random): number[] {
+function drawContrast(layer: SynthDictionary[string], spread: number, rng: Random): number[] {
   const l = cholesky3(layer.covariance_matrix);
   const z = [rng.normal(), rng.normal(), rng.normal()];
   const mean = [layer.contrast.b, layer.contrast.g, layer.contrast.r];

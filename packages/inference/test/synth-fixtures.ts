@@ -1,11 +1,11 @@
-import type { ContrastDictionaryJson } from "../src/synth.js";
+import type { ContrastDict } from "../src/contrast-dict.js";
 
 /**
  * Graphene on SiO2/Si: per-layer contrast means (b, g, r) from 2DMatGMM (Uslu et al.,
  * Mach. Learn.: Sci. Technol. 5 015027, 2024, MIT), with round diagonal covariances;
  * a test dictionary independent of the embedded default.
  */
-export const TEST_DICTIONARY: ContrastDictionaryJson = {
+export const TEST_DICTIONARY: ContrastDict = {
   "1": {
     contrast: { b: -0.071, g: -0.14, r: -0.137 },
     covariance_matrix: diag(0.0004, 0.00025, 0.0003),
