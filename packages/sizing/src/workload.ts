@@ -73,6 +73,7 @@ export interface WorkloadRecommendation extends WorkloadOption {
 
 interface Sized {
   type: InstanceType;
+  averageCpuPercent: number;
   option: WorkloadOption;
 }
 
@@ -156,6 +157,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       }).monthlyUSD;
       sized.push({
         type,
+        averageCpuPercent,
         option: {
           instanceType: type.type,
           count,
@@ -181,9 +183,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     );
   }
 
-  for (const { type, option } of sized) {
-    const averageCpuPercent =
-      (option.averageUtilization * 100 * option.workersPerInstance) / type.vcpu;
+  for (const { type, averageCpuPercent } of sized) {
     const warning = burstSurplusWarning(type, averageCpuPercent, pricing);
     if (warning) warnings.push(warning);
   }

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import {
+  ALARM_RULES,
+  breakEvenCpuPercent,
+  burstSurplusWarning,
+  costOf,
+  estimateTierCost,
+  getInstanceType,
+  hourlyPrice,
+  monthlyCost,
+  SPOT_BY_FAMILY,
+  SPOT_MAX_SAVINGS,
+  t3SurplusHourly,
+} from "../src/index.js";
+import { sizingErrorOf } from "./helpers.js";
+
+describe("pricing", () => {
+  it("prices a month as 730 h, and honours count and hours", () => {
+    expect(monthlyCost("c5.large")).toBeCloseTo(62.05, 10);
+    expect(monthlyCost("t3.large", "on-demand", { count: 3, hours: 100 })).toBeCloseTo(24.96, 10);
+  });
+
+  it("discounts spot by a typical per-family figure within the seed's 'up to 90 %'", () => {
+    expect(hourlyPrice("g4dn.xlarge", "spot")).toBeCloseTo(0.526 * 0.4, 12);
+    for (const spot of Object.values(SPOT_BY_FAMILY)) {
+      expect(spot.typicalDiscount).toBeLessThanOrEqual(SPOT_MAX_SAVINGS);
+    }
+    expect(hourlyPrice("t3.large", "spot", { spotDiscount: 0.9 })).toBeCloseTo(0.00832, 12);
+  });
+
+  it("lets a caller override RI savings, and refuses nonsense fractions", () => {
+    expect(hourlyPrice("t3.large", "ri-1y", { riSavings: 0.375 })).toBeCloseTo(0.052, 12);
+    expect(sizingErrorOf(() => hourlyPrice("t3.large", "ri-1y", { riSavings: 1.5 })).code).toBe(
+      "BAD_NUMBER",
+    );
+  });
+
+  it("charges T3 unlimited surplus at $0.05 per vCPU-hour above the baseline only", () => {
+    expect(t3SurplusHourly("t3.large", 30)).toBe(0);
+    expect(t3SurplusHourly("t3.large", 20)).toBe(0);
+    // 100 % on a t3.large: 70 points over a 30 % baseline on 2 vCPUs = 1.4 vCPU-h per hour.
+    expect(t3SurplusHourly("t3.large", 100)).toBeCloseTo(0.07, 12);
+    expect(t3SurplusHourly("c5.large", 100)).toBe(0);
+    const quote = costOf("t3.large", "on-demand", { averageCpuPercent: 100 });
+    expect(quote.monthlyUSD).toBeCloseTo((0.0832 + 0.07) * 730, 10);
+    expect(quote.surplusUSD).toBeCloseTo(0.07 * 730, 10);
+  });
+
+  it("says when sustained load makes a t3.large dearer than a c5.large", () => {
+    const t3large = getInstanceType("t3.large");
+    const even = breakEvenCpuPercent(t3large)!;
+    expect(even.versus.type).toBe("c5.large");
+    // 0.0832 + (u - 0.30) x 2 x 0.05 = 0.085  =>  u = 31.8 %
+    expect(even.percent).toBeCloseTo(31.8, 10);
+    expect(burstSurplusWarning(t3large, 31)).toBeNull();
+    expect(burstSurplusWarning(t3large, 60)).toBe(
+      "at 60 % average CPU a t3.large costs $82.64/month per instance ($21.90 of it T3 unlimited surplus above its 30 % baseline), more than a c5.large (2 vCPU, 4 GiB) at $62.05: for sustained load a fixed-performance type is cheaper",
+    );
+  });
+
+  it("estimates a whole tier: instances, volumes, load balancer, alarms, dashboard, agent metrics", () => {
+    const tier = estimateTierCost({ instanceType: "t3.large", count: 2 });
+    expect(tier.lines).toEqual([
+      { item: "EC2 2 x t3.large (on-demand)", monthlyUSD: 121.47 },
+      { item: "EBS gp3 2 x 200 GiB", monthlyUSD: 32 },
+      { item: "Application Load Balancer (1 LCU)", monthlyUSD: 22.27 },
+      { item: `CloudWatch alarms (${ALARM_RULES.length})`, monthlyUSD: 0.4 },
+      { item: "CloudWatch dashboard", monthlyUSD: 3 },
+      { item: "CloudWatch agent metrics (2)", monthlyUSD: 0.6 },
+    ]);
+    expect(tier.monthlyUSD).toBe(179.74);
+    const bare = estimateTierCost({
+      instanceType: "t3.large",
+      count: 1,
+      loadBalancer: false,
+      alarms: 0,
+      dashboard: false,
+      customMetrics: 0,
+    });
+    expect(bare.monthlyUSD).toBe(76.74); // the seed's "$60/month" plus its 200 GB volume
+  });
+
+  it("refuses bad counts and hours", () => {
+    expect(sizingErrorOf(() => costOf("t3.large", "on-demand", { count: 0 })).message).toMatch(
+      /count must be a whole number >= 1/,
+    );
+    expect(sizingErrorOf(() => costOf("t3.large", "on-demand", { count: 1.5 })).code).toBe(
+      "BAD_NUMBER",
+    );
+    expect(sizingErrorOf(() => costOf("t3.large", "on-demand", { hours: -1 })).code).toBe(
+      "BAD_NUMBER",
+    );
+    expect(
+      sizingErrorOf(() => estimateTierCost({ instanceType: "t3.large", count: 1, volumeGiB: -5 }))
+        .code,
+    ).toBe("BAD_NUMBER");
+  });
+});

@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import {
+  type BenchProfile,
+  DEFAULT_SERVICE_MS,
+  getInstanceType,
+  isBelowMinimum,
+  recommendForWorkload,
+} from "../src/index.js";
+import { sizingErrorOf } from "./helpers.js";
+
+const profile: BenchProfile = {
+  kind: "flakeops-bench-profile/1",
+  serviceMsPerImage: 180,
+  p95ServiceMs: 240,
+  decodeMsPerImage: 17,
+  model: "GMM-Graphene",
+  imageWidth: 1920,
+  imageHeight: 1200,
+  peakRssMB: 512,
+  imagesPerSecond: 10.5,
+  workers: 2,
+  cpuModel: "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz",
+  measuredAt: "2026-11-25T06:00:00.000Z",
+};
+
+describe("workload sizing", () => {
+  it("sizes a light load to one t3.medium, with its M/M/c figures", () => {
+    // Peak 2 images/s x 200 ms = 0.4 Erlang on 2 workers: P(wait) = 0.0667,
+    // p95 wait = ln(0.0667 / 0.05) / (2/200 - 2/1000) per ms = 36.0 ms.
+    const rec = recommendForWorkload({
+      imagesPerHour: 3600,
+      peakFactor: 2,
+      serviceMs: 200,
+      p95LatencyMs: 1000,
+    });
+    expect(rec).toMatchObject({
+      instanceType: "t3.medium",
+      count: 1,
+      workersPerInstance: 2,
+      utilization: 0.2,
+      averageUtilization: 0.1,
+      p95LatencyMs: 236,
+      monthlyUSD: 30.37,
+      costPerMillionImagesUSD: 11.56,
+      pricing: "on-demand",
+    });
+    expect(rec.warnings).toEqual([]);
+    expect(rec.alternatives.length).toBeGreaterThan(5);
+    const costs = [rec.monthlyUSD, ...rec.alternatives.map((a) => a.monthlyUSD)];
+    expect(costs).toEqual([...costs].sort((a, b) => a - b));
+  });
+
+  it("keeps peak utilization at or under the 80 % scale-out threshold", () => {
+    // 4 Erlangs at peak need at least 5 workers at 80 %.
+    const rec = recommendForWorkload({
+      imagesPerHour: 72_000,
+      peakFactor: 1,
+      serviceMs: 200,
+      p95LatencyMs: 60_000,
+    });
+    for (const o of [rec, ...rec.alternatives]) {
+      expect(o.utilization).toBeLessThanOrEqual(0.8);
+      expect(o.count * o.workersPerInstance).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it("warns when sustained load makes a t3.large cost more than a c5.large", () => {
+    // Flat 30 000 images/h at 200 ms: 1.67 Erlangs; 2 x t3.large run 42 % average CPU, over
+    // its 30 % baseline, so each pays $8.52/month of surplus and costs $69.25 > $62.05.
+    const rec = recommendForWorkload({
+      imagesPerHour: 30_000,
+      peakFactor: 1,
+      serviceMs: 200,
+      p95LatencyMs: 2000,
+    });
+    const t3large = rec.warnings.filter((w) => w.includes("a t3.large costs"));
+    expect(t3large).toEqual([
+      "at 42 % average CPU a t3.large costs $69.25/month per instance ($8.52 of it T3 unlimited surplus above its 30 % baseline), more than a c5.large (2 vCPU, 4 GiB) at $62.05: for sustained load a fixed-performance type is cheaper",
+    ]);
+    const large = rec.alternatives.find((a) => a.instanceType === "t3.large")!;
+    expect(large.monthlyUSD).toBe(138.51); // 2 x (0.0832 + 0.011667) x 730
+  });
+
+  it("reads service time, tail and memory from a bench profile", () => {
+    const rec = recommendForWorkload({ imagesPerHour: 3600, profile, p95LatencyMs: 1000 });
+    expect(rec.assumptions).toMatchObject({
+      serviceMs: 180,
+      p95ServiceMs: 240,
+      modelMemoryGiB: 0.5,
+      serviceTimeSource: "profile",
+    });
+    expect(rec.p95LatencyMs).toBeGreaterThanOrEqual(240);
+  });
+
+  it("fits workers to memory under the 85 % memory alarm, after a 0.5 GiB system reserve", () => {
+    const workers = (modelMemoryGiB: number) => {
+      const rec = recommendForWorkload({ imagesPerHour: 3600, serviceMs: 200, modelMemoryGiB });
+      return Object.fromEntries(
+        [rec, ...rec.alternatives].map((o) => [o.instanceType, o.workersPerInstance]),
+      );
+    };
+    // 4 GiB x 0.85 - 0.5 = 2.9 GiB usable: one 2.5 GiB worker; none of 3 GiB.
+    expect(workers(2.5)).toMatchObject({
+      "t3.medium": 1,
+      "c5.large": 1,
+      "t3.large": 2,
+      "m5.large": 2,
+    });
+    expect(workers(3)["t3.medium"]).toBeUndefined();
+    expect(workers(3)["t3.large"]).toBe(2);
+  });
+
+  it("sizes GPU types only with gpu, one worker per GPU", () => {
+    const rec = recommendForWorkload({
+      imagesPerHour: 36_000,
+      peakFactor: 1,
+      serviceMs: 50,
+      gpu: true,
+    });
+    expect(getInstanceType(rec.instanceType).gpu).not.toBeNull();
+    expect(rec).toMatchObject({
+      instanceType: "g4dn.xlarge",
+      count: 1,
+      workersPerInstance: 1,
+      utilization: 0.5,
+    });
+    const cpu = recommendForWorkload({ imagesPerHour: 36_000, peakFactor: 1, serviceMs: 50 });
+    expect(getInstanceType(cpu.instanceType).gpu).toBeNull();
+  });
+
+  it("says when it assumed a service time", () => {
+    const rec = recommendForWorkload({ imagesPerHour: 100 });
+    expect(rec.assumptions.serviceMs).toBe(DEFAULT_SERVICE_MS);
+    expect(rec.warnings[0]).toMatch(/no service time given: assumed 200 ms/);
+  });
+
+  it("never recommends below the minimum", () => {
+    const rec = recommendForWorkload({ imagesPerHour: 1, serviceMs: 10 });
+    expect(isBelowMinimum(getInstanceType(rec.instanceType))).toBe(false);
+    expect([rec, ...rec.alternatives].map((o) => o.instanceType)).not.toContain("t3.micro");
+  });
+
+  it("refuses a latency target below the service time, and other bad input", () => {
+    const below = sizingErrorOf(() =>
+      recommendForWorkload({ imagesPerHour: 100, serviceMs: 200, p95LatencyMs: 150 }),
+    );
+    expect(below.code).toBe("UNREACHABLE_TARGET");
+    expect(below.message).toBe(
+      "p95 latency target 150 ms is not above the p95 service time 200 ms, so no tier can meet it; accepted: a target above 200 ms",
+    );
+    expect(
+      sizingErrorOf(() => recommendForWorkload({ imagesPerHour: -5, serviceMs: 200 })).code,
+    ).toBe("BAD_NUMBER");
+    expect(sizingErrorOf(() => recommendForWorkload({ imagesPerHour: Number.NaN })).code).toBe(
+      "BAD_NUMBER",
+    );
+    expect(
+      sizingErrorOf(() => recommendForWorkload({ imagesPerHour: 10, peakFactor: 0.5 })).message,
+    ).toMatch(/peak factor must be >= 1/);
+    expect(
+      sizingErrorOf(() => recommendForWorkload({ imagesPerHour: 10, serviceMs: 100, profile }))
+        .code,
+    ).toBe("BAD_ARGUMENT");
+    expect(
+      sizingErrorOf(() => recommendForWorkload({ imagesPerHour: 10, modelMemoryGiB: 100 })).code,
+    ).toBe("UNREACHABLE_TARGET");
+  });
+});
