@@ -1,2 +1,35 @@
-// Filled in by the package's issue; this placeholder keeps the workspace type-checking.
-export {};
+export { type AlarmOptions, createAlarms, type TierAlarm } from "./alarms.js";
+export { type AmiQuery, amiQuery } from "./ami.js";
+export { type ArtifactArg, parseS3Uri } from "./artifact.js";
+export { budgetLimitUSD } from "./budget.js";
+export {
+  ConfigError,
+  DEFAULT_USE_CASE,
+  parseStackConfig,
+  readStackConfig,
+  resolveTier,
+  STACK_CONFIG_KEYS,
+  type StackConfig,
+  StackConfigSchema,
+  type Tier,
+} from "./config.js";
+export { DASHBOARD_GRAPHS, dashboardBody } from "./dashboard.js";
+export { INSTANCE_MANAGED_POLICIES } from "./iam.js";
+export {
+  COST_TAG_KEY,
+  DEFAULTS,
+  dashboardNameFor,
+  INFERENCE_SERVICE_TYPE,
+  InferenceService,
+  type InferenceServiceArgs,
+  type SpotOptions,
+} from "./inference-service.js";
+export type { ExistingNetwork } from "./network.js";
+export { artifactFromConfig, type DeployedTier, deployFromConfig } from "./program.js";
+export {
+  type ArtifactSource,
+  cloudWatchAgentConfig,
+  renderUserData,
+  shellQuote,
+  type UserDataOptions,
+} from "./user-data.js";

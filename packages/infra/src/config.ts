@@ -1,0 +1,244 @@
+import {
+  getInstanceType,
+  type PricingModel,
+  recommendForUseCase,
+  recommendForWorkload,
+  USE_CASES,
+  type UseCase,
+} from "@flakeops/sizing";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/**
+ * Stack configuration a user sets with `pulumi config set <key> <value>` (project namespace),
+ * validated with zod. Which tier is deployed is decided by the first that is set:
+ *   1. `instanceType` (explicit), 2. `imagesPerHour` (+ `p95LatencyMs`, `peakFactor`: the sizing
+ *   engine picks type and count), 3. `useCase` (the seed's rule; default "production").
+ */
+
+const positiveNumber = (what: string) =>
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .refine((n) => Number.isFinite(n) && n > 0, {
+      error: `${what} must be a positive number`,
+    });
+
+const wholeNumber = (what: string, min: number) =>
+  z.coerce
+    .number({ error: `${what} must be a whole number` })
+    .refine((n) => Number.isInteger(n) && n >= min, {
+      error: `${what} must be a whole number >= ${min}`,
+    });
+
+const bool = z
+  .enum(["true", "false"], { error: 'must be "true" or "false"' })
+  .transform((v) => v === "true");
+
+export const StackConfigSchema = z
+  .object({
+    useCase: z.enum(USE_CASES, { error: `must be one of ${USE_CASES.join(", ")}` }).optional(),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+        error: "must be an EC2 instance type such as t3.large",
+      })
+      .optional(),
+    imagesPerHour: positiveNumber("imagesPerHour").optional(),
+    p95LatencyMs: positiveNumber("p95LatencyMs").optional(),
+    peakFactor: positiveNumber("peakFactor")
+      .refine((n) => n >= 1, { error: "peakFactor must be >= 1 (peak / average)" })
+      .optional(),
+    minSize: wholeNumber("minSize", 0).optional(),
+    maxSize: wholeNumber("maxSize", 1).optional(),
+    desiredCount: wholeNumber("desiredCount", 1).optional(),
+    spot: bool.optional(),
+    alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: "must be an AWS region such as us-east-1" })
+      .optional(),
+    volumeGiB: wholeNumber("volumeGiB", 8)
+      .refine((n) => n <= 16384, { error: "volumeGiB must be at most 16384 (gp3's limit)" })
+      .optional(),
+    /** A local tarball/directory of the api deploy output, an s3:// URI, or a container image. */
+    artifact: z.string().min(1).optional(),
+    /** `s3://bucket/prefix` synced to the instances' models directory. */
+    modelsUri: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, {
+        error: "must be an s3://bucket/prefix URI",
+      })
+      .optional(),
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:/, { error: "must be an ACM certificate ARN" })
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.minSize !== undefined && c.maxSize !== undefined && c.minSize > c.maxSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minSize"],
+        message: `minSize (${c.minSize}) exceeds maxSize (${c.maxSize})`,
+      });
+    }
+    if (c.p95LatencyMs !== undefined && c.imagesPerHour === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["p95LatencyMs"],
+        message: "p95LatencyMs needs imagesPerHour",
+      });
+    }
+    if (c.instanceType !== undefined && c.imagesPerHour !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["instanceType"],
+        message: "set instanceType or imagesPerHour, not both (the workload picks the type)",
+      });
+    }
+  });
+
+export type StackConfig = z.output<typeof StackConfigSchema>;
+
+/** The keys a stack may set (anything else is a typo and fails the preview). */
+export const STACK_CONFIG_KEYS = Object.keys(StackConfigSchema.shape) as (keyof StackConfig)[];
+
+/** A configuration or sizing problem: Pulumi prints RunError messages as one line, no stack. */
+export class ConfigError extends pulumi.RunError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Validate raw config values (strings, as Pulumi stores them). Every problem is listed in one
+ * line: `invalid stack config: maxSize: must be a whole number >= 1 (got "zero"); ...`.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const result = StackConfigSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") {
+      return `unknown key(s) ${issue.keys.join(", ")}; accepted: ${STACK_CONFIG_KEYS.join(", ")}`;
+    }
+    const got = key in present ? ` (got "${present[key]}")` : "";
+    return `${key}: ${issue.message}${got}`;
+  });
+  throw new ConfigError(`invalid stack config: ${problems.join("; ")}`);
+}
+
+/** Read the project's stack configuration through pulumi.Config and validate it. */
+export function readStackConfig(config: pulumi.Config = new pulumi.Config()): StackConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of STACK_CONFIG_KEYS) raw[key] = config.get(key);
+  return parseStackConfig(raw);
+}
+
+/** The tier to deploy: what InferenceService's sizing args take (spread it in). */
+export interface Tier {
+  readonly instanceType: string;
+  /** Desired instances. */
+  readonly count: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** How the instances are (expected to be) billed; the cost estimate uses it. */
+  readonly pricing: PricingModel;
+  readonly spot: boolean;
+  /** Where the type came from, and why. */
+  readonly source: "instanceType" | "workload" | "useCase";
+  readonly reason: string;
+  readonly warnings: readonly string[];
+}
+
+export const DEFAULT_USE_CASE: UseCase = "production";
+
+/** Run a sizing call, turning its typed errors into one-line preview failures. */
+function sizing<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && e.name === "SizingError")
+      throw new ConfigError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Decide the tier from the stack config by asking @flakeops/sizing (no sizing logic here).
+ * Size bounds: `minSize`/`maxSize` when set; otherwise the recommendation's count is the floor
+ * and the group may grow to twice it (at least one more), so the scale-out alarms have room.
+ */
+export function resolveTier(config: StackConfig): Tier {
+  let picked: {
+    instanceType: string;
+    count: number;
+    pricing: PricingModel;
+    reason: string;
+    warnings: string[];
+  };
+  let source: Tier["source"];
+  if (config.instanceType !== undefined) {
+    const type = sizing("instanceType", () => getInstanceType(config.instanceType!, config.region));
+    source = "instanceType";
+    picked = {
+      instanceType: type.type,
+      count: config.desiredCount ?? Math.max(1, config.minSize ?? 1),
+      pricing: "on-demand",
+      reason: "set explicitly in the stack config",
+      warnings: [],
+    };
+  } else if (config.imagesPerHour !== undefined) {
+    const rec = sizing("imagesPerHour", () =>
+      recommendForWorkload({
+        imagesPerHour: config.imagesPerHour!,
+        ...(config.p95LatencyMs === undefined ? {} : { p95LatencyMs: config.p95LatencyMs }),
+        ...(config.peakFactor === undefined ? {} : { peakFactor: config.peakFactor }),
+        ...(config.useCase === "gpu" ? { gpu: true } : {}),
+        ...(config.region === undefined ? {} : { region: config.region }),
+      }),
+    );
+    source = "workload";
+    picked = {
+      instanceType: rec.instanceType,
+      count: config.desiredCount ?? rec.count,
+      pricing: rec.pricing,
+      reason: `${config.imagesPerHour} images/hour at p95 <= ${rec.assumptions.p95TargetMs} ms: ${rec.count} x ${rec.instanceType} (p95 ${rec.p95LatencyMs} ms, ${Math.round(rec.utilization * 100)}% peak utilization)`,
+      warnings: rec.warnings,
+    };
+  } else {
+    const useCase = config.useCase ?? DEFAULT_USE_CASE;
+    const rec = sizing("useCase", () =>
+      recommendForUseCase(useCase, config.region === undefined ? {} : { region: config.region }),
+    );
+    source = "useCase";
+    picked = {
+      instanceType: rec.instanceType,
+      count: config.desiredCount ?? rec.count,
+      pricing: rec.pricing,
+      reason: `${useCase}: ${rec.reason}`,
+      warnings: rec.warnings,
+    };
+  }
+
+  const spot = config.spot ?? picked.pricing === "spot";
+  const pricing: PricingModel = spot
+    ? "spot"
+    : picked.pricing === "spot"
+      ? "on-demand"
+      : picked.pricing;
+  const minSize = config.minSize ?? picked.count;
+  const maxSize = config.maxSize ?? Math.max(minSize, picked.count * 2, picked.count + 1);
+  if (minSize > maxSize) {
+    throw new ConfigError(
+      `invalid stack config: minSize (${minSize}) exceeds maxSize (${maxSize})`,
+    );
+  }
+  const count = Math.min(Math.max(picked.count, minSize, 1), maxSize);
+  return { ...picked, count, minSize, maxSize, pricing, spot, source };
+}

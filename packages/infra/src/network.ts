@@ -1,0 +1,133 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+
+/** An existing VPC to deploy into: public subnets for the load balancer, private for instances. */
+export interface ExistingNetwork {
+  readonly vpcId: pulumi.Input<string>;
+  /** At least two, in different availability zones (an ALB needs two). */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Where the instances run; they reach S3, SSM and CloudWatch through a NAT or endpoints. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface Network {
+  readonly vpcId: pulumi.Output<string>;
+  readonly publicSubnetIds: pulumi.Output<string[]>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The load balancer's group: the only one open to the internet. */
+  readonly albSecurityGroup: aws.ec2.SecurityGroup;
+  /** The instances' group: reachable only from the load balancer, on the app port. */
+  readonly instanceSecurityGroup: aws.ec2.SecurityGroup;
+}
+
+export interface NetworkOptions {
+  readonly existing?: ExistingNetwork | undefined;
+  /** Ports the load balancer listens on (open to 0.0.0.0/0). */
+  readonly listenerPorts: readonly number[];
+  readonly appPort: number;
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * The network: the given VPC or a new two-AZ one (one NAT gateway: instances are private), and
+ * two security groups. No rule opens SSH; operators use SSM Session Manager instead.
+ */
+export function createNetwork(
+  name: string,
+  opts: NetworkOptions,
+  parent: pulumi.Resource,
+): Network {
+  let vpcId: pulumi.Output<string>;
+  let publicSubnetIds: pulumi.Output<string[]>;
+  let privateSubnetIds: pulumi.Output<string[]>;
+  if (opts.existing) {
+    vpcId = pulumi.output(opts.existing.vpcId);
+    publicSubnetIds = pulumi.output(opts.existing.publicSubnetIds);
+    privateSubnetIds = pulumi.output(opts.existing.privateSubnetIds);
+  } else {
+    const vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        numberOfAvailabilityZones: 2,
+        natGateways: { strategy: awsx.ec2.NatGatewayStrategy.Single },
+        tags: opts.tags,
+      },
+      { parent },
+    );
+    vpcId = vpc.vpcId;
+    publicSubnetIds = vpc.publicSubnetIds;
+    privateSubnetIds = vpc.privateSubnetIds;
+  }
+
+  const albSecurityGroup = new aws.ec2.SecurityGroup(
+    `${name}-alb`,
+    { vpcId, description: "flakeops load balancer: the only public entry", tags: opts.tags },
+    { parent },
+  );
+  const instanceSecurityGroup = new aws.ec2.SecurityGroup(
+    `${name}-instances`,
+    {
+      vpcId,
+      description: "flakeops instances: reachable only from the load balancer",
+      tags: opts.tags,
+    },
+    { parent },
+  );
+
+  for (const port of opts.listenerPorts) {
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-alb-in-${port}`,
+      {
+        securityGroupId: albSecurityGroup.id,
+        description: `HTTP(S) listener ${port}`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: "0.0.0.0/0",
+        tags: opts.tags,
+      },
+      { parent },
+    );
+  }
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-alb-out-app`,
+    {
+      securityGroupId: albSecurityGroup.id,
+      description: "to the instances' app port",
+      ipProtocol: "tcp",
+      fromPort: opts.appPort,
+      toPort: opts.appPort,
+      referencedSecurityGroupId: instanceSecurityGroup.id,
+      tags: opts.tags,
+    },
+    { parent },
+  );
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-instances-in-app`,
+    {
+      securityGroupId: instanceSecurityGroup.id,
+      description: "app port, from the load balancer only",
+      ipProtocol: "tcp",
+      fromPort: opts.appPort,
+      toPort: opts.appPort,
+      referencedSecurityGroupId: albSecurityGroup.id,
+      tags: opts.tags,
+    },
+    { parent },
+  );
+  // Outbound for packages, S3 (artifact, models), SSM and CloudWatch endpoints.
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-instances-out`,
+    {
+      securityGroupId: instanceSecurityGroup.id,
+      description: "packages, S3, SSM, CloudWatch",
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      tags: opts.tags,
+    },
+    { parent },
+  );
+
+  return { vpcId, publicSubnetIds, privateSubnetIds, albSecurityGroup, instanceSecurityGroup };
+}

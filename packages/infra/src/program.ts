@@ -1,0 +1,144 @@
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ArtifactArg } from "./artifact.js";
+import {
+  ConfigError,
+  readStackConfig,
+  resolveTier,
+  type StackConfig,
+  type Tier,
+} from "./config.js";
+import { InferenceService, type InferenceServiceArgs } from "./inference-service.js";
+import { isImageRef, isS3Uri } from "./user-data.js";
+
+/** Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root. */
+export const DEFAULT_ARTIFACT = ".deploy/api";
+
+/**
+ * The `artifact` config value: an `s3://` URI, a local path (directory or .tgz, relative to
+ * `baseDir`), or a container image with its tag or digest. Anything else fails the preview.
+ */
+export function artifactFromConfig(value: string, baseDir: string): ArtifactArg {
+  if (value.startsWith("s3://")) {
+    if (!isS3Uri(value))
+      throw new ConfigError(
+        `invalid stack config: artifact: "${value}" is not an s3://bucket/key URI`,
+      );
+    return { s3Uri: value };
+  }
+  const path = isAbsolute(value) ? value : resolve(baseDir, value);
+  if (existsSync(path)) return { path };
+  // An image must say its tag or digest (repo:tag, repo@sha256:...); "dist/api" is a path.
+  if (!/[:@]/.test(value) || !isImageRef(value)) {
+    throw new ConfigError(
+      `invalid stack config: artifact: "${value}" is neither an existing path, an s3:// URI nor a container image; build the API with \`pnpm --filter @flakeops/api bundle\` (writes ${DEFAULT_ARTIFACT}) or \`pulumi config set artifact <path|s3://...|image>\``,
+    );
+  }
+  return { image: value };
+}
+
+export interface DeployOptions {
+  /** Config used when the stack does not set it. Tier keys (instanceType, imagesPerHour, useCase) count as one group. */
+  readonly defaults?: Partial<StackConfig>;
+  /** Relative artifact paths resolve against this. Default: the repository root (two levels up from an example). */
+  readonly baseDir?: string;
+  /** Anything else for the component (network, tags, ...). */
+  readonly args?: Partial<InferenceServiceArgs>;
+  readonly config?: pulumi.Config;
+}
+
+export interface DeployedTier {
+  readonly service: InferenceService;
+  readonly tier: Tier;
+  readonly outputs: {
+    url: pulumi.Output<string>;
+    groupName: pulumi.Output<string>;
+    alarmNames: pulumi.Output<string[]>;
+    dashboardName: pulumi.Output<string>;
+    topicArn: pulumi.Output<string>;
+    instanceType: string;
+    instanceCount: number;
+    minSize: number;
+    maxSize: number;
+    spot: boolean;
+    pricing: string;
+    estimatedMonthlyCostUSD: number;
+    sizingReason: string;
+    sizingWarnings: readonly string[];
+  };
+}
+
+const TIER_KEYS = ["instanceType", "imagesPerHour", "useCase"] as const;
+
+/** Merge an example's defaults under the stack config (a stack that picks a tier overrides the default tier). */
+export function withDefaults(
+  config: StackConfig,
+  defaults: Partial<StackConfig> = {},
+): StackConfig {
+  const stackPicksTier = TIER_KEYS.some((k) => config[k] !== undefined);
+  const base: Partial<StackConfig> = { ...defaults };
+  if (stackPicksTier) for (const k of TIER_KEYS) delete base[k];
+  if (stackPicksTier && config.imagesPerHour === undefined) {
+    delete base.p95LatencyMs;
+    delete base.peakFactor;
+  }
+  return { ...base, ...config } as StackConfig;
+}
+
+/**
+ * A whole program: read and validate the stack config, let the sizing engine pick the tier,
+ * deploy it, and return the stack outputs. Each example's index.ts is this call.
+ */
+export function deployFromConfig(name: string, opts: DeployOptions = {}): DeployedTier {
+  const config = withDefaults(readStackConfig(opts.config), opts.defaults);
+  const tier = resolveTier(config);
+  for (const warning of tier.warnings) pulumi.log.warn(`sizing: ${warning}`);
+  const baseDir = opts.baseDir ?? process.cwd();
+  const artifact =
+    opts.args?.artifact ?? artifactFromConfig(config.artifact ?? DEFAULT_ARTIFACT, baseDir);
+  // `region` deploys there (an explicit provider), not only prices there.
+  const provider = config.region
+    ? new aws.Provider(`${name}-${config.region}`, { region: config.region })
+    : undefined;
+  const service = new InferenceService(
+    name,
+    {
+      ...opts.args,
+      instanceType: tier.instanceType,
+      count: tier.count,
+      minSize: tier.minSize,
+      maxSize: tier.maxSize,
+      pricing: tier.pricing,
+      spot: tier.spot ? (typeof opts.args?.spot === "object" ? opts.args.spot : true) : false,
+      artifact,
+      ...(config.modelsUri ? { modelsUri: config.modelsUri } : {}),
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      ...(config.volumeGiB ? { volumeGiB: config.volumeGiB } : {}),
+      ...(config.region ? { region: config.region } : {}),
+      ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+    },
+    provider ? { providers: { aws: provider } } : undefined,
+  );
+  return {
+    service,
+    tier,
+    outputs: {
+      url: service.url,
+      groupName: service.groupName,
+      alarmNames: service.alarmNames,
+      dashboardName: service.dashboardName,
+      topicArn: service.topicArn,
+      instanceType: tier.instanceType,
+      instanceCount: tier.count,
+      minSize: tier.minSize,
+      maxSize: tier.maxSize,
+      spot: tier.spot,
+      pricing: tier.pricing,
+      estimatedMonthlyCostUSD: service.estimatedMonthlyCostUSD,
+      sizingReason: tier.reason,
+      sizingWarnings: tier.warnings,
+    },
+  };
+}

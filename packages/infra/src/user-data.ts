@@ -1,0 +1,248 @@
+import { ALARM_RULES } from "@flakeops/sizing";
+
+/**
+ * The instance bootstrap script, rendered as plain text so it can be checked (shellcheck) and
+ * read before it ever reaches EC2. Everything user-supplied is validated and shell-quoted here.
+ */
+
+/** Where the API comes from on the instance. */
+export type ArtifactSource =
+  /** The api package's deploy output (`dist/main.js` + `node_modules` at its root), tgz or zip. */
+  | { readonly kind: "s3"; readonly uri: string; readonly format: "tgz" | "zip" }
+  /** A container image that serves the API on `port` (runs under Docker with systemd). */
+  | { readonly kind: "image"; readonly image: string };
+
+export interface UserDataOptions {
+  readonly artifact: ArtifactSource;
+  /** The port the API listens on (the ALB's target port). */
+  readonly port: number;
+  /** AWS region, for ECR logins. */
+  readonly region: string;
+  /** Optional `s3://bucket/prefix` synced to the models directory at boot. */
+  readonly modelsUri?: string | undefined;
+  /** Extra environment for the service (names `[A-Z_][A-Z0-9_]*`). */
+  readonly environment?: Readonly<Record<string, string>> | undefined;
+  /** Pass the GPUs through to a container (`--gpus all`); the node artifact sees them directly. */
+  readonly gpu?: boolean | undefined;
+}
+
+export const APP_USER = "flakeops";
+export const APP_DIR = "/opt/flakeops/api";
+export const MODELS_DIR = "/opt/flakeops/models";
+export const SERVICE_NAME = "flakeops-api";
+export const AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/flakeops-agent.json";
+
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/=+-]*)?$/;
+// registry/repo:tag or @digest; no whitespace or shell metacharacters.
+const IMAGE_REF =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\.[a-z0-9-]+)*(\/[a-z0-9._-]+)*(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})?$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+export function isS3Uri(value: string): boolean {
+  return S3_URI.test(value);
+}
+
+export function isImageRef(value: string): boolean {
+  return value.length <= 255 && IMAGE_REF.test(value);
+}
+
+/** The ECR registry host of an image, if it is in ECR (then the instance logs in first). */
+export function ecrRegistry(image: string): string | undefined {
+  const host = image.split("/")[0] ?? "";
+  return /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(host) ? host : undefined;
+}
+
+/** POSIX single-quoting: safe for any string. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** A systemd `Environment=` assignment, quoted as systemd.syntax(7) reads it. */
+function systemdEnv(name: string, value: string): string {
+  if (/[\n\r]/.test(value)) throw new Error(`environment ${name}: values cannot span lines`);
+  // systemd expands % specifiers; double them so values stay literal.
+  const escaped = value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("%", "%%");
+  return `Environment="${name}=${escaped}"`;
+}
+
+/**
+ * The CloudWatch agent configuration. Metrics carry the AutoScalingGroupName dimension and are
+ * also aggregated by it alone, which is the series the alarms (and the dashboard) read.
+ * The agent names a metric `<plugin>_<measurement>`, so the rule table's metric names say
+ * which plugin and measurement to collect: nothing here re-types them.
+ */
+export function cloudWatchAgentConfig(): Record<string, unknown> {
+  const agentRules = ALARM_RULES.filter((r) => r.namespace === "CWAgent");
+  const namespaces = new Set(agentRules.map((r) => r.namespace));
+  if (namespaces.size !== 1) throw new Error("agent metrics must share one namespace");
+  const collected: Record<string, Record<string, unknown>> = {};
+  for (const rule of agentRules) {
+    const [plugin, ...rest] = rule.metric.split("_");
+    if (!plugin || rest.length === 0) throw new Error(`cannot map metric ${rule.metric}`);
+    const entry = collected[plugin] ?? { measurement: [] as string[] };
+    (entry.measurement as string[]).push(rest.join("_"));
+    // disk: the root volume only, without per-device dimensions (they vary by instance type).
+    if (plugin === "disk") Object.assign(entry, { resources: ["/"], drop_device: true });
+    collected[plugin] = entry;
+  }
+  return {
+    agent: { metrics_collection_interval: 60 },
+    metrics: {
+      namespace: [...namespaces][0],
+      // The agent fills these placeholders in on the instance.
+      append_dimensions: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an agent placeholder, not JS
+        AutoScalingGroupName: "${aws:AutoScalingGroupName}",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an agent placeholder, not JS
+        InstanceId: "${aws:InstanceId}",
+      },
+      aggregation_dimensions: [["AutoScalingGroupName"]],
+      metrics_collected: collected,
+    },
+  };
+}
+
+/** Render the bash user data. Throws on values that cannot be placed in a script safely. */
+export function renderUserData(opts: UserDataOptions): string {
+  if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
+    throw new Error(`port must be 1-65535; got ${opts.port}`);
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(opts.region)) {
+    throw new Error(`region must look like us-east-1; got "${opts.region}"`);
+  }
+  if (opts.modelsUri !== undefined && !isS3Uri(opts.modelsUri)) {
+    throw new Error(`modelsUri must be an s3://bucket/prefix URI; got "${opts.modelsUri}"`);
+  }
+  const env: Record<string, string> = {
+    NODE_ENV: "production",
+    PORT: String(opts.port),
+    // Without a models bucket the API serves its embedded default model.
+    ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
+    ...opts.environment,
+  };
+  for (const name of Object.keys(env)) {
+    if (!ENV_NAME.test(name)) throw new Error(`environment name "${name}" must match ${ENV_NAME}`);
+  }
+
+  const lines: string[] = [
+    "#!/bin/bash",
+    "# flakeops inference node bootstrap, rendered by @flakeops/infra.",
+    "set -euo pipefail",
+    "exec > >(tee -a /var/log/flakeops-bootstrap.log) 2>&1",
+    "",
+    `readonly APP_USER=${APP_USER}`,
+    `readonly MODELS_DIR=${MODELS_DIR}`,
+    "",
+    "# Amazon Linux 2023 (and the GPU Deep Learning AMI built on it) ship dnf and the AWS CLI.",
+    "dnf install -y amazon-cloudwatch-agent tar gzip unzip",
+    'if ! id -u "$APP_USER" >/dev/null 2>&1; then',
+    '  useradd --system --home-dir /opt/flakeops --shell /sbin/nologin "$APP_USER"',
+    "fi",
+    `mkdir -p ${APP_DIR} "$MODELS_DIR"`,
+  ];
+  if (opts.modelsUri !== undefined) {
+    lines.push(`aws s3 sync ${shellQuote(opts.modelsUri)} "$MODELS_DIR" --only-show-errors`);
+  }
+
+  const envLines = Object.entries(env).map(([k, v]) => systemdEnv(k, v));
+  const unitDeps = ["network-online.target"];
+  const unit: string[] = [];
+
+  if (opts.artifact.kind === "s3") {
+    if (!isS3Uri(opts.artifact.uri)) {
+      throw new Error(`artifact must be an s3://bucket/key URI; got "${opts.artifact.uri}"`);
+    }
+    lines.push(
+      "",
+      "# Node.js 20 from the distribution; its binary may be node-20 (alternatives) or node.",
+      "dnf install -y nodejs20",
+      "node_bin=$(command -v node-20 || command -v node)",
+      'ln -sf "$node_bin" /usr/local/bin/flakeops-node',
+      "",
+      "# The API: the api package's deploy output, shipped through S3.",
+      `aws s3 cp ${shellQuote(opts.artifact.uri)} /tmp/flakeops-api.${opts.artifact.format} --only-show-errors`,
+      opts.artifact.format === "zip"
+        ? `unzip -q -o /tmp/flakeops-api.zip -d ${APP_DIR}`
+        : `tar -xzf /tmp/flakeops-api.tgz -C ${APP_DIR}`,
+      `rm -f /tmp/flakeops-api.${opts.artifact.format}`,
+      'chown -R "$APP_USER:$APP_USER" /opt/flakeops',
+    );
+    unit.push(
+      `User=${APP_USER}`,
+      `Group=${APP_USER}`,
+      `WorkingDirectory=${APP_DIR}`,
+      ...envLines,
+      "ExecStart=/usr/local/bin/flakeops-node dist/main.js",
+      "NoNewPrivileges=true",
+      "ProtectSystem=full",
+      "PrivateTmp=true",
+    );
+  } else {
+    const image = opts.artifact.image;
+    if (!isImageRef(image)) throw new Error(`image "${image}" is not a container image reference`);
+    const registry = ecrRegistry(image);
+    lines.push(
+      "",
+      "# The API as a container image; the Deep Learning AMI already has Docker and the NVIDIA toolkit.",
+      "command -v docker >/dev/null 2>&1 || dnf install -y docker",
+      "systemctl enable --now docker",
+      'chown -R "$APP_USER:$APP_USER" /opt/flakeops',
+      "mkdir -p /etc/flakeops",
+      '{ echo "APP_UID=$(id -u "$APP_USER")"; echo "APP_GID=$(id -g "$APP_USER")"; } > /etc/flakeops/runtime.env',
+    );
+    const envFlags = Object.keys(env)
+      .map((k) => `-e ${k}`)
+      .join(" ");
+    unitDeps.push("docker.service");
+    unit.push("EnvironmentFile=/etc/flakeops/runtime.env", ...envLines);
+    if (registry) {
+      unit.push(
+        `ExecStartPre=/bin/sh -c 'aws ecr get-login-password --region ${opts.region} | docker login --username AWS --password-stdin ${registry}'`,
+      );
+    }
+    unit.push(
+      `ExecStartPre=-/usr/bin/docker rm -f ${SERVICE_NAME}`,
+      `ExecStartPre=/usr/bin/docker pull ${image}`,
+      // The container runs as the unprivileged app user, never as root.
+      `ExecStart=/usr/bin/docker run --rm --name ${SERVICE_NAME} --user \${APP_UID}:\${APP_GID}${opts.gpu ? " --gpus all" : ""} -p ${opts.port}:${opts.port} ${envFlags} -v ${MODELS_DIR}:${MODELS_DIR}:ro ${image}`,
+      `ExecStop=/usr/bin/docker stop ${SERVICE_NAME}`,
+    );
+  }
+  unit.unshift(
+    "[Unit]",
+    "Description=flakeops detection API",
+    `After=${unitDeps.join(" ")}`,
+    "Wants=network-online.target",
+    ...(opts.artifact.kind === "image" ? ["Requires=docker.service"] : []),
+    "",
+    "[Service]",
+  );
+  // SIGTERM lets the API drain (its shutdown deadline is 20 s) before systemd kills it.
+  unit.push(
+    "Restart=always",
+    "RestartSec=2",
+    "TimeoutStopSec=30",
+    "LimitNOFILE=65536",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+  );
+
+  lines.push(
+    "",
+    "# CloudWatch agent: mem_used_percent and disk_used_percent per auto-scaling group.",
+    `cat > ${AGENT_CONFIG_PATH} <<'AGENT'`,
+    JSON.stringify(cloudWatchAgentConfig(), null, 2),
+    "AGENT",
+    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_PATH}`,
+    "",
+    "# The service: restarted whenever it exits.",
+    `cat > /etc/systemd/system/${SERVICE_NAME}.service <<'UNIT'`,
+    ...unit,
+    "UNIT",
+    "systemctl daemon-reload",
+    `systemctl enable --now ${SERVICE_NAME}.service`,
+    "",
+  );
+  return lines.join("\n");
+}
