@@ -65,8 +65,9 @@ export function retryHeaders(ms: number): Record<string, string> {
   return { "Retry-After": String(Math.ceil(whole / 1000)), "Retry-After-Ms": String(whole) };
 }
 
+/** 503 with the backlog; the connection closes so an unread body is never drained. */
 export function overloaded(ms: number, message: string): ApiError {
-  return new ApiError(503, "OVERLOADED", message, retryHeaders(ms));
+  return new ApiError(503, "OVERLOADED", message, { ...retryHeaders(ms), Connection: "close" });
 }
 
 /**

@@ -23,7 +23,13 @@ describe("loadConfig", () => {
       FLAKEOPS_CORS_ORIGINS: "https://a.example, https://b.example",
       FLAKEOPS_IMDS_URL: "off",
     });
-    expect(c).toMatchObject({ port: 8080, workers: 3, maxQueue: 5, maxBodyBytes: 2048, imdsUrl: undefined });
+    expect(c).toMatchObject({
+      port: 8080,
+      workers: 3,
+      maxQueue: 5,
+      maxBodyBytes: 2048,
+      imdsUrl: undefined,
+    });
     expect(c.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
   });
 
@@ -36,7 +42,10 @@ describe("loadConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "flakeops-keys-"));
     const file = join(dir, "keys.json");
     writeFileSync(file, JSON.stringify({ "file-key-123456": "lab_b" }));
-    const c = loadConfig({ FLAKEOPS_API_KEYS: "env-key-123456:lab_a, other-key-1234:lab-c", FLAKEOPS_API_KEYS_FILE: file });
+    const c = loadConfig({
+      FLAKEOPS_API_KEYS: "env-key-123456:lab_a, other-key-1234:lab-c",
+      FLAKEOPS_API_KEYS_FILE: file,
+    });
     expect(Object.fromEntries(c.apiKeys)).toEqual({
       "env-key-123456": "lab_a",
       "other-key-1234": "lab-c",
@@ -46,7 +55,11 @@ describe("loadConfig", () => {
 
   it("refuses short keys, bad customer ids and unreadable key files", () => {
     expect(() => loadConfig({ FLAKEOPS_API_KEYS: "short:lab" })).toThrow(/at least 8/);
-    expect(() => loadConfig({ FLAKEOPS_API_KEYS: "long-enough-key:../etc" })).toThrow(/customer_id/);
-    expect(() => loadConfig({ FLAKEOPS_API_KEYS_FILE: "/nonexistent/keys.json" })).toThrow(/cannot read/);
+    expect(() => loadConfig({ FLAKEOPS_API_KEYS: "long-enough-key:../etc" })).toThrow(
+      /customer_id/,
+    );
+    expect(() => loadConfig({ FLAKEOPS_API_KEYS_FILE: "/nonexistent/keys.json" })).toThrow(
+      /cannot read/,
+    );
   });
 });

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../src/server.js";
+import {
+  encodeForm,
+  expectErrorShape,
+  form,
+  heldUpload,
+  postForm,
+  startTestServer,
+  synthImage,
+  untilInFlight,
+} from "./helpers.js";
+
+describe("back-pressure", () => {
+  let srv: RunningServer;
+  let jpeg: Buffer;
+  beforeAll(async () => {
+    srv = await startTestServer({ workers: 1, maxQueue: 1 });
+    jpeg = await synthImage({ width: 320, height: 240 });
+  });
+  afterAll(() => srv.shutdown());
+
+  it("a full queue answers 503 with Retry-After before reading the body, then recovers", async () => {
+    const { body, type } = await encodeForm(
+      form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "q" }),
+    );
+    const a = heldUpload(`${srv.url}/detect`, body, type);
+    const b = heldUpload(`${srv.url}/detect`, body, type);
+    await Promise.all([a.sent, b.sent]);
+    await untilInFlight(srv.url, 2);
+
+    // Capacity (1 worker + 1 queued) is taken: a third request is refused on its headers
+    // alone; its body is never sent, yet the answer arrives.
+    const c = heldUpload(`${srv.url}/detect`, body, type);
+    const refused = await c.response;
+    expect(refused.status).toBe(503);
+    const err = JSON.parse(refused.body);
+    expectErrorShape(err);
+    expect(err.error.code).toBe("OVERLOADED");
+
+    const d = await fetch(`${srv.url}/detect`, {
+      method: "POST",
+      headers: { "Content-Type": type },
+      body,
+    });
+    expect(d.status).toBe(503);
+    const retryAfter = Number(d.headers.get("retry-after"));
+    const retryMs = Number(d.headers.get("retry-after-ms"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryMs).toBeGreaterThan(0);
+    expect(retryAfter).toBe(Math.ceil(retryMs / 1000));
+
+    a.finish();
+    b.finish();
+    expect((await a.response).status).toBe(200);
+    expect((await b.response).status).toBe(200);
+    const after = await postForm(
+      `${srv.url}/detect`,
+      form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "q" }),
+    );
+    expect(after.status).toBe(200);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(metrics).toMatch(/flakeops_rejected_total\{reason="overloaded"\} 2/);
+  });
+});
