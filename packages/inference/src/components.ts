@@ -1,0 +1,151 @@
+/**
+ * 4-connected components of one label value, numbered in raster order of their first pixel
+ * (as cv2.connectedComponents numbers them).
+ */
+export interface Component {
+  /** pixel indices, the first one is the component's first pixel in raster order */
+  pixels: Int32Array;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function components4(
+  labels: Uint8Array,
+  width: number,
+  height: number,
+  value: number,
+  pixels: Int32Array,
+): Component[] {
+  const sorted = Int32Array.from(pixels).sort();
+  const seen = new Uint8Array(labels.length);
+  const out: Component[] = [];
+  const stack: number[] = [];
+  for (const start of sorted) {
+    if (seen[start]) continue;
+    seen[start] = 1;
+    stack.push(start);
+    const members: number[] = [];
+    let minX = width;
+    let minY = height;
+    let maxX = -1;
+    let maxY = -1;
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      members.push(p);
+      const x = p % width;
+      const y = (p - x) / width;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+      if (x > 0 && labels[p - 1] === value && !seen[p - 1]) {
+        seen[p - 1] = 1;
+        stack.push(p - 1);
+      }
+      if (x < width - 1 && labels[p + 1] === value && !seen[p + 1]) {
+        seen[p + 1] = 1;
+        stack.push(p + 1);
+      }
+      if (y > 0 && labels[p - width] === value && !seen[p - width]) {
+        seen[p - width] = 1;
+        stack.push(p - width);
+      }
+      if (y < height - 1 && labels[p + width] === value && !seen[p + width]) {
+        seen[p + width] = 1;
+        stack.push(p + width);
+      }
+    }
+    const arr = Int32Array.from(members);
+    arr[arr.indexOf(start)] = arr[0]!;
+    arr[0] = start;
+    out.push({ pixels: arr, x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 });
+  }
+  return out;
+}
+
+/**
+ * A component's mask over its bounding box padded by one pixel on every side (so contour
+ * tracing never leaves it), and the same with holes filled: every pixel not reachable from the
+ * padding through 4-connected background, which is what drawing the outer contour filled gives.
+ */
+export function componentMasks(
+  c: Component,
+  width: number,
+): {
+  padded: Uint8Array;
+  pw: number;
+  ph: number;
+  filled: Uint8Array;
+} {
+  const pw = c.w + 2;
+  const ph = c.h + 2;
+  const padded = new Uint8Array(pw * ph);
+  for (const p of c.pixels) {
+    const x = p % width;
+    const y = (p - x) / width;
+    padded[(y - c.y + 1) * pw + (x - c.x + 1)] = 1;
+  }
+  // flood the outside from the padding corner
+  const outside = new Uint8Array(pw * ph);
+  const stack = [0];
+  outside[0] = 1;
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    const x = p % pw;
+    const y = (p - x) / pw;
+    const visit = (q: number) => {
+      if (!outside[q] && !padded[q]) {
+        outside[q] = 1;
+        stack.push(q);
+      }
+    };
+    if (x > 0) visit(p - 1);
+    if (x < pw - 1) visit(p + 1);
+    if (y > 0) visit(p - pw);
+    if (y < ph - 1) visit(p + pw);
+  }
+  const filled = new Uint8Array(c.w * c.h);
+  for (let y = 0; y < c.h; y++) {
+    for (let x = 0; x < c.w; x++) {
+      filled[y * c.w + x] = outside[(y + 1) * pw + x + 1] ? 0 : 1;
+    }
+  }
+  return { padded, pw, ph, filled };
+}
+
+/** Column-major COCO runs of a mask given over a box of a width x height image. */
+export function boxMaskCounts(
+  filled: Uint8Array,
+  box: { x: number; y: number; w: number; h: number },
+  width: number,
+  height: number,
+): number[] {
+  const counts: number[] = [];
+  let cur = 0;
+  let last = 0;
+  const y1 = box.y + box.h - 1;
+  for (let bx = 0; bx < box.w; bx++) {
+    const x = box.x + bx;
+    for (let by = 0; by < box.h; by++) {
+      const v = filled[by * box.w + bx]!;
+      if (v !== cur) {
+        const pos = x * height + box.y + by;
+        counts.push(pos - last);
+        last = pos;
+        cur = v;
+      }
+    }
+    const continuesIntoNextColumn = box.y === 0 && y1 === height - 1 && bx + 1 < box.w;
+    const end = x * height + y1 + 1;
+    if (cur === 1 && !continuesIntoNextColumn && end < width * height) {
+      const pos = end;
+      counts.push(pos - last);
+      last = pos;
+      cur = 0;
+    }
+  }
+  counts.push(width * height - last);
+  return counts;
+}

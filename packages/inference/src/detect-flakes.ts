@@ -1,0 +1,113 @@
+import { boxMaskCounts, type Component, componentMasks, components4 } from "./components.js";
+import { meanEntropy } from "./entropy.js";
+import type { Flake } from "./flake.js";
+import { falsePositiveProbability } from "./fp.js";
+import { minAreaRect, traceOuterContour } from "./geometry/contour.js";
+import { openLabels } from "./morphology.js";
+import { countsToString } from "./rle.js";
+
+export interface FlakeStepsInput {
+  /** median-filtered BGR image */
+  bgr: Uint8Array;
+  width: number;
+  height: number;
+  /** 0 = background, k + 1 = class k */
+  labels: Uint8Array;
+  classes: readonly string[];
+  background: readonly [number, number, number];
+  sizeThreshold: number;
+}
+
+const round = (v: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+
+/** Indices of all labelled pixels. */
+export function labelledPixels(labels: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) n++;
+  const out = new Int32Array(n);
+  let j = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) out[j++] = i;
+  return out;
+}
+
+/**
+ * Every step after pixel classification, as the reference does it per layer: opening by
+ * disk(2), skip the layer under the size threshold, 4-connected components of at least the
+ * size threshold, then each component's flake.
+ */
+export function flakesFromLabels(input: FlakeStepsInput): Flake[] {
+  const { labels, width, height, classes, sizeThreshold } = input;
+  const { opened, lists } = openLabels(
+    labels,
+    width,
+    height,
+    labelledPixels(labels),
+    classes.length,
+  );
+  const flakes: Flake[] = [];
+  for (let k = 0; k < classes.length; k++) {
+    const list = lists[k + 1]!;
+    if (list.length < sizeThreshold || list.length === 0) continue;
+    for (const comp of components4(opened, width, height, k + 1, list)) {
+      if (comp.pixels.length < sizeThreshold) continue;
+      flakes.push(flakeOf(input, comp, classes[k]!));
+    }
+  }
+  return flakes;
+}
+
+/** One component's flake: filled mask, contrast, rotated rectangle, fp probability, entropy. */
+export function flakeOf(input: FlakeStepsInput, comp: Component, thickness: string): Flake {
+  const { bgr, width, height, background } = input;
+  const { padded, pw, filled } = componentMasks(comp, width);
+  const startX = (comp.pixels[0]! % width) - comp.x + 1;
+  const startY = Math.floor(comp.pixels[0]! / width) - comp.y + 1;
+  const local = traceOuterContour(padded, pw, startY * pw + startX);
+  const contour = new Int32Array(local.length);
+  for (let i = 0; i < local.length; i += 2) {
+    contour[i] = local[i]! + comp.x - 1;
+    contour[i + 1] = local[i + 1]! + comp.y - 1;
+  }
+
+  // mean contrast over the filled mask, contrast = float32(v / bg) - 1
+  const bg = background.map((b) => Math.fround(b));
+  const sums = new Float64Array(3);
+  let n = 0;
+  for (let y = 0; y < comp.h; y++) {
+    for (let x = 0; x < comp.w; x++) {
+      if (!filled[y * comp.w + x]) continue;
+      const p = ((comp.y + y) * width + comp.x + x) * 3;
+      for (let c = 0; c < 3; c++) sums[c]! += Math.fround(bgr[p + c]! / bg[c]!) - 1;
+      n++;
+    }
+  }
+  const meanContrast: [number, number, number] = [
+    round(sums[0]! / n, 4),
+    round(sums[1]! / n, 4),
+    round(sums[2]! / n, 4),
+  ];
+
+  const rect = minAreaRect(contour);
+  const minSide = Math.min(rect.width, rect.height);
+  const maxSide = Math.max(rect.width, rect.height);
+  const box = { x: comp.x, y: comp.y, w: comp.w, h: comp.h };
+  return {
+    thickness,
+    size: comp.pixels.length,
+    center: [Math.trunc(rect.cx), Math.trunc(rect.cy)],
+    min_sidelength: round(minSide, 2),
+    max_sidelength: round(maxSide, 2),
+    aspect_ratio: minSide > 0 ? round(maxSide / minSide, 2) : 0,
+    mean_contrast: meanContrast,
+    false_positive_probability: falsePositiveProbability(contour),
+    entropy: round(meanEntropy(bgr, width, height, filled, box), 4),
+    bbox: [comp.x, comp.y, comp.w, comp.h],
+    mask: {
+      size: [height, width],
+      counts: countsToString(boxMaskCounts(filled, box, width, height)),
+    },
+  };
+}

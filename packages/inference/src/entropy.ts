@@ -1,0 +1,75 @@
+import { DISK2, erodeDisk2 } from "./morphology.js";
+
+const MARGIN = 20;
+
+/** cv2.cvtColor(BGR2GRAY) for 8-bit: fixed-point weights with 14 fraction bits, rounded. */
+export function grayAt(bgr: Uint8Array, p: number): number {
+  return (bgr[3 * p]! * 1868 + bgr[3 * p + 1]! * 9617 + bgr[3 * p + 2]! * 4899 + 8192) >> 14;
+}
+
+/**
+ * The reference's flake entropy: inside the flake's bounding box grown by 20 px, erode the
+ * filled mask twice by disk(2), then average over the eroded mask the local Shannon entropy
+ * (bits) of the gray values in a disk(2) footprint, counting only neighbours inside the eroded
+ * mask (skimage.filters.rank.entropy with mask). 0 when the eroded mask is empty.
+ */
+export function meanEntropy(
+  bgr: Uint8Array,
+  width: number,
+  height: number,
+  filled: Uint8Array,
+  box: { x: number; y: number; w: number; h: number },
+): number {
+  const x0 = Math.max(box.x - MARGIN, 0);
+  const y0 = Math.max(box.y - MARGIN, 0);
+  const x1 = Math.min(box.x + box.w + MARGIN, width);
+  const y1 = Math.min(box.y + box.h + MARGIN, height);
+  const rw = x1 - x0;
+  const rh = y1 - y0;
+  // the filled mask is given over `box`; place it in the region
+  const region = new Uint8Array(rw * rh);
+  for (let y = 0; y < box.h; y++) {
+    for (let x = 0; x < box.w; x++) {
+      if (filled[y * box.w + x]) region[(y + box.y - y0) * rw + (x + box.x - x0)] = 1;
+    }
+  }
+  const eroded = erodeDisk2(erodeDisk2(region, rw, rh), rw, rh);
+  const gray = new Uint8Array(rw * rh);
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      if (eroded[y * rw + x]) gray[y * rw + x] = grayAt(bgr, (y + y0) * width + (x + x0));
+    }
+  }
+  const counts = new Uint8Array(256);
+  const seen: number[] = [];
+  let total = 0;
+  let n = 0;
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      if (!eroded[y * rw + x]) continue;
+      let pop = 0;
+      for (const [dx, dy] of DISK2) {
+        const qx = x + dx;
+        const qy = y + dy;
+        if (qx < 0 || qy < 0 || qx >= rw || qy >= rh) continue;
+        const q = qy * rw + qx;
+        if (!eroded[q]) continue;
+        const g = gray[q]!;
+        if (counts[g] === 0) seen.push(g);
+        counts[g]!++;
+        pop++;
+      }
+      // -sum p log2 p with p = c / pop
+      let e = 0;
+      for (const g of seen) {
+        const pr = counts[g]! / pop;
+        e -= (pr * Math.log(pr)) / Math.LN2;
+        counts[g] = 0;
+      }
+      seen.length = 0;
+      total += e;
+      n++;
+    }
+  }
+  return n > 0 ? total / n : 0;
+}

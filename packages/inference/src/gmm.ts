@@ -1,0 +1,113 @@
+import { type LayerGaussian, parseContrastDict } from "./contrast-dict.js";
+import type { ModelRef, PixelClassifier } from "./models.js";
+
+/**
+ * The 2DMatGMM contrast classifier: a pixel takes the layer whose Gaussian is nearest in
+ * Mahalanobis distance, if that distance is below the standard-deviation threshold.
+ * Arithmetic follows the reference: contrast = float32(value / float32 background) - 1 in double,
+ * distance through the inverse Cholesky factor in double, stored as float32.
+ */
+export class GmmClassifier implements PixelClassifier {
+  readonly classes: readonly string[];
+  readonly layers: readonly LayerGaussian[];
+  /** Rough resident size, for the registry's memory budget. */
+  readonly memoryBytes = 4096;
+
+  constructor(
+    readonly ref: ModelRef,
+    contrastDict: unknown,
+    /** names the dictionary in errors, e.g. its file */
+    what = `contrast dictionary of ${ref.id}`,
+  ) {
+    this.layers = parseContrastDict(contrastDict, what);
+    this.classes = this.layers.map((l) => l.name);
+  }
+
+  /** Class of one contrast triple (b, g, r), or -1. */
+  classifyOne(cb: number, cg: number, cr: number, stdThreshold: number): number {
+    let best = -1;
+    let bestDist = Number.POSITIVE_INFINITY;
+    const maxSq = stdThreshold * stdThreshold;
+    for (let k = 0; k < this.layers.length; k++) {
+      const { mean, invChol: m } = this.layers[k]!;
+      const d0 = mean[0] - cb;
+      const d1 = mean[1] - cg;
+      const d2 = mean[2] - cr;
+      const t0 = d0 * m[0]!;
+      let sq = t0 * t0;
+      if (sq > maxSq) continue;
+      const t1 = d0 * m[3]! + d1 * m[4]!;
+      sq += t1 * t1;
+      if (sq > maxSq) continue;
+      const t2 = d0 * m[6]! + d1 * m[7]! + d2 * m[8]!;
+      sq += t2 * t2;
+      const dist = Math.fround(Math.sqrt(sq));
+      if (dist < stdThreshold && dist < bestDist) {
+        bestDist = dist;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  async classify(contrast: Float32Array, options: { stdThreshold: number }): Promise<Int8Array> {
+    const n = Math.floor(contrast.length / 3);
+    const out = new Int8Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = this.classifyOne(
+        contrast[3 * i]!,
+        contrast[3 * i + 1]!,
+        contrast[3 * i + 2]!,
+        options.stdThreshold,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * Label a whole median-filtered BGR image: 0 = background, k + 1 = layer k. Exact shortcut:
+   * a per-channel lookup of the layers whose ellipsoid's projection (mean +- t * sigma) holds
+   * the pixel's contrast; only pixels inside some layer's box get the Mahalanobis test.
+   */
+  labelImage(
+    bgr: Uint8Array,
+    background: readonly [number, number, number],
+    stdThreshold: number,
+  ): Uint8Array {
+    const n = bgr.length / 3;
+    const labels = new Uint8Array(n);
+    const luts = [0, 1, 2].map((c) => {
+      const lut = new Uint32Array(256);
+      const bg = Math.fround(background[c]!);
+      for (let v = 0; v < 256; v++) {
+        const x = Math.fround(v / bg) - 1;
+        let bits = 0;
+        this.layers.forEach((l, k) => {
+          const half = stdThreshold * Math.sqrt(l.covariance[c]![c]!) * (1 + 1e-6) + 1e-9;
+          if (Math.abs(x - l.mean[c]!) <= half) bits |= 1 << (k & 31);
+        });
+        lut[v] = this.layers.length > 32 ? 0xffffffff : bits;
+      }
+      return lut;
+    });
+    const [lb, lg, lr] = luts as [Uint32Array, Uint32Array, Uint32Array];
+    const contrastOf = [0, 1, 2].map((c) => {
+      const bg = Math.fround(background[c]!);
+      return Float64Array.from({ length: 256 }, (_, v) => Math.fround(v / bg) - 1);
+    }) as [Float64Array, Float64Array, Float64Array];
+    for (let p = 0, i = 0; p < n; p++, i += 3) {
+      const b = bgr[i]!;
+      const g = bgr[i + 1]!;
+      const r = bgr[i + 2]!;
+      if ((lb[b]! & lg[g]! & lr[r]!) === 0) continue;
+      const k = this.classifyOne(
+        contrastOf[0][b]!,
+        contrastOf[1][g]!,
+        contrastOf[2][r]!,
+        stdThreshold,
+      );
+      if (k >= 0) labels[p] = k + 1;
+    }
+    return labels;
+  }
+}

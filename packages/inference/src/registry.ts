@@ -1,0 +1,317 @@
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InferenceError, isInferenceError } from "./errors.js";
+import { GmmClassifier } from "./gmm.js";
+import { GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
+import {
+  CLASSIFIER_KINDS,
+  type ClassifierKind,
+  type InstanceSegmenter,
+  type ModelRef,
+  type PixelClassifier,
+  parseModelId,
+  SEGMENTATION_KINDS,
+  type SegmentationKind,
+} from "./models.js";
+import { loadOnnxClassifier, loadOnnxSegmenter } from "./onnx/index.js";
+
+export const DEFAULT_MODEL_ID = "GMM-Graphene";
+export const CONTRAST_DICT_FILE = "contrast_dict.json";
+const ONNX_FILE = "model.onnx";
+const DEFAULT_BUDGET_MB = 1024;
+
+export interface AvailableModels {
+  classification_models: Record<ClassifierKind, string[]>;
+  segmentation_models: Record<SegmentationKind, string[]>;
+  postprocessing_models: Record<string, string[]>;
+}
+
+type Loaded = PixelClassifier | InstanceSegmenter;
+interface Entry {
+  model: Loaded;
+  bytes: number;
+}
+
+/** Where a model of this kind lives under a MaskTerial models directory. */
+export function modelDir(modelsDir: string, ref: ModelRef): string {
+  const group = (CLASSIFIER_KINDS as readonly string[]).includes(ref.kind)
+    ? "classification_models"
+    : "segmentation_models";
+  return join(modelsDir, group, ref.kind, ref.name);
+}
+
+function markerFile(kind: string): string {
+  return kind === "GMM" ? CONTRAST_DICT_FILE : ONNX_FILE;
+}
+
+/**
+ * The models a detector can use: the embedded GMM-Graphene, GMMs added at run time, and a
+ * models directory in MaskTerial's layout. Models load lazily per id and stay cached, least
+ * recently used dropped first when over the memory budget.
+ */
+export class ModelRegistry {
+  readonly modelsDir: string | undefined;
+  private readonly budgetBytes: number;
+  private readonly cache = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Loaded>>();
+  private readonly added = new Map<string, unknown>();
+
+  constructor(options: { modelsDir?: string; memoryBudgetMB?: number } = {}) {
+    this.modelsDir = options.modelsDir;
+    this.budgetBytes = (options.memoryBudgetMB ?? DEFAULT_BUDGET_MB) * 1024 * 1024;
+  }
+
+  available(): AvailableModels {
+    const result: AvailableModels = {
+      classification_models: { GMM: [], AMM: [], MLP: [] },
+      segmentation_models: { M2F: [], MRCNN: [] },
+      postprocessing_models: {},
+    };
+    const gmm = new Set<string>(["Graphene", ...this.added.keys()]);
+    const dir = this.modelsDir;
+    const list = (kind: ClassifierKind | SegmentationKind): string[] => {
+      if (!dir) return [];
+      const base = modelDir(dir, { kind, name: "x", id: "" }).slice(0, -2);
+      let names: string[];
+      try {
+        names = readdirSync(base);
+      } catch {
+        return [];
+      }
+      return names.filter((n) => {
+        try {
+          parseModelId(`${kind}-${n}`);
+        } catch {
+          return false;
+        }
+        return existsSync(join(base, n, markerFile(kind)));
+      });
+    };
+    for (const n of list("GMM")) gmm.add(n);
+    result.classification_models.GMM = [...gmm].sort();
+    result.classification_models.AMM = list("AMM").sort();
+    result.classification_models.MLP = list("MLP").sort();
+    for (const kind of SEGMENTATION_KINDS) result.segmentation_models[kind] = list(kind).sort();
+    return result;
+  }
+
+  has(id: string): boolean {
+    let ref: ModelRef;
+    try {
+      ref = parseModelId(id);
+    } catch {
+      return false;
+    }
+    const a = this.available();
+    const names =
+      ref.kind === "M2F" || ref.kind === "MRCNN"
+        ? a.segmentation_models[ref.kind]
+        : a.classification_models[ref.kind];
+    return names.includes(ref.name);
+  }
+
+  /** Ids of the models in memory, most recently used last. */
+  loaded(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  /**
+   * Add (or replace) a GMM from a contrast dictionary. Validated first; written atomically
+   * (temporary file + rename) when there is a models directory, else kept in memory. An invalid
+   * dictionary changes nothing.
+   */
+  async addGmm(name: string, contrastDict: unknown): Promise<void> {
+    const ref = parseModelId(`GMM-${name}`);
+    const model = new GmmClassifier(ref, contrastDict); // throws INVALID_MODEL
+    if (this.modelsDir) {
+      const dir = modelDir(this.modelsDir, ref);
+      const existed = existsSync(dir);
+      const file = join(dir, CONTRAST_DICT_FILE);
+      const tmp = join(dir, `.${CONTRAST_DICT_FILE}.${process.pid}.${Date.now()}.tmp`);
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(tmp, `${JSON.stringify(contrastDict, null, 2)}\n`);
+        await rename(tmp, file);
+      } catch (e) {
+        await rm(existed ? tmp : dir, { recursive: true, force: true });
+        throw new InferenceError(
+          "MODEL_LOAD_FAILED",
+          `could not save model ${ref.id} to ${file}: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+    } else {
+      this.added.set(name, contrastDict);
+    }
+    await this.drop(ref.id);
+    this.store(ref.id, model, model.memoryBytes);
+  }
+
+  /** The pixel classifier for a GMM-, AMM- or MLP- id, loading it on first use. */
+  async classifier(id: string): Promise<PixelClassifier> {
+    const ref = parseModelId(id);
+    if (ref.kind === "M2F" || ref.kind === "MRCNN") {
+      throw new InferenceError(
+        "UNKNOWN_MODEL",
+        `${id} is a segmentation model; a classification model is GMM-, AMM- or MLP-<Name>`,
+      );
+    }
+    return (await this.get(ref)) as PixelClassifier;
+  }
+
+  /** The instance segmenter for an M2F- or MRCNN- id, loading it on first use. */
+  async segmenter(id: string): Promise<InstanceSegmenter> {
+    const ref = parseModelId(id);
+    if (ref.kind !== "M2F" && ref.kind !== "MRCNN") {
+      throw new InferenceError(
+        "UNKNOWN_MODEL",
+        `${id} is a classification model; a segmentation model is M2F- or MRCNN-<Name>`,
+      );
+    }
+    return (await this.get(ref)) as InstanceSegmenter;
+  }
+
+  /** Release every loaded model. */
+  async close(): Promise<void> {
+    for (const id of [...this.cache.keys()]) await this.drop(id);
+  }
+
+  private async get(ref: ModelRef): Promise<Loaded> {
+    const hit = this.cache.get(ref.id);
+    if (hit) {
+      this.cache.delete(ref.id); // move to most recent
+      this.cache.set(ref.id, hit);
+      return hit.model;
+    }
+    let pending = this.loading.get(ref.id);
+    if (!pending) {
+      pending = this.load(ref).finally(() => this.loading.delete(ref.id));
+      this.loading.set(ref.id, pending);
+    }
+    return pending;
+  }
+
+  private async load(ref: ModelRef): Promise<Loaded> {
+    const dir = this.modelsDir ? modelDir(this.modelsDir, ref) : undefined;
+    const onDisk = dir !== undefined && existsSync(join(dir, markerFile(ref.kind)));
+    let model: Loaded;
+    let bytes: number;
+    if (ref.kind === "GMM") {
+      let dict: unknown;
+      let what: string | undefined;
+      if (onDisk) {
+        const file = join(dir!, CONTRAST_DICT_FILE);
+        dict = await readJson(file, ref.id);
+        what = `model ${ref.id}: ${file}`;
+      } else if (this.added.has(ref.name)) {
+        dict = this.added.get(ref.name);
+      } else if (ref.name === "Graphene") {
+        dict = GRAPHENE_CONTRAST_DICT;
+      } else {
+        throw this.unknown(ref);
+      }
+      const gmm = new GmmClassifier(ref, dict, what);
+      model = gmm;
+      bytes = gmm.memoryBytes;
+    } else {
+      if (!onDisk) throw this.unknown(ref);
+      try {
+        const onnx =
+          ref.kind === "M2F" || ref.kind === "MRCNN"
+            ? await loadOnnxSegmenter(ref, dir!)
+            : await loadOnnxClassifier(ref, dir!);
+        model = onnx;
+        bytes = onnx.memoryBytes;
+      } catch (e) {
+        if (isInferenceError(e)) throw e;
+        throw new InferenceError(
+          "MODEL_LOAD_FAILED",
+          `model ${ref.id}: ${join(dir!, ONNX_FILE)} could not be loaded: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+    }
+    this.store(ref.id, model, bytes);
+    return model;
+  }
+
+  private store(id: string, model: Loaded, bytes: number): void {
+    this.cache.set(id, { model, bytes });
+    let total = 0;
+    for (const e of this.cache.values()) total += e.bytes;
+    // evict least recently used (first in the map), never the one just loaded
+    for (const [other, e] of this.cache) {
+      if (total <= this.budgetBytes || other === id) break;
+      this.cache.delete(other);
+      total -= e.bytes;
+      void release(e.model);
+    }
+  }
+
+  private async drop(id: string): Promise<void> {
+    const e = this.cache.get(id);
+    if (!e) return;
+    this.cache.delete(id);
+    await release(e.model);
+  }
+
+  private unknown(ref: ModelRef): InferenceError {
+    const a = this.available();
+    const all = [
+      ...Object.entries(a.classification_models).flatMap(([k, ns]) => ns.map((n) => `${k}-${n}`)),
+      ...Object.entries(a.segmentation_models).flatMap(([k, ns]) => ns.map((n) => `${k}-${n}`)),
+    ];
+    const where = this.modelsDir
+      ? ` (looked for ${join(modelDir(this.modelsDir, ref), markerFile(ref.kind))})`
+      : " (no models directory configured)";
+    return new InferenceError(
+      "UNKNOWN_MODEL",
+      `unknown model ${ref.id}${where}; available: ${all.join(", ")}`,
+    );
+  }
+}
+
+async function release(model: Loaded): Promise<void> {
+  const r = (model as { release?: () => Promise<void> }).release;
+  if (typeof r === "function") {
+    try {
+      await r.call(model);
+    } catch {
+      // a model that fails to release is dropped anyway
+    }
+  }
+}
+
+async function readJson(file: string, id: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new InferenceError(
+      "MODEL_LOAD_FAILED",
+      `model ${id}: cannot read ${file}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InferenceError(
+      "INVALID_MODEL",
+      `model ${id}: ${file} is not valid JSON: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+let shared: ModelRegistry | undefined;
+/** The process-wide registry detectImage uses when none is given (embedded models only). */
+export function defaultRegistry(): ModelRegistry {
+  shared ??= new ModelRegistry();
+  return shared;
+}
