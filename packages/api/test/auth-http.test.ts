@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
-import { expectErrorShape, form, postForm, startTestServer, synthImage } from "./helpers.js";
+import {
+  expectErrorShape,
+  form,
+  jsonOf,
+  postForm,
+  startTestServer,
+  synthImage,
+} from "./helpers.js";
 
 describe("API keys and CORS", () => {
   let srv: RunningServer;
@@ -25,11 +32,12 @@ describe("API keys and CORS", () => {
   });
 
   it("no key or a wrong key -> 401 JSON", async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { Authorization: "Bearer wrong-key-000000" },
       { "X-API-Key": `${KEY_A}x` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const r = await postForm(
         `${srv.url}/detect`,
         form({ image: image(), customer_id: "lab_a" }),
@@ -41,7 +49,7 @@ describe("API keys and CORS", () => {
     expect((await fetch(`${srv.url}/info`)).status).toBe(401);
     expect((await fetch(`${srv.url}/metrics`)).status).toBe(401);
     const mt = await fetch(`${srv.url}/available_models`);
-    expect([mt.status, Object.keys(await mt.json())]).toEqual([401, ["detail"]]);
+    expect([mt.status, Object.keys(await jsonOf(mt))]).toEqual([401, ["detail"]]);
   });
 
   it("a key acts as its own customer: filled in when omitted, 403 for another", async () => {

@@ -5,6 +5,7 @@ import type { RunningServer } from "../src/server.js";
 import {
   expectErrorShape,
   form,
+  jsonOf,
   pngDeclaring,
   postForm,
   startTestServer,
@@ -136,7 +137,7 @@ describe("bad input on POST /detect", () => {
         headers: { "Content-Type": type },
         body,
       });
-      const b = await res.json();
+      const b = await jsonOf(res);
       expectErrorShape(b);
       expect([res.status, b.error.code]).toEqual([415, "UNSUPPORTED_MEDIA_TYPE"]);
     }
@@ -243,7 +244,7 @@ describe("bad input on POST /detect", () => {
           headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` },
           body,
         });
-        const b = await res.json();
+        const b = await jsonOf(res);
         expectErrorShape(b);
         expect([400, 413, 415, 422]).toContain(res.status);
       }),

@@ -96,6 +96,18 @@ export function form(
   return fd;
 }
 
+/** A response's JSON body, untyped: each test asserts the shape it expects. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by each test's assertions
+export async function jsonOf(res: Response): Promise<any> {
+  return res.json();
+}
+
+/** GET (or any fetch) and parse JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by each test's assertions
+export async function getJson(url: string, init?: RequestInit): Promise<any> {
+  return jsonOf(await fetch(url, init));
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }
@@ -169,7 +181,7 @@ export async function encodeForm(fd: FormData): Promise<{ body: Buffer; type: st
 /** Wait until the server reports `n` admitted requests (polls /info; no timing assumptions). */
 export async function untilInFlight(url: string, n: number): Promise<void> {
   for (;;) {
-    const info = await (await fetch(`${url}/info`)).json();
+    const info = await getJson(`${url}/info`);
     if (info.load.in_flight >= n) return;
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -5,7 +5,7 @@ import { decodeRle, GRAPHENE_CONTRAST_DICT } from "@flakeops/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PredictResponse } from "../src/schemas.js";
 import type { RunningServer } from "../src/server.js";
-import { form, postForm, startTestServer, synthImage } from "./helpers.js";
+import { form, getJson, jsonOf, postForm, startTestServer, synthImage } from "./helpers.js";
 
 /** MaskTerial's client contract: its frontend and scripts must work unchanged. */
 describe("MaskTerial-compatible routes", () => {
@@ -21,11 +21,11 @@ describe("MaskTerial-compatible routes", () => {
 
   it("GET /status", async () => {
     const res = await fetch(`${srv.url}/status`);
-    expect(await res.json()).toBe("Ready for inference");
+    expect(await jsonOf(res)).toBe("Ready for inference");
   });
 
   it("GET /available_models lists the embedded graphene GMM", async () => {
-    const body = await (await fetch(`${srv.url}/available_models`)).json();
+    const body = await getJson(`${srv.url}/available_models`);
     expect(body.available_models.classification_models.GMM).toContain("Graphene");
     expect(body.available_models).toHaveProperty("segmentation_models");
     expect(body.available_models).toHaveProperty("postprocessing_models");
@@ -111,7 +111,7 @@ describe("MaskTerial-compatible routes", () => {
       }),
     );
     expect([ok.status, ok.body]).toEqual([200, "Model MyGraphene uploaded successfully"]);
-    const models = await (await fetch(`${srv.url}/available_models`)).json();
+    const models = await getJson(`${srv.url}/available_models`);
     expect(models.available_models.classification_models.GMM).toContain("MyGraphene");
     const used = await postForm(
       `${srv.url}/predict`,
@@ -153,7 +153,7 @@ describe("MaskTerial-compatible routes", () => {
     expect(traversal.status).toBe(400);
     expect(readdirSync(modelsDir, { recursive: true }).sort()).toEqual(before);
     expect(existsSync(join(modelsDir, "..", "evil"))).toBe(false);
-    const after = await (await fetch(`${srv.url}/available_models`)).json();
+    const after = await getJson(`${srv.url}/available_models`);
     for (const [name] of bad)
       expect(after.available_models.classification_models.GMM).not.toContain(name);
   });

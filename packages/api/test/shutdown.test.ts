@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeForm, form, heldUpload, synthImage, untilInFlight } from "./helpers.js";
+import { encodeForm, form, heldUpload, jsonOf, synthImage, untilInFlight } from "./helpers.js";
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -71,7 +71,7 @@ describe("graceful shutdown (spawned server process)", () => {
     for (;;) {
       const h = await fetch(`${url}/health`);
       if (h.status === 503) {
-        expect(await h.json()).toEqual({ status: "draining" });
+        expect(await jsonOf(h)).toEqual({ status: "draining" });
         break;
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -82,7 +82,7 @@ describe("graceful shutdown (spawned server process)", () => {
       body,
     });
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error.code).toBe("SHUTTING_DOWN");
+    expect((await jsonOf(refused)).error.code).toBe("SHUTTING_DOWN");
 
     inflight.finish();
     const done = await inflight.response;

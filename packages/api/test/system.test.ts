@@ -2,7 +2,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
-import { expectErrorShape, form, postForm, startTestServer, synthImage } from "./helpers.js";
+import {
+  expectErrorShape,
+  form,
+  getJson,
+  jsonOf,
+  postForm,
+  startTestServer,
+  synthImage,
+} from "./helpers.js";
 
 describe("health, info, metrics, OpenAPI", () => {
   let srv: RunningServer;
@@ -32,11 +40,11 @@ describe("health, info, metrics, OpenAPI", () => {
 
   it("GET /health -> 200 {status: ok}", async () => {
     const res = await fetch(`${srv.url}/health`);
-    expect([res.status, await res.json()]).toEqual([200, { status: "ok" }]);
+    expect([res.status, await jsonOf(res)]).toEqual([200, { status: "ok" }]);
   });
 
   it("GET /info: version, models, limits, host with the EC2 type and its sizing entry", async () => {
-    const info = await (await fetch(`${srv.url}/info`)).json();
+    const info = await getJson(`${srv.url}/info`);
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.models.default).toBe("GMM-Graphene");
     expect(info.models.available.classification_models.GMM).toContain("Graphene");
@@ -74,7 +82,7 @@ describe("health, info, metrics, OpenAPI", () => {
   });
 
   it("serves /openapi.json built from the route schemas, and a docs page", async () => {
-    const doc = await (await fetch(`${srv.url}/openapi.json`)).json();
+    const doc = await getJson(`${srv.url}/openapi.json`);
     expect(doc.openapi).toBe("3.1.0");
     for (const p of [
       "/detect",
@@ -98,7 +106,7 @@ describe("health, info, metrics, OpenAPI", () => {
 
   it("unknown routes -> 404 JSON error", async () => {
     const res = await fetch(`${srv.url}/nope`);
-    const body = await res.json();
+    const body = await jsonOf(res);
     expectErrorShape(body);
     expect([res.status, body.error.code]).toEqual([404, "NOT_FOUND"]);
   });

@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium)("the web page in headless Chromium", () => {
       await page.goto(srv.url);
       await page.waitForSelector('#model[data-ready="true"]');
       const models = await page.$$eval("#model option", (opts) =>
-        opts.map((o) => (o as HTMLOptionElement).value),
+        opts.map((o) => (o as unknown as { value: string }).value),
       );
       expect(models).toContain("GMM-Graphene");
       await page.selectOption("#model", "GMM-Graphene");
@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)("the web page in headless Chromium", () => {
         expected.body.flakes.map((f: { thickness: string; size: number }) => [f.thickness, f.size]),
       );
       const overlay = await page.$eval("#overlay", (img) => {
-        const i = img as HTMLImageElement;
+        const i = img as unknown as { naturalWidth: number; naturalHeight: number; src: string };
         return { w: i.naturalWidth, h: i.naturalHeight, src: i.src.slice(0, 22) };
       });
       expect(overlay).toEqual({ w: 640, h: 480, src: "data:image/png;base64," });

@@ -1,4 +1,4 @@
-import { type Flake, isInferenceError } from "@flakeops/inference";
+import type { Flake } from "@flakeops/inference";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { z } from "zod";
@@ -90,12 +90,7 @@ export function maskterialRoutes(s: Services) {
       }
       // The registry validates before it writes, and writes atomically: a bad dictionary
       // leaves nothing behind.
-      try {
-        await s.registry.addGmm(model_name, dict);
-      } catch (e) {
-        if (isInferenceError(e)) throw new ApiError(400, e.code, e.message);
-        throw e;
-      }
+      await s.registry.addGmm(model_name, dict);
       s.logger.info({ model: `GMM-${model_name}` }, "model uploaded");
       return c.json(`Model ${model_name} uploaded successfully`);
     });

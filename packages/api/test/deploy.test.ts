@@ -1,0 +1,60 @@
+import { execFile, spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { form, jsonOf, synthImage } from "./helpers.js";
+
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const out = resolve(pkg, "../../.deploy", `api-test-${process.pid}`);
+
+/** The production artefact: build + `pnpm deploy --prod`, then plain `node dist/main.js`. */
+describe("deployed directory", () => {
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("packages/api/scripts/package.sh produces a directory that serves with plain node", async () => {
+    await promisify(execFile)("sh", [join(pkg, "scripts/package.sh"), out], { timeout: 240_000 });
+    expect(existsSync(join(out, "dist/main.js"))).toBe(true);
+    // Production dependencies only.
+    expect(existsSync(join(out, "node_modules/playwright-core"))).toBe(false);
+    expect(existsSync(join(out, "node_modules/@flakeops/inference/dist/index.js"))).toBe(true);
+
+    const child = spawn(process.execPath, ["dist/main.js"], {
+      cwd: out,
+      env: {
+        PATH: process.env.PATH ?? "",
+        PORT: "0",
+        HOST: "127.0.0.1",
+        FLAKEOPS_IMDS_URL: "off",
+        FLAKEOPS_WORKERS: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const stderr: string[] = [];
+    child.stderr.on("data", (d) => stderr.push(String(d)));
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        child.once("exit", (code) => fail(new Error(`exited ${code}: ${stderr.join("")}`)));
+        createInterface({ input: child.stdout }).on("line", (line) => {
+          if (line.includes('"msg":"listening"')) ok(JSON.parse(line).url);
+        });
+      });
+      const health = await fetch(`${url}/health`);
+      expect([health.status, await jsonOf(health)]).toEqual([200, { status: "ok" }]);
+      const jpeg = await synthImage({ width: 320, height: 240 });
+      const res = await fetch(`${url}/detect`, {
+        method: "POST",
+        body: form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "deploy" }),
+      });
+      expect(res.status).toBe(200);
+      expect((await jsonOf(res)).customer_id).toBe("deploy");
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 300_000);
+});
