@@ -324,7 +324,7 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^flakeops-sizing: p\.json: serviceMsPerImage: .*accepted: the JSON that `flakeops-detect bench` writes/,
+      /^flakeops-sizing: \S*p\.json: serviceMsPerImage: .*accepted: the JSON that `flakeops-detect bench` writes/,
     );
   });
 
