@@ -15,6 +15,7 @@ export const INFERENCE_ERROR_CODES = [
   "MODEL_LOAD_FAILED", // a model file that cannot be read or loaded
   "BAD_OPTION", // an option out of range
   "ABORTED", // cancelled by the caller (timeout, shutdown)
+  "OVERLOADED", // the worker pool's queue is full; retry later
 ] as const;
 
 export type InferenceErrorCode = (typeof INFERENCE_ERROR_CODES)[number];

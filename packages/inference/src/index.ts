@@ -17,5 +17,6 @@ export * from "./errors.js";
 export * from "./flake.js";
 export { FP_LOGISTIC, GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
 export * from "./models.js";
+export { DetectorPool, type DetectorPoolOptions } from "./pool.js";
 export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
 export { decodeRle, encodeRle } from "./rle.js";

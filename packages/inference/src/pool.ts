@@ -1,0 +1,123 @@
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { DetectionResult, DetectOptions } from "./detect.js";
+import { INFERENCE_ERROR_CODES, InferenceError, type InferenceErrorCode } from "./errors.js";
+import type { WorkerReply, WorkerTask } from "./worker.js";
+
+export interface DetectorPoolOptions {
+  /** worker threads; default os.availableParallelism() */
+  workers?: number;
+  modelsDir?: string;
+  /** tasks allowed to wait for a worker; more are refused with OVERLOADED. Default 4 per worker. */
+  maxQueue?: number;
+  /** per-worker model cache budget, MB */
+  memoryBudgetMB?: number;
+}
+
+/** From sources (vitest, tsx) the worker goes through a shim that loads TypeScript. */
+function workerFile(): string {
+  const fromSource = import.meta.url.endsWith(".ts");
+  return fileURLToPath(new URL(fromSource ? "./worker-entry.mjs" : "./worker.js", import.meta.url));
+}
+
+/**
+ * Detection off the main thread: a pool of worker threads (piscina), each with its own model
+ * registry. Errors keep their InferenceError code; an AbortSignal cancels a queued task; a full
+ * queue refuses new work with OVERLOADED.
+ */
+export class DetectorPool {
+  private readonly piscina: Piscina;
+  private readonly workers: number;
+  private inFlight = 0;
+  private closed = false;
+
+  constructor(options: DetectorPoolOptions = {}) {
+    this.workers = options.workers ?? availableParallelism();
+    if (!Number.isInteger(this.workers) || this.workers < 1) {
+      throw new InferenceError(
+        "BAD_OPTION",
+        `workers is ${options.workers}; accepted: an integer >= 1`,
+      );
+    }
+    const maxQueue = options.maxQueue ?? this.workers * 4;
+    if (!Number.isInteger(maxQueue) || maxQueue < 0) {
+      throw new InferenceError(
+        "BAD_OPTION",
+        `maxQueue is ${options.maxQueue}; accepted: an integer >= 0`,
+      );
+    }
+    this.piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      maxQueue,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: { modelsDir: options.modelsDir, memoryBudgetMB: options.memoryBudgetMB },
+    });
+  }
+
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    return this.piscina.queueSize;
+  }
+
+  /** Tasks being detected now. */
+  get running(): number {
+    return Math.max(0, this.inFlight - this.piscina.queueSize);
+  }
+
+  async run(input: Uint8Array, options: DetectOptions = {}): Promise<DetectionResult> {
+    if (this.closed) throw new InferenceError("ABORTED", "the detector pool is closed");
+    const { signal, ...rest } = options;
+    if (signal?.aborted)
+      throw new InferenceError("ABORTED", "detection was cancelled before it started");
+    const task: WorkerTask = { input, options: rest };
+    this.inFlight++;
+    let reply: WorkerReply;
+    try {
+      reply = (await this.piscina.run(task, signal ? { signal } : {})) as WorkerReply;
+    } catch (e) {
+      throw this.translate(e);
+    } finally {
+      this.inFlight--;
+    }
+    if (reply.ok) return reply.result;
+    const code: InferenceErrorCode = (INFERENCE_ERROR_CODES as readonly string[]).includes(
+      reply.code,
+    )
+      ? (reply.code as InferenceErrorCode)
+      : "MODEL_LOAD_FAILED";
+    throw new InferenceError(code, reply.message);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+
+  private translate(e: unknown): InferenceError {
+    const err = e as { name?: string; message?: string };
+    if (err?.name === "AbortError") {
+      return new InferenceError("ABORTED", "detection was cancelled", { cause: e });
+    }
+    if (/queue is at limit|no task queue available/i.test(err?.message ?? "")) {
+      return new InferenceError(
+        "OVERLOADED",
+        `all ${this.workers} detector workers are busy and the queue is full; retry later`,
+        { cause: e },
+      );
+    }
+    if (/destroyed|terminated/i.test(err?.message ?? "")) {
+      return new InferenceError("ABORTED", "the detector pool was closed", { cause: e });
+    }
+    return new InferenceError(
+      "MODEL_LOAD_FAILED",
+      `detector worker failed: ${err?.message ?? String(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
