@@ -1,7 +1,7 @@
 import { backgroundFromHistograms, channelHistograms } from "./background.js";
 import { type ContrastDict, parseContrastDict } from "./contrast-dict.js";
 import { InferenceError } from "./errors.js";
-import { medianBlur5Reference } from "./median.js";
+import { medianBlur5 } from "./median.js";
 import type { BgrImage } from "./models.js";
 import { erodeDisk2 } from "./morphology.js";
 
@@ -80,7 +80,7 @@ export function calibrateDetailed(
         `${what}: the mask has ${labels.length} pixels; the image is ${width}x${height} = ${width * height}`,
       );
     }
-    const filtered = medianBlur5Reference(image.data, width, height);
+    const filtered = medianBlur5(image.data, width, height);
     const bg = backgroundFromHistograms(channelHistograms(filtered)).map((b) => Math.fround(b));
     for (let layer = 1; layer <= k; layer++) {
       let mask = new Uint8Array(labels.length);

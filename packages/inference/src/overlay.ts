@@ -124,7 +124,9 @@ function labelSvg(flakes: readonly Flake[], width: number, height: number): stri
   const size = Math.max(11, Math.min(28, Math.round(Math.min(width, height) / 45)));
   const parts = flakes.map((flake, i) => {
     const [r, g, b] = layerColor(flake.thickness);
-    const text = `${i + 1}: ${flake.thickness}L`;
+    // "1L" (one layer) for numeric layer names, the name itself otherwise.
+    const layer = /^\d+$/.test(flake.thickness) ? `${flake.thickness}L` : flake.thickness;
+    const text = `${i + 1}: ${layer}`;
     const boxW = Math.ceil(text.length * size * 0.62) + 6;
     const boxH = size + 6;
     const [bx, by] = flake.bbox;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { detectImage } from "../src/detect.js";
 import { InferenceError } from "../src/errors.js";
+import { decodeRle } from "../src/rle.js";
 import { synthesize } from "../src/synth.js";
+import { encodeBgr } from "../src/synth-io.js";
 import { TEST_DICTIONARY } from "./synth-fixtures.js";
 
 describe("synthesize", () => {
@@ -80,5 +83,35 @@ describe("synthesize", () => {
     expect(() =>
       synthesize({ ...base, seed: 1, flakes: [{ layer: "7", center: [50, 50], radius: 20 }] }),
     ).toThrow(/layer "7" is not in the contrast dictionary \(1, 2, 3\)/);
+  });
+});
+
+describe("synthetic images through the GMM detector", () => {
+  it("finds every synthesised flake with its layer and mask", async () => {
+    // Default rendering (noise, blur, vignetting, bulk crystals) and the embedded graphene model.
+    const s = synthesize({ width: 480, height: 360, seed: 21, flakes: 5, bulk: 2 });
+    expect(s.bulk.length).toBe(2);
+    const png = await encodeBgr(s.image, "png");
+    const result = await detectImage(png, { model: "GMM-Graphene" });
+    expect(result.flakes.length).toBe(s.flakes.length);
+    const masks = result.flakes.map((f) => decodeRle(f.mask));
+    s.flakes.forEach((truth, i) => {
+      // The detected flake overlapping this flake most: same layer, mask IoU high.
+      const overlap = masks.map((m) =>
+        m.reduce((n, v, p) => n + (v === 1 && s.instances[p] === i + 1 ? 1 : 0), 0),
+      );
+      const best = overlap.indexOf(Math.max(...overlap));
+      expect(result.flakes[best]?.thickness).toBe(truth.layer);
+      const mask = masks[best]!;
+      let inter = 0;
+      let union = 0;
+      for (let p = 0; p < mask.length; p++) {
+        const a = mask[p] === 1;
+        const b = s.instances[p] === i + 1;
+        if (a && b) inter++;
+        if (a || b) union++;
+      }
+      expect(inter / union).toBeGreaterThan(0.9);
+    });
   });
 });
