@@ -16,19 +16,16 @@ import { z } from "zod";
  *   engine picks type and count), 3. `useCase` (the seed's rule; default "production").
  */
 
-const positiveNumber = (what: string) =>
+// Messages leave out the key: parseStackConfig prefixes it.
+const positiveNumber = () =>
   z.coerce
-    .number({ error: `${what} must be a number` })
-    .refine((n) => Number.isFinite(n) && n > 0, {
-      error: `${what} must be a positive number`,
-    });
+    .number({ error: "must be a positive number" })
+    .refine((n) => Number.isFinite(n) && n > 0, { error: "must be a positive number" });
 
-const wholeNumber = (what: string, min: number) =>
+const wholeNumber = (min: number) =>
   z.coerce
-    .number({ error: `${what} must be a whole number` })
-    .refine((n) => Number.isInteger(n) && n >= min, {
-      error: `${what} must be a whole number >= ${min}`,
-    });
+    .number({ error: `must be a whole number >= ${min}` })
+    .refine((n) => Number.isInteger(n) && n >= min, { error: `must be a whole number >= ${min}` });
 
 const bool = z
   .enum(["true", "false"], { error: 'must be "true" or "false"' })
@@ -43,22 +40,22 @@ export const StackConfigSchema = z
         error: "must be an EC2 instance type such as t3.large",
       })
       .optional(),
-    imagesPerHour: positiveNumber("imagesPerHour").optional(),
-    p95LatencyMs: positiveNumber("p95LatencyMs").optional(),
-    peakFactor: positiveNumber("peakFactor")
-      .refine((n) => n >= 1, { error: "peakFactor must be >= 1 (peak / average)" })
+    imagesPerHour: positiveNumber().optional(),
+    p95LatencyMs: positiveNumber().optional(),
+    peakFactor: positiveNumber()
+      .refine((n) => n >= 1, { error: "must be >= 1 (peak / average)" })
       .optional(),
-    minSize: wholeNumber("minSize", 0).optional(),
-    maxSize: wholeNumber("maxSize", 1).optional(),
-    desiredCount: wholeNumber("desiredCount", 1).optional(),
+    minSize: wholeNumber(0).optional(),
+    maxSize: wholeNumber(1).optional(),
+    desiredCount: wholeNumber(1).optional(),
     spot: bool.optional(),
     alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
     region: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: "must be an AWS region such as us-east-1" })
       .optional(),
-    volumeGiB: wholeNumber("volumeGiB", 8)
-      .refine((n) => n <= 16384, { error: "volumeGiB must be at most 16384 (gp3's limit)" })
+    volumeGiB: wholeNumber(8)
+      .refine((n) => n <= 16384, { error: "must be at most 16384 (gp3's limit)" })
       .optional(),
     /** A local tarball/directory of the api deploy output, an s3:// URI, or a container image. */
     artifact: z.string().min(1).optional(),

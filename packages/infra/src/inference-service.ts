@@ -273,7 +273,7 @@ export class InferenceService extends pulumi.ComponentResource {
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
-        description: `flakeops ${name}: ${type.type}`,
+        description: `flakeops ${name} inference instances`,
         imageId: args.amiId ?? ami.id,
         instanceType: type.type,
         iamInstanceProfile: { arn: profile.arn },

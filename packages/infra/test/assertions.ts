@@ -1,0 +1,181 @@
+import { ALARM_RULES } from "@flakeops/sizing";
+import { expect } from "vitest";
+import type { MockCloud, RecordedResource } from "./harness.js";
+
+/**
+ * Checks shared by the component tests and the example-program tests: what a deployed tier
+ * must look like, read from the resources the program registered.
+ */
+
+export const T = {
+  group: "aws:autoscaling/group:Group",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  policy: "aws:autoscaling/policy:Policy",
+  topic: "aws:sns/topic:Topic",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  listener: "aws:lb/listener:Listener",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  budget: "aws:budgets/budget:Budget",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  role: "aws:iam/role:Role",
+  attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  vpc: "awsx:ec2:Vpc",
+  bucketObject: "aws:s3/bucketObject:BucketObject",
+} as const;
+
+/** The mocks' ARN for a resource (see MockCloud.newResource). */
+export function arnOf(r: RecordedResource): string {
+  return `arn:aws:mock:us-east-1:000000000000:${r.type.split(":").pop()}/${r.name}`;
+}
+
+export function physicalName(r: RecordedResource): string {
+  return r.inputs.name ?? `${r.name}-1a2b3c4`;
+}
+
+export function userDataOf(cloud: MockCloud): string {
+  return Buffer.from(cloud.one(T.launchTemplate).inputs.userData, "base64").toString("utf8");
+}
+
+/** Exactly the rule table's alarms, each on the group and wired to its policy or the topic. */
+export function expectRuleAlarms(cloud: MockCloud): void {
+  const group = cloud.one(T.group);
+  const topic = cloud.one(T.topic);
+  const alarms = cloud.ofType(T.alarm);
+  const policies = cloud.ofType(T.policy);
+  expect(alarms).toHaveLength(4);
+  expect(alarms).toHaveLength(ALARM_RULES.length);
+  expect(policies).toHaveLength(ALARM_RULES.filter((r) => r.action.kind === "scale").length);
+  for (const rule of ALARM_RULES) {
+    const matching = alarms.filter((a) => a.name.endsWith(`-${rule.id}`));
+    expect(matching, rule.id).toHaveLength(1);
+    const alarm = matching[0]!.inputs;
+    expect(alarm, rule.id).toMatchObject({
+      metricName: rule.metric,
+      namespace: rule.namespace,
+      statistic: rule.statistic,
+      comparisonOperator: rule.comparison,
+      threshold: rule.threshold,
+      period: rule.periodSeconds,
+      evaluationPeriods: rule.evaluationPeriods,
+      dimensions: { AutoScalingGroupName: physicalName(group) },
+    });
+    if (rule.action.kind === "scale") {
+      const policy = policies.find((p) => p.name.endsWith(`-${rule.id}`));
+      expect(policy, `${rule.id} policy`).toBeDefined();
+      expect(alarm.alarmActions, rule.id).toEqual([arnOf(policy!)]);
+      expect(policy!.inputs).toMatchObject({
+        autoscalingGroupName: physicalName(group),
+        policyType: "StepScaling",
+        adjustmentType: "ChangeInCapacity",
+      });
+      expect(policy!.inputs.stepAdjustments).toHaveLength(1);
+      const step = policy!.inputs.stepAdjustments[0];
+      expect(step.scalingAdjustment).toBe(rule.action.adjustment);
+      // The step covers the whole breach side of the threshold.
+      if (rule.comparison === "GreaterThanThreshold")
+        expect(step.metricIntervalLowerBound).toBe("0");
+      else expect(step.metricIntervalUpperBound).toBe("0");
+    } else {
+      expect(alarm.alarmActions, rule.id).toEqual([arnOf(topic)]);
+    }
+  }
+}
+
+/** IMDSv2 only, and an encrypted gp3 root volume of the given size on the AMI's root device. */
+export function expectHardenedLaunchTemplate(cloud: MockCloud, volumeGiB: number): void {
+  const lt = cloud.one(T.launchTemplate).inputs;
+  expect(lt.metadataOptions.httpTokens).toBe("required");
+  expect(lt.metadataOptions.httpEndpoint).toBe("enabled");
+  expect([1, 2]).toContain(lt.metadataOptions.httpPutResponseHopLimit);
+  expect(lt.blockDeviceMappings).toEqual([
+    {
+      deviceName: "/dev/xvda",
+      ebs: {
+        volumeSize: volumeGiB,
+        volumeType: "gp3",
+        encrypted: "true",
+        deleteOnTermination: "true",
+      },
+    },
+  ]);
+  expect(lt.keyName).toBeUndefined();
+}
+
+/** Nothing is open to the internet but the load balancer's listener ports; instances only to the ALB. */
+export function expectOnlyAlbIsPublic(cloud: MockCloud, appPort = 5000): void {
+  const listenerPorts = cloud.ofType(T.listener).map((l) => l.inputs.port);
+  const groups = cloud.ofType(T.securityGroup);
+  const albGroup = groups.find((g) => g.name.endsWith("-alb"))!;
+  const instanceGroup = groups.find((g) => g.name.endsWith("-instances"))!;
+  expect(cloud.one(T.loadBalancer).inputs.securityGroups).toEqual([`${albGroup.name}-id`]);
+  expect(cloud.one(T.launchTemplate).inputs.vpcSecurityGroupIds).toEqual([
+    `${instanceGroup.name}-id`,
+  ]);
+  for (const g of groups) expect(g.inputs.ingress ?? [], "no inline rules").toEqual([]);
+  const rules = cloud.ofType(T.ingress);
+  expect(rules.length).toBeGreaterThan(0);
+  for (const rule of rules) {
+    const i = rule.inputs;
+    expect(i.fromPort === 22 || i.toPort === 22, "no SSH").toBe(false);
+    if (i.cidrIpv4 === "0.0.0.0/0" || i.cidrIpv6 === "::/0") {
+      expect(i.securityGroupId, rule.name).toBe(`${albGroup.name}-id`);
+      expect(i.fromPort).toBe(i.toPort);
+      expect(listenerPorts).toContain(i.fromPort);
+    } else {
+      expect(i.cidrIpv4, rule.name).toBeUndefined();
+    }
+  }
+  const toInstances = rules.filter((r) => r.inputs.securityGroupId === `${instanceGroup.name}-id`);
+  expect(toInstances).toHaveLength(1);
+  expect(toInstances[0]!.inputs).toMatchObject({
+    referencedSecurityGroupId: `${albGroup.name}-id`,
+    fromPort: appPort,
+    toPort: appPort,
+    ipProtocol: "tcp",
+  });
+}
+
+/** The group replaces instances that fail the API's /health through the load balancer. */
+export function expectHealthChecks(cloud: MockCloud): void {
+  const tg = cloud.one(T.targetGroup);
+  expect(tg.inputs.healthCheck.path).toBe("/health");
+  expect(tg.inputs.port).toBe(5000);
+  const group = cloud.one(T.group).inputs;
+  expect(group.healthCheckType).toBe("ELB");
+  expect(group.targetGroupArns).toEqual([arnOf(tg)]);
+}
+
+/** Rolling instance refresh on launch-template change, the group pinned to the template's version. */
+export function expectInstanceRefresh(cloud: MockCloud): void {
+  const group = cloud.one(T.group).inputs;
+  const lt = cloud.one(T.launchTemplate);
+  expect(group.instanceRefresh).toMatchObject({
+    strategy: "Rolling",
+    preferences: { minHealthyPercentage: 100 },
+  });
+  const spec =
+    group.launchTemplate ?? group.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification;
+  expect(spec.id ?? spec.launchTemplateId).toBe(`lt-${lt.name}`);
+  expect(spec.version).toBe(String(cloud.launchTemplateVersion));
+}
+
+export function expectSpot(cloud: MockCloud, spot: boolean): void {
+  const group = cloud.one(T.group).inputs;
+  if (!spot) {
+    expect(group.mixedInstancesPolicy).toBeUndefined();
+    expect(group.capacityRebalance).toBeUndefined();
+    expect(group.launchTemplate).toBeDefined();
+    return;
+  }
+  expect(group.launchTemplate).toBeUndefined();
+  expect(group.capacityRebalance).toBe(true);
+  expect(group.mixedInstancesPolicy.instancesDistribution).toMatchObject({
+    onDemandPercentageAboveBaseCapacity: 0,
+    spotAllocationStrategy: "price-capacity-optimized",
+  });
+}

@@ -1,0 +1,340 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ALARM_RULES, estimateTierCost } from "@flakeops/sizing";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  budgetLimitUSD,
+  ConfigError,
+  DASHBOARD_GRAPHS,
+  INFERENCE_SERVICE_TYPE,
+  InferenceService,
+  type InferenceServiceArgs,
+} from "../src/index.js";
+import {
+  arnOf,
+  expectHardenedLaunchTemplate,
+  expectHealthChecks,
+  expectInstanceRefresh,
+  expectOnlyAlbIsPublic,
+  expectRuleAlarms,
+  expectSpot,
+  physicalName,
+  T,
+  userDataOf,
+} from "./assertions.js";
+import { installMocks, type MockCloud, resolved, run } from "./harness.js";
+import { SHELLCHECK, shellcheck } from "./shellcheck.js";
+
+let cloud: MockCloud;
+let tarball: string;
+let deployDir: string;
+
+beforeAll(async () => {
+  cloud = await installMocks();
+  const dir = mkdtempSync(join(tmpdir(), "flakeops-infra-"));
+  tarball = join(dir, "api.tgz");
+  writeFileSync(tarball, "not really a tarball; only its hash matters here");
+  deployDir = join(dir, "api");
+  mkdirSync(join(deployDir, "dist"), { recursive: true });
+  writeFileSync(join(deployDir, "dist", "main.js"), "// the API");
+});
+
+function deploy(args: Partial<InferenceServiceArgs> = {}): Promise<InferenceService> {
+  return run(
+    cloud,
+    () =>
+      new InferenceService("api", {
+        instanceType: "t3.large",
+        artifact: { path: tarball },
+        ...args,
+      }),
+  );
+}
+
+describe("InferenceService (CPU, defaults)", () => {
+  let svc: InferenceService;
+  beforeAll(async () => {
+    svc = await deploy();
+  });
+
+  it("is a component whose children are all parented to it", () => {
+    const component = cloud.one(INFERENCE_SERVICE_TYPE);
+    expect(component.name).toBe("api");
+    // Every child's logical name is scoped by the component's.
+    for (const r of cloud.resources)
+      if (r !== component) expect(r.name.startsWith("api-")).toBe(true);
+  });
+
+  it("puts the instance type in the launch template, on Amazon Linux 2023 for its architecture", () => {
+    const lt = cloud.one(T.launchTemplate).inputs;
+    expect(lt.instanceType).toBe("t3.large");
+    expect(lt.imageId).toBe("ami-al2023-x86_64");
+    const ami = cloud.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
+    expect(ami.inputs.owners).toEqual(["amazon"]);
+    expect(ami.inputs.mostRecent).toBe(true);
+    expect(ami.inputs.filters).toContainEqual({
+      name: "name",
+      values: ["al2023-ami-2023.*-x86_64"],
+    });
+    expect(ami.inputs.filters).toContainEqual({ name: "architecture", values: ["x86_64"] });
+  });
+
+  it("requires IMDSv2 and boots from an encrypted 200 GiB gp3 volume", () => {
+    expectHardenedLaunchTemplate(cloud, 200);
+    expect(cloud.one(T.launchTemplate).inputs.metadataOptions.httpPutResponseHopLimit).toBe(1);
+  });
+
+  it("creates exactly the rule table's four alarms, wired to step-scaling policies or the topic", () => {
+    expectRuleAlarms(cloud);
+  });
+
+  it("opens nothing to the internet but the load balancer's listener; no SSH", () => {
+    expectOnlyAlbIsPublic(cloud);
+    expect(cloud.ofType(T.listener).map((l) => l.inputs.port)).toEqual([80]);
+  });
+
+  it("health-checks /health through the load balancer", () => {
+    expectHealthChecks(cloud);
+  });
+
+  it("sizes the group from the args and rolls it by instance refresh", () => {
+    const group = cloud.one(T.group).inputs;
+    expect(group).toMatchObject({ minSize: 1, maxSize: 2, desiredCapacity: 1 });
+    expect(group.vpcZoneIdentifiers).toEqual(["subnet-priv-a", "subnet-priv-b"]);
+    expect(cloud.one(T.loadBalancer).inputs.subnets).toEqual(["subnet-pub-a", "subnet-pub-b"]);
+    expectInstanceRefresh(cloud);
+    expectSpot(cloud, false);
+  });
+
+  it("gives the instances only SSM, the CloudWatch agent and read of their artifact", () => {
+    expect(cloud.ofType(T.attachment).map((a) => a.inputs.policyArn)).toEqual([
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+      "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    ]);
+    const object = cloud.one(T.bucketObject).inputs;
+    const policy = JSON.parse(cloud.one(T.rolePolicy).inputs.policy);
+    expect(policy.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`arn:aws:s3:::${object.bucket}/${object.key}`],
+      },
+    ]);
+    expect(JSON.parse(cloud.one(T.role).inputs.assumeRolePolicy).Statement[0].Principal).toEqual({
+      Service: "ec2.amazonaws.com",
+    });
+  });
+
+  it("ships the artifact under a content-hashed key and boots it with a shellcheck-clean script", () => {
+    const object = cloud.one(T.bucketObject).inputs;
+    expect(object.key).toMatch(/^api\/[0-9a-f]{16}\.tgz$/);
+    const script = userDataOf(cloud);
+    expect(script).toContain(`aws s3 cp 's3://${object.bucket}/${object.key}'`);
+    expect(script).toContain("ExecStart=/usr/local/bin/flakeops-node dist/main.js");
+    if (SHELLCHECK) expect(shellcheck(script)).toBe("");
+  });
+
+  it("graphs CPU, memory, disk and network I/O for the group", async () => {
+    const dashboard = cloud.one(T.dashboard).inputs;
+    expect(await resolved(svc.dashboardName)).toBe(dashboard.dashboardName);
+    const body = JSON.parse(dashboard.dashboardBody);
+    expect(body.widgets).toHaveLength(DASHBOARD_GRAPHS.length);
+    const metrics = body.widgets.flatMap((w: { properties: { metrics: string[][] } }) =>
+      w.properties.metrics.map((m) => m[1]),
+    );
+    expect(metrics).toEqual([
+      "CPUUtilization",
+      "mem_used_percent",
+      "disk_used_percent",
+      "NetworkIn",
+      "NetworkOut",
+    ]);
+    const group = physicalName(cloud.one(T.group));
+    for (const w of body.widgets)
+      for (const m of w.properties.metrics)
+        expect(m.slice(2, 4)).toEqual(["AutoScalingGroupName", group]);
+  });
+
+  it("budgets the sizing engine's estimate plus the margin, alerting the topic", async () => {
+    const estimate = estimateTierCost({
+      instanceType: "t3.large",
+      count: 1,
+      pricing: "on-demand",
+      volumeGiB: 200,
+    });
+    expect(svc.estimatedMonthlyCostUSD).toBe(estimate.monthlyUSD);
+    const budget = cloud.one(T.budget).inputs;
+    expect(budget).toMatchObject({ budgetType: "COST", timeUnit: "MONTHLY", limitUnit: "USD" });
+    expect(budget.limitAmount).toBe(budgetLimitUSD(estimate.monthlyUSD, 0.2));
+    expect(Number(budget.limitAmount)).toBeCloseTo(estimate.monthlyUSD * 1.2, 1);
+    for (const n of budget.notifications)
+      expect(n.subscriberSnsTopicArns).toEqual([arnOf(cloud.one(T.topic))]);
+    expect(cloud.ofType(T.subscription)).toHaveLength(0);
+  });
+
+  it("exposes the url, group, alarms and dashboard as outputs", async () => {
+    expect(await resolved(svc.url)).toBe("http://api-alb-123.us-east-1.elb.amazonaws.com");
+    expect(await resolved(svc.groupName)).toBe(physicalName(cloud.one(T.group)));
+    expect((await resolved(svc.alarmNames)).sort()).toEqual(
+      ALARM_RULES.map((r) => `api-${r.id}-1a2b3c4`).sort(),
+    );
+  });
+});
+
+describe("InferenceService options", () => {
+  it("changing the instance type changes only the launch template; the group rolls, it is not replaced", async () => {
+    cloud.launchTemplateVersion = 1;
+    await deploy({ instanceType: "t3.micro" });
+    const before = { lt: cloud.one(T.launchTemplate).inputs, group: cloud.one(T.group).inputs };
+    cloud.launchTemplateVersion = 2; // what the provider reports after updating the template
+    await deploy({ instanceType: "t3.large" });
+    const after = { lt: cloud.one(T.launchTemplate).inputs, group: cloud.one(T.group).inputs };
+    cloud.launchTemplateVersion = 1;
+
+    expect(changedKeys(before.lt, after.lt)).toEqual(["instanceType"]);
+    expect(after.lt.instanceType).toBe("t3.large");
+    // The group's only change is the template version it runs, which is what starts the refresh.
+    expect(changedKeys(before.group, after.group)).toEqual(["launchTemplate"]);
+    expect(before.group.launchTemplate.version).toBe("1");
+    expect(after.group.launchTemplate.version).toBe("2");
+    expect(after.group.instanceRefresh.strategy).toBe("Rolling");
+    // The type never reaches the group, so nothing about the group itself is replaced.
+    expect(JSON.stringify(after.group)).not.toMatch(/t3\./);
+  });
+
+  it("takes an arm64 AMI for Graviton types (architecture from the catalog)", async () => {
+    await deploy({ instanceType: "c7g.large" });
+    expect(cloud.one(T.launchTemplate).inputs.imageId).toBe("ami-al2023-arm64");
+  });
+
+  it("boots GPU types from the Deep Learning Base AMI with the NVIDIA driver", async () => {
+    await deploy({
+      instanceType: "g4dn.xlarge",
+      artifact: { image: "ghcr.io/flakeops/api:1.0.0" },
+    });
+    const ami = cloud.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
+    expect(ami.inputs.filters).toContainEqual({
+      name: "name",
+      values: ["Deep Learning Base OSS Nvidia Driver GPU AMI (Amazon Linux 2023) *"],
+    });
+    const lt = cloud.one(T.launchTemplate).inputs;
+    expect(lt.imageId).toBe("ami-dlami-x86_64");
+    expect(lt.instanceType).toBe("g4dn.xlarge");
+    // A container reaches IMDSv2 through the docker bridge: one more hop.
+    expect(lt.metadataOptions.httpPutResponseHopLimit).toBe(2);
+    expect(userDataOf(cloud)).toContain("--gpus all");
+    // No S3 artifact: no S3 read at all.
+    expect(cloud.ofType(T.rolePolicy)).toHaveLength(0);
+    expectRuleAlarms(cloud);
+  });
+
+  it("runs spot through a mixed-instances policy with capacity rebalancing, only when asked", async () => {
+    await deploy({ instanceType: "c5.large", spot: { alternativeTypes: ["c6i.large"] }, count: 2 });
+    expectSpot(cloud, true);
+    expectInstanceRefresh(cloud);
+    const group = cloud.one(T.group).inputs;
+    expect(group.mixedInstancesPolicy.launchTemplate.overrides).toEqual([
+      { instanceType: "c5.large" },
+      { instanceType: "c6i.large" },
+    ]);
+    expect(group).toMatchObject({ minSize: 2, desiredCapacity: 2, maxSize: 4 });
+    expectRuleAlarms(cloud);
+  });
+
+  it("refuses a spot alternative of another architecture", async () => {
+    expect(
+      () =>
+        new InferenceService("bad", {
+          instanceType: "c5.large",
+          spot: { alternativeTypes: ["c7g.large"] },
+          artifact: { path: tarball },
+        }),
+    ).toThrow(/c7g\.large is arm64, c5\.large is x86_64/);
+  });
+
+  it("uses an existing VPC instead of creating one", async () => {
+    await deploy({
+      network: {
+        vpcId: "vpc-existing",
+        publicSubnetIds: ["subnet-p1", "subnet-p2"],
+        privateSubnetIds: ["subnet-q1", "subnet-q2"],
+      },
+    });
+    expect(cloud.ofType(T.vpc)).toHaveLength(0);
+    for (const g of cloud.ofType(T.securityGroup)) expect(g.inputs.vpcId).toBe("vpc-existing");
+    expect(cloud.one(T.group).inputs.vpcZoneIdentifiers).toEqual(["subnet-q1", "subnet-q2"]);
+    expect(cloud.one(T.loadBalancer).inputs.subnets).toEqual(["subnet-p1", "subnet-p2"]);
+  });
+
+  it("serves HTTPS on 443 with a certificate, 80 redirecting, and opens only those", async () => {
+    await deploy({ certificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/abc" });
+    const listeners = cloud.ofType(T.listener).map((l) => l.inputs);
+    expect(listeners.map((l) => l.port).sort()).toEqual([443, 80]);
+    expect(listeners.find((l) => l.port === 80)!.defaultActions[0].type).toBe("redirect");
+    expectOnlyAlbIsPublic(cloud);
+  });
+
+  it("applies the volume size, the e-mail subscription, models and a zipped deploy directory", async () => {
+    await deploy({
+      volumeGiB: 120,
+      alarmEmail: "ops@example.com",
+      modelsUri: "s3://flakeops-models/prod/",
+      artifact: { path: deployDir },
+    });
+    expectHardenedLaunchTemplate(cloud, 120);
+    expect(cloud.one(T.subscription).inputs).toMatchObject({
+      protocol: "email",
+      endpoint: "ops@example.com",
+    });
+    expect(cloud.one(T.bucketObject).inputs.key).toMatch(/^api\/[0-9a-f]{16}\.zip$/);
+    const statements = JSON.parse(cloud.one(T.rolePolicy).inputs.policy).Statement;
+    expect(statements[0].Resource).toContain("arn:aws:s3:::flakeops-models/prod/*");
+    expect(statements[1]).toEqual({
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: ["arn:aws:s3:::flakeops-models"],
+    });
+    const script = userDataOf(cloud);
+    expect(script).toContain("unzip -q -o /tmp/flakeops-api.zip");
+    expect(script).toContain("aws s3 sync 's3://flakeops-models/prod/'");
+    if (SHELLCHECK) expect(shellcheck(script)).toBe("");
+    const budget = cloud.one(T.budget).inputs;
+    expect(budget.notifications[0].subscriberEmailAddresses).toEqual(["ops@example.com"]);
+  });
+
+  it.each([
+    [{ instanceType: "t3.nano" }, /^instanceType: .*t3\.nano/],
+    [
+      { artifact: { path: "/nonexistent/api.tgz" } },
+      /artifact path "\/nonexistent\/api\.tgz" does not exist; build the API first/,
+    ],
+    [{ artifact: { s3Uri: "s3://bucket/" } }, /must name an object/],
+    [{ artifact: { image: "not an image" } }, /not a container image reference/],
+    [{ count: 3, maxSize: 2 }, /minSize <= count <= maxSize/],
+    [{ volumeGiB: 2 }, /volumeGiB must be a whole number 8-16384/],
+  ] as [Partial<InferenceServiceArgs>, RegExp][])(
+    "fails the preview with one clear line for %j",
+    (args, message) => {
+      let error: unknown;
+      try {
+        new InferenceService("bad", {
+          instanceType: "t3.large",
+          artifact: { path: tarball },
+          ...args,
+        });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain("\n");
+    },
+  );
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: comparing untyped property bags
+function changedKeys(a: Record<string, any>, b: Record<string, any>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
