@@ -11,6 +11,7 @@ import {
   priceBook,
 } from "./catalog.js";
 import { isSizingError, SizingError } from "./errors.js";
+import { usd } from "./format.js";
 import { parseMetricsFile } from "./metrics.js";
 import { planMigration } from "./migrate.js";
 import { costOf, HOURS_PER_MONTH, parsePricing, roundUSD, spotProfile } from "./pricing.js";
@@ -221,7 +222,6 @@ function newTable(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
 }
 
-const usd = (v: number) => `$${v.toFixed(2)}`;
 const hourly = (v: number) => `$${Number(v.toFixed(4))}`;
 
 function withNotes(table: string, lines: string[], label = "warning"): string {

@@ -66,14 +66,22 @@ function percent(file: string, where: string, value: unknown): number {
 }
 
 function time(file: string, where: string, value: unknown): number {
-  const ms =
+  const text = typeof value === "string" ? value.trim() : undefined;
+  const epoch =
     typeof value === "number"
-      ? value * 1000 // epoch seconds, as the AWS CLI prints them with --output json for some tools
-      : typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim())
-        ? Number(value) * 1000
-        : typeof value === "string"
-          ? Date.parse(value)
-          : Number.NaN;
+      ? value
+      : text && /^\d+(\.\d+)?$/.test(text)
+        ? Number(text)
+        : undefined;
+  // Epoch numbers: seconds, or milliseconds when too large to be seconds (past year 5000).
+  const ms =
+    epoch !== undefined
+      ? epoch > 1e11
+        ? epoch
+        : epoch * 1000
+      : text
+        ? Date.parse(text)
+        : Number.NaN;
   if (!Number.isFinite(ms))
     throw bad(file, `${where}: ${JSON.stringify(value)} is not a timestamp`);
   return ms;

@@ -1,6 +1,7 @@
 import { ALARM_RULES } from "./alarm-rules.js";
 import { DEFAULT_REGION, getInstanceType, type InstanceType, priceBook } from "./catalog.js";
 import { requireCount, requirePositive, SizingError } from "./errors.js";
+import { round } from "./format.js";
 
 export const PRICING_MODELS = ["on-demand", "ri-1y", "ri-3y", "spot"] as const;
 export type PricingModel = (typeof PRICING_MODELS)[number];
@@ -270,5 +271,5 @@ export function estimateTierCost(input: TierCostInput): TierCost {
 
 /** Money for people and JSON: cents. */
 export function roundUSD(value: number): number {
-  return Math.round(value * 100) / 100;
+  return round(value, 2);
 }

@@ -8,6 +8,7 @@ import {
   priceBook,
 } from "./catalog.js";
 import { requirePositive, SizingError } from "./errors.js";
+import { pct as percent, round } from "./format.js";
 import type { MetricStats } from "./metrics.js";
 import { costOf, type PricingModel, roundUSD } from "./pricing.js";
 import { burstSurplusWarning } from "./warnings.js";
@@ -42,7 +43,7 @@ export interface RightsizeResult {
   volume: { action: "grow" | "keep"; fromGiB: number; toGiB: number; monthlyDeltaUSD: number };
 }
 
-const pct = (v: number) => `${v.toFixed(1)} %`;
+const pct = (v: number) => percent(v, 1);
 
 /**
  * Read a running instance's metrics against the alarm table: upsize when CPU or memory p95 is
@@ -170,7 +171,7 @@ export function rightsize(input: RightsizeInput): RightsizeResult {
 
   const metrics: RightsizeResult["metrics"] = {};
   for (const [name, s] of Object.entries(input.metrics) as [AlarmMetric, MetricStats][]) {
-    metrics[name] = { p95: Math.round(s.p95 * 10) / 10, max: Math.round(s.max * 10) / 10 };
+    metrics[name] = { p95: round(s.p95, 1), max: round(s.max, 1) };
   }
   return {
     action:
@@ -184,7 +185,7 @@ export function rightsize(input: RightsizeInput): RightsizeResult {
     reasons,
     warnings,
     monthlySavingsUSD: roundUSD(monthly(from) - monthly(to) - volume.monthlyDeltaUSD),
-    days: Math.round(days * 10) / 10,
+    days: round(days, 1),
     metrics,
     volume,
   };

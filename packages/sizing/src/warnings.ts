@@ -6,6 +6,7 @@ import {
   NOT_RECOMMENDED_TYPES,
   priceBook,
 } from "./catalog.js";
+import { pct, usd } from "./format.js";
 import {
   HOURS_PER_MONTH,
   hourlyPrice,
@@ -42,9 +43,6 @@ export function breakEvenCpuPercent(
   );
   return { percent, versus };
 }
-
-const usd = (v: number) => `$${v.toFixed(2)}`;
-const pct = (v: number) => `${v.toFixed(0)} %`;
 
 /**
  * The warning the engine owes when T3 surplus at `averageCpuPercent` makes `type` dearer than

@@ -7,6 +7,7 @@ import {
   listInstanceTypes,
 } from "./catalog.js";
 import { requirePositive, SizingError } from "./errors.js";
+import { round } from "./format.js";
 import { costOf, HOURS_PER_MONTH, type PricingModel, roundUSD } from "./pricing.js";
 import type { BenchProfile } from "./profile.js";
 import { mmc } from "./queueing.js";
@@ -215,9 +216,4 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       serviceTimeSource,
     },
   };
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

@@ -80,6 +80,15 @@ describe("metrics files", () => {
     });
   });
 
+  it("take epoch timestamps in seconds or milliseconds", () => {
+    const csv = (t0: number, t1: number) => `timestamp,CPUUtilization\n${t0},10\n${t1},20\n`;
+    const day = 86_400;
+    expect(parseMetricsFile(csv(1_700_000_000, 1_700_000_000 + 8 * day), "s.csv").days).toBe(8);
+    expect(
+      parseMetricsFile(csv(1_700_000_000_000, 1_700_000_000_000 + 8 * day * 1000), "ms.csv").days,
+    ).toBe(8);
+  });
+
   it("refuse empty, malformed and metric-less files with one clear message", () => {
     const fault = (text: string, name = "m.json") =>
       sizingErrorOf(() => parseMetricsFile(text, name));
