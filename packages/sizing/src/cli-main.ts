@@ -250,12 +250,6 @@ function run(
       const count = num(values, "count", { integer: true }) ?? 1;
       const hours = num(values, "hours") ?? HOURS_PER_MONTH;
       const averageCpuPercent = num(values, "average-cpu", { allowZero: true });
-      if (averageCpuPercent !== undefined && averageCpuPercent > 100) {
-        throw new SizingError(
-          "BAD_NUMBER",
-          `--average-cpu must be a percentage 0-100; got ${averageCpuPercent}`,
-        );
-      }
       const quote = costOf(type, pricing ?? "on-demand", {
         count,
         hours,

@@ -108,9 +108,14 @@ export function hourlyPrice(
  */
 export function t3SurplusHourly(type: string | InstanceType, averageCpuPercent: number): number {
   const t = resolve(type);
-  requirePositive("average CPU percent", averageCpuPercent, true);
+  if (!(averageCpuPercent >= 0 && averageCpuPercent <= 100)) {
+    throw new SizingError(
+      "BAD_NUMBER",
+      `average CPU must be a percentage 0-100; got ${String(averageCpuPercent)}`,
+    );
+  }
   if (!t.burstable) return 0;
-  const above = Math.max(0, Math.min(averageCpuPercent, 100) / 100 - t.burstable.baselinePerVcpu);
+  const above = Math.max(0, averageCpuPercent / 100 - t.burstable.baselinePerVcpu);
   return above * t.vcpu * priceBook(t.region).t3SurplusPerVcpuHourUSD;
 }
 

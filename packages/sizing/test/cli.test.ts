@@ -232,6 +232,11 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
       /--images-per-hour must be a number > 0; got "-100"$/,
     ],
     [
+      "CPU over 100 %",
+      ["cost", "t3.large", "--average-cpu", "120"],
+      /average CPU must be a percentage 0-100; got 120$/,
+    ],
+    [
       "unknown pricing",
       ["cost", "t3.large", "--pricing", "cheap"],
       /unknown pricing "cheap"; accepted: on-demand, ri-1y, ri-3y, spot$/,

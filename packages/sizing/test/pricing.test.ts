@@ -41,6 +41,9 @@ describe("pricing", () => {
     // 100 % on a t3.large: 70 points over a 30 % baseline on 2 vCPUs = 1.4 vCPU-h per hour.
     expect(t3SurplusHourly("t3.large", 100)).toBeCloseTo(0.07, 12);
     expect(t3SurplusHourly("c5.large", 100)).toBe(0);
+    expect(sizingErrorOf(() => t3SurplusHourly("t3.large", 120)).message).toBe(
+      "average CPU must be a percentage 0-100; got 120",
+    );
     const quote = costOf("t3.large", "on-demand", { averageCpuPercent: 100 });
     expect(quote.monthlyUSD).toBeCloseTo((0.0832 + 0.07) * 730, 10);
     expect(quote.surplusUSD).toBeCloseTo(0.07 * 730, 10);
