@@ -1,6 +1,7 @@
 import { alarmRule } from "./alarm-rules.js";
 import { workersPerInstance } from "./capacity.js";
 import {
+  CATALOG,
   DEFAULT_MODEL_MEMORY_GIB,
   type InstanceType,
   isBelowMinimum,
@@ -127,10 +128,11 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       `no service time given: assumed ${DEFAULT_SERVICE_MS} ms per image (the reference detector on 1920x1200); pass --service-ms or a --profile from \`pnpm bench\``,
     );
   }
-  if (p95TargetMs <= p95ServiceMs) {
+  // At exactly the service time a target is still met by enough workers that < 5 % wait.
+  if (p95TargetMs < p95ServiceMs) {
     throw new SizingError(
       "UNREACHABLE_TARGET",
-      `p95 latency target ${p95TargetMs} ms is not above the p95 service time ${p95ServiceMs} ms, so no tier can meet it; accepted: a target above ${p95ServiceMs} ms`,
+      `p95 latency target ${p95TargetMs} ms is below the p95 service time ${p95ServiceMs} ms, so no tier can meet it; accepted: a target of at least ${p95ServiceMs} ms`,
     );
   }
 
@@ -188,7 +190,8 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     const warning = burstSurplusWarning(type, averageCpuPercent, pricing);
     if (warning) warnings.push(warning);
   }
-  if (input.gpu && profile && !profile.instanceType?.startsWith("g")) {
+  const benchType = CATALOG.find((t) => t.type === profile?.instanceType);
+  if (input.gpu && profile && !benchType?.gpu) {
     warnings.push(
       `the profile was measured on ${profile.instanceType ?? profile.cpuModel}, not a GPU: the GPU figures assume one image takes ${serviceMs} ms on one GPU`,
     );

@@ -249,7 +249,7 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
     [
       "latency target below service time",
       ["recommend", "--images-per-hour", "100", "--service-ms", "300", "--p95-latency-ms", "200"],
-      /p95 latency target 200 ms is not above the p95 service time 300 ms.*accepted: a target above 300 ms$/,
+      /p95 latency target 200 ms is below the p95 service time 300 ms.*accepted: a target of at least 300 ms$/,
     ],
     [
       "missing metrics file",

@@ -140,13 +140,37 @@ describe("workload sizing", () => {
     expect([rec, ...rec.alternatives].map((o) => o.instanceType)).not.toContain("t3.micro");
   });
 
+  it("meets a target equal to the service time with enough workers that under 5 % wait", () => {
+    const rec = recommendForWorkload({
+      imagesPerHour: 36_000,
+      peakFactor: 1,
+      serviceMs: 200,
+      p95LatencyMs: 200,
+    });
+    expect(rec.p95LatencyMs).toBe(200);
+    expect(rec.utilization).toBeLessThan(0.8);
+  });
+
+  it("warns when a GPU estimate rests on a CPU bench", () => {
+    const rec = recommendForWorkload({ imagesPerHour: 3600, profile, gpu: true });
+    expect(rec.warnings).toContain(
+      "the profile was measured on Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz, not a GPU: the GPU figures assume one image takes 180 ms on one GPU",
+    );
+    const onGpu = recommendForWorkload({
+      imagesPerHour: 3600,
+      profile: { ...profile, instanceType: "g4dn.xlarge" },
+      gpu: true,
+    });
+    expect(onGpu.warnings.join(" ")).not.toMatch(/not a GPU/);
+  });
+
   it("refuses a latency target below the service time, and other bad input", () => {
     const below = sizingErrorOf(() =>
       recommendForWorkload({ imagesPerHour: 100, serviceMs: 200, p95LatencyMs: 150 }),
     );
     expect(below.code).toBe("UNREACHABLE_TARGET");
     expect(below.message).toBe(
-      "p95 latency target 150 ms is not above the p95 service time 200 ms, so no tier can meet it; accepted: a target above 200 ms",
+      "p95 latency target 150 ms is below the p95 service time 200 ms, so no tier can meet it; accepted: a target of at least 200 ms",
     );
     expect(
       sizingErrorOf(() => recommendForWorkload({ imagesPerHour: -5, serviceMs: 200 })).code,
