@@ -29,7 +29,12 @@ export function openApiDocument(version: string): unknown {
   const binary = z.string().meta({ type: "string", format: "binary" });
   const formOf = (fields: z.ZodObject, files: Record<string, boolean>) => {
     const props: Record<string, z.ZodType> = {};
-    for (const key of Object.keys(fields.shape)) props[key] = z.string().optional();
+    for (const [key, field] of Object.entries(fields.shape)) {
+      // A form sends text: documented as a string, required when the schema rejects absence.
+      props[key] = (field as z.ZodType).safeParse(undefined).success
+        ? z.string().optional()
+        : z.string();
+    }
     for (const [name, required] of Object.entries(files))
       props[name] = required ? binary : binary.optional();
     return z.object(props);

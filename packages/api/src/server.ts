@@ -1,10 +1,11 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DetectorPool, ModelRegistry } from "@flakeops/inference";
+import { DEFAULT_MODEL_ID, ModelRegistry } from "@flakeops/inference";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
+import { InlineDetector } from "./inline-detector.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createMetrics } from "./metrics.js";
 
@@ -31,11 +32,7 @@ export async function startServer(
     options.logger ?? pino({ level: config.logLevel, base: { service: "flakeops-api" } });
   const metrics = createMetrics();
   const registry = new ModelRegistry({ modelsDir: config.modelsDir });
-  const detector = new DetectorPool({
-    workers: config.workers,
-    modelsDir: config.modelsDir,
-    maxQueue: config.maxQueue,
-  });
+  const detector = new InlineDetector(registry); // TEMP until DetectorPool lands
   const lifecycle = new Lifecycle("starting");
   const app = createApp({ config, registry, detector, logger, metrics, lifecycle });
 
@@ -52,6 +49,11 @@ export async function startServer(
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
 
+  // Load the default model once before going ready: a broken model directory fails here, not
+  // on the first customer's request, and the load time lands in the metrics.
+  const t0 = performance.now();
+  await registry.classifier(DEFAULT_MODEL_ID);
+  metrics.modelLoad.observe({ model: DEFAULT_MODEL_ID }, (performance.now() - t0) / 1000);
   lifecycle.state = "ready";
   logger.info(
     { url, workers: config.workers, max_queue: config.maxQueue, auth: config.apiKeys.size > 0 },
