@@ -28,6 +28,8 @@ export interface CalibrateOptions {
   erode?: boolean;
   /** Fewest pixels a layer needs (default 30). */
   minPixels?: number;
+  /** Leave layers without any labelled pixel out of the dictionary instead of failing. */
+  skipMissing?: boolean;
 }
 
 export interface LayerFit {
@@ -39,6 +41,8 @@ export interface LayerFit {
 export interface CalibrationResult {
   dictionary: ContrastDict;
   layers: LayerFit[];
+  /** Layers left out because no mask labels them (with skipMissing). */
+  skipped: string[];
 }
 
 /** Fit a contrast dictionary; see calibrateDetailed for per-layer pixel counts. */
@@ -119,9 +123,14 @@ export function calibrateDetailed(
 
   const dictionary: ContrastDict = {};
   const layers: LayerFit[] = [];
+  const skipped: string[] = [];
   for (let j = 0; j < k; j++) {
     const name = layerNames[j]!;
     const count = n[j]!;
+    if (count === 0 && options.skipMissing) {
+      skipped.push(name);
+      continue;
+    }
     if (count < minPixels) {
       throw new InferenceError(
         "BAD_OPTION",
@@ -152,7 +161,13 @@ export function calibrateDetailed(
       { cause: e },
     );
   }
-  return { dictionary, layers };
+  if (layers.length === 0) {
+    throw new InferenceError(
+      "BAD_OPTION",
+      "no layer has labelled pixels: every mask is background (0)",
+    );
+  }
+  return { dictionary, layers, skipped };
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;

@@ -33,6 +33,7 @@ export function encodeLabelPng(labels: Uint8Array, width: number, height: number
   return sharp(Buffer.from(labels.buffer, labels.byteOffset, labels.length), {
     raw: { width, height, channels: 1 },
   })
+    .toColourspace("b-w") // else libvips writes 3 identical channels
     .png()
     .toBuffer();
 }

@@ -1,0 +1,33 @@
+import cliProgress from "cli-progress";
+import type { CliIo } from "./io.js";
+
+export interface Progress {
+  tick(label: string): void;
+  stop(): void;
+}
+
+const NONE: Progress = { tick() {}, stop() {} };
+
+/** A progress bar on stderr, only for many items and only when stderr is a terminal. */
+export function progress(io: CliIo, total: number, what: string): Progress {
+  if (total < 2 || !io.stderr.isTTY) return NONE;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: io.stderr as NodeJS.WritableStream,
+      format: `${what} [{bar}] {value}/{total} {label}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { label: "" });
+  return {
+    tick(label) {
+      bar.increment(1, { label });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
