@@ -25,7 +25,14 @@ export {
   type SpotOptions,
 } from "./inference-service.js";
 export type { ExistingNetwork } from "./network.js";
-export { artifactFromConfig, type DeployedTier, deployFromConfig } from "./program.js";
+export {
+  artifactFromConfig,
+  DEFAULT_ARTIFACT,
+  type DeployedTier,
+  type DeployOptions,
+  deployFromConfig,
+  withDefaults,
+} from "./program.js";
 export {
   type ArtifactSource,
   cloudWatchAgentConfig,

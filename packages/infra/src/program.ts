@@ -70,19 +70,26 @@ export interface DeployedTier {
   };
 }
 
-const TIER_KEYS = ["instanceType", "imagesPerHour", "useCase"] as const;
-
-/** Merge an example's defaults under the stack config (a stack that picks a tier overrides the default tier). */
+/**
+ * Merge an example's defaults under the stack config. A stack that picks its own tier replaces
+ * the default tier; a default use case still qualifies a workload the stack sizes (the gpu
+ * example's `imagesPerHour` sizes GPU types).
+ */
 export function withDefaults(
   config: StackConfig,
   defaults: Partial<StackConfig> = {},
 ): StackConfig {
-  const stackPicksTier = TIER_KEYS.some((k) => config[k] !== undefined);
   const base: Partial<StackConfig> = { ...defaults };
-  if (stackPicksTier) for (const k of TIER_KEYS) delete base[k];
-  if (stackPicksTier && config.imagesPerHour === undefined) {
+  if (
+    config.instanceType !== undefined ||
+    config.imagesPerHour !== undefined ||
+    config.useCase !== undefined
+  ) {
+    delete base.instanceType;
+    delete base.imagesPerHour;
     delete base.p95LatencyMs;
     delete base.peakFactor;
+    if (config.instanceType !== undefined || config.useCase !== undefined) delete base.useCase;
   }
   return { ...base, ...config } as StackConfig;
 }

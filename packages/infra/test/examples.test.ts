@@ -1,0 +1,257 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  estimateTierCost,
+  type PricingModel,
+  recommendForUseCase,
+  recommendForWorkload,
+} from "@flakeops/sizing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../src/index.js";
+import {
+  expectHardenedLaunchTemplate,
+  expectHealthChecks,
+  expectInstanceRefresh,
+  expectOnlyAlbIsPublic,
+  expectRuleAlarms,
+  expectSpot,
+  T,
+  userDataOf,
+} from "./assertions.js";
+import { installMocks, type MockCloud, resolved, run, setStackConfig } from "./harness.js";
+import { SHELLCHECK, shellcheck } from "./shellcheck.js";
+
+/**
+ * Each example program (examples/<name>/index.ts, what `pulumi up` runs) executed under the
+ * mocks with a stack config, exactly as the Pulumi CLI would run it: the default export is
+ * the program and its result is the stack's outputs.
+ */
+
+type Program = () => Promise<Record<string, unknown>>;
+const EXAMPLES = ["cpu-production", "gpu", "batch-spot"] as const;
+const programs = {} as Record<(typeof EXAMPLES)[number], Program>;
+
+let cloud: MockCloud;
+let tarball: string;
+
+beforeAll(async () => {
+  cloud = await installMocks();
+  const dir = mkdtempSync(join(tmpdir(), "flakeops-examples-"));
+  tarball = join(dir, "api.tgz");
+  writeFileSync(tarball, "the api deploy output, tarred");
+  for (const name of EXAMPLES) {
+    programs[name] = (await import(`../../../examples/${name}/index.ts`)).default as Program;
+  }
+});
+
+async function runExample(name: (typeof EXAMPLES)[number], config: Record<string, string> = {}) {
+  setStackConfig({ artifact: tarball, ...config });
+  const outputs = await run(cloud, () => programs[name]());
+  return outputs;
+}
+
+/** Everything every deployed tier must satisfy. */
+function expectDeployedTier(opts: {
+  instanceType: string;
+  count: number;
+  volumeGiB?: number;
+  spot: boolean;
+}): void {
+  const lt = cloud.one(T.launchTemplate).inputs;
+  expect(lt.instanceType).toBe(opts.instanceType);
+  expect(cloud.one(T.group).inputs.desiredCapacity).toBe(opts.count);
+  expectHardenedLaunchTemplate(cloud, opts.volumeGiB ?? 200);
+  expectRuleAlarms(cloud);
+  expectOnlyAlbIsPublic(cloud);
+  expectHealthChecks(cloud);
+  expectInstanceRefresh(cloud);
+  expectSpot(cloud, opts.spot);
+  if (SHELLCHECK) expect(shellcheck(userDataOf(cloud))).toBe("");
+}
+
+function estimate(
+  instanceType: string,
+  count: number,
+  pricing: PricingModel,
+  volumeGiB = 200,
+): number {
+  return estimateTierCost({ instanceType, count, pricing, volumeGiB }).monthlyUSD;
+}
+
+describe("examples/cpu-production", () => {
+  it("deploys the seed's t3.large with its alarms, and reports the sizing engine's estimate", async () => {
+    const outputs = await runExample("cpu-production");
+    expectDeployedTier({ instanceType: "t3.large", count: 1, spot: false });
+    expect(outputs).toMatchObject({
+      instanceType: "t3.large",
+      instanceCount: 1,
+      spot: false,
+      estimatedMonthlyCostUSD: estimate("t3.large", 1, "on-demand"),
+    });
+    expect(await resolved(outputs.url as string)).toMatch(
+      /^http:\/\/api-alb-.*elb\.amazonaws\.com$/,
+    );
+    expect(await resolved(outputs.alarmNames as string[])).toHaveLength(4);
+  });
+
+  it("lets the sizing engine pick type and count from imagesPerHour and p95LatencyMs", async () => {
+    const rec = recommendForWorkload({ imagesPerHour: 30000, p95LatencyMs: 1500 });
+    const outputs = await runExample("cpu-production", {
+      imagesPerHour: "30000",
+      p95LatencyMs: "1500",
+    });
+    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
+    expect(outputs.instanceType).toBe(rec.instanceType);
+    expect(outputs.estimatedMonthlyCostUSD).toBe(
+      estimate(rec.instanceType, rec.count, rec.pricing),
+    );
+  });
+
+  it("follows a use case set on the stack, and the configured volume, bounds and e-mail", async () => {
+    const rec = recommendForUseCase("high-throughput");
+    await runExample("cpu-production", {
+      useCase: "high-throughput",
+      volumeGiB: "300",
+      minSize: "2",
+      maxSize: "6",
+      alarmEmail: "ops@example.com",
+    });
+    expectDeployedTier({ instanceType: rec.instanceType, count: 2, volumeGiB: 300, spot: false });
+    expect(cloud.one(T.group).inputs).toMatchObject({ minSize: 2, maxSize: 6 });
+    expect(cloud.one(T.subscription).inputs.endpoint).toBe("ops@example.com");
+  });
+
+  it("migrates t3.micro -> t3.large by updating the launch template; the group only rolls", async () => {
+    cloud.launchTemplateVersion = 1;
+    await runExample("cpu-production", { instanceType: "t3.micro" });
+    const before = { lt: cloud.one(T.launchTemplate).inputs, group: cloud.one(T.group).inputs };
+    cloud.launchTemplateVersion = 2;
+    await runExample("cpu-production", { instanceType: "t3.large" });
+    const after = { lt: cloud.one(T.launchTemplate).inputs, group: cloud.one(T.group).inputs };
+    cloud.launchTemplateVersion = 1;
+    expect(before.lt.instanceType).toBe("t3.micro");
+    expect(after.lt.instanceType).toBe("t3.large");
+    expect({ ...after.lt, instanceType: "t3.micro" }).toEqual(before.lt);
+    expect({ ...after.group, launchTemplate: before.group.launchTemplate }).toEqual(before.group);
+    expect(after.group.launchTemplate).toEqual({
+      id: before.group.launchTemplate.id,
+      version: "2",
+    });
+    expect(after.group.instanceRefresh).toMatchObject({ strategy: "Rolling" });
+  });
+
+  it("deploys to the configured region through an explicit provider", async () => {
+    await runExample("cpu-production", { region: "us-east-1" });
+    const provider = cloud.one("pulumi:providers:aws");
+    expect(provider.inputs.region).toBe("us-east-1");
+    expect(cloud.one(T.launchTemplate).provider).toContain("pulumi:providers:aws::");
+  });
+
+  it.each([
+    [
+      { maxSize: "zero" },
+      'invalid stack config: maxSize: must be a whole number >= 1 (got "zero")',
+    ],
+    [{ instanceType: "t3.huge" }, 'instanceType: unknown instance type "t3.huge"'],
+    [
+      { artifact: "./nowhere/api.tgz" },
+      'invalid stack config: artifact: "./nowhere/api.tgz" is neither',
+    ],
+    [{ spot: "maybe" }, 'spot: must be "true" or "false" (got "maybe")'],
+  ])("fails the preview on %j with one clear line", async (config, message) => {
+    setStackConfig({ artifact: tarball, ...config });
+    const error = await programs["cpu-production"]().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain("\n");
+  });
+});
+
+describe("examples/gpu", () => {
+  it("deploys the sizing engine's GPU tier on the Deep Learning Base AMI", async () => {
+    const rec = recommendForUseCase("gpu");
+    expect(rec.instanceType).toBe("g4dn.xlarge");
+    const outputs = await runExample("gpu");
+    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
+    expect(cloud.one(T.launchTemplate).inputs.imageId).toBe("ami-dlami-x86_64");
+    expect(outputs.estimatedMonthlyCostUSD).toBe(
+      estimate(rec.instanceType, rec.count, rec.pricing),
+    );
+  });
+
+  it("sizes a GPU workload from imagesPerHour", async () => {
+    const rec = recommendForWorkload({ imagesPerHour: 50000, gpu: true });
+    await runExample("gpu", { imagesPerHour: "50000" });
+    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
+  });
+});
+
+describe("examples/batch-spot", () => {
+  it("runs the batch tier all-spot, diversified and rebalanced", async () => {
+    const rec = recommendForUseCase("batch");
+    const outputs = await runExample("batch-spot");
+    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: true });
+    const mixed = cloud.one(T.group).inputs.mixedInstancesPolicy;
+    expect(
+      mixed.launchTemplate.overrides.map((o: { instanceType: string }) => o.instanceType),
+    ).toEqual([rec.instanceType, "c6i.large", "c5.xlarge"]);
+    expect(mixed.instancesDistribution.onDemandBaseCapacity).toBe(0);
+    expect(outputs).toMatchObject({ spot: true, pricing: "spot" });
+    expect(outputs.estimatedMonthlyCostUSD).toBe(estimate(rec.instanceType, rec.count, "spot"));
+  });
+
+  it("runs on-demand when the stack sets spot false", async () => {
+    const rec = recommendForUseCase("batch");
+    const outputs = await runExample("batch-spot", { spot: "false" });
+    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
+    expect(outputs.estimatedMonthlyCostUSD).toBe(
+      estimate(rec.instanceType, rec.count, "on-demand"),
+    );
+  });
+});
+
+describe("program helpers", () => {
+  it("reads the artifact config as an S3 URI, a local path or a tagged image", async () => {
+    const { artifactFromConfig } = await import("../src/program.js");
+    expect(artifactFromConfig("s3://flakeops-builds/api/1.4.0.tgz", "/")).toEqual({
+      s3Uri: "s3://flakeops-builds/api/1.4.0.tgz",
+    });
+    expect(artifactFromConfig(tarball, "/")).toEqual({ path: tarball });
+    expect(artifactFromConfig("ghcr.io/flakeops/api:1.4.0", "/")).toEqual({
+      image: "ghcr.io/flakeops/api:1.4.0",
+    });
+    // Untagged: a path that does not exist, not an image.
+    expect(() => artifactFromConfig("dist/api", "/nonexistent")).toThrow(
+      /is neither an existing path/,
+    );
+    expect(() => artifactFromConfig("s3://Bad Bucket/x", "/")).toThrow(
+      /not an s3:\/\/bucket\/key URI/,
+    );
+  });
+
+  it("lets the stack's tier replace an example's default tier", async () => {
+    const { withDefaults } = await import("../src/program.js");
+    expect(withDefaults({}, { instanceType: "t3.large" })).toEqual({ instanceType: "t3.large" });
+    expect(withDefaults({ imagesPerHour: 100 }, { instanceType: "t3.large" })).toEqual({
+      imagesPerHour: 100,
+    });
+    expect(withDefaults({ useCase: "testing" }, { instanceType: "t3.large" })).toEqual({
+      useCase: "testing",
+    });
+    expect(withDefaults({ imagesPerHour: 100 }, { useCase: "gpu" })).toEqual({
+      imagesPerHour: 100,
+      useCase: "gpu",
+    });
+    expect(withDefaults({ instanceType: "g5.xlarge" }, { useCase: "gpu" })).toEqual({
+      instanceType: "g5.xlarge",
+    });
+    expect(withDefaults({ maxSize: 4 }, { useCase: "batch" })).toEqual({
+      maxSize: 4,
+      useCase: "batch",
+    });
+  });
+});
