@@ -23,7 +23,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return command ? await command(rest, io) : await detectCommand(argv, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`${oneLine(e.message)}\n`);
+      const line = oneLine(e.message);
+      io.stderr.write(`${line.startsWith(PROGRAM) ? line : `${PROGRAM}: ${line}`}\n`);
       return EXIT_USAGE;
     }
     if (isInferenceError(e)) {
