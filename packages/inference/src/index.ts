@@ -20,3 +20,37 @@ export * from "./models.js";
 export { DetectorPool, type DetectorPoolOptions } from "./pool.js";
 export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
 export { decodeRle, encodeRle } from "./rle.js";
+export {
+  type CalibrateOptions,
+  type CalibrationResult,
+  type CalibrationSample,
+  calibrate,
+  calibrateDetailed,
+  type LayerFit,
+} from "./calibrate.js";
+export {
+  type ClassifierMeta,
+  loadOnnxClassifier,
+  loadOnnxSegmenter,
+  OnnxInstanceSegmenter,
+  OnnxPixelClassifier,
+  type OnnxSegmentationInstance,
+  type Releasable,
+  type SegmenterConfig,
+  type SegmentOptions,
+} from "./onnx/index.js";
+export { layerColor, type OverlayOptions, renderOverlay } from "./overlay.js";
+export {
+  type SynthDictionary,
+  type SynthesizeOptions,
+  type SynthFlake,
+  type SynthFlakeSpec,
+  type SynthImage,
+  synthesize,
+} from "./synth.js";
+export {
+  encodeBgr,
+  encodeLabelPng,
+  type SynthManifest,
+  writeSynthSet,
+} from "./synth-io.js";
