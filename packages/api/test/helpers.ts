@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { GRAPHENE_CONTRAST_DICT } from "@flakeops/inference";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import sharp from "sharp";
 import { synthesize } from "../../inference/src/synth.js"; // TEMP
 import { type Config, defaultConfig } from "../src/config.js";
@@ -13,7 +13,10 @@ import { type RunningServer, startServer } from "../src/server.js";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The real service (registry, worker pool, routes) on 127.0.0.1, an ephemeral port. */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  logger: Logger = pino({ level: "silent" }),
+): Promise<RunningServer> {
   const config = defaultConfig({
     port: 0,
     host: "127.0.0.1",
@@ -23,7 +26,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     shutdownDeadlineMs: 5_000,
     ...overrides,
   });
-  return startServer(config, { logger: pino({ level: "silent" }) });
+  return startServer(config, { logger });
 }
 
 /** A synthetic microscope image with a few graphene flakes, as JPEG (or PNG) bytes. */

@@ -1,5 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import {
@@ -15,6 +17,7 @@ import {
 describe("health, info, metrics, OpenAPI", () => {
   let srv: RunningServer;
   let imds: Server;
+  const logLines: Record<string, unknown>[] = [];
   beforeAll(async () => {
     // A fake IMDSv2 on loopback saying this host is a t3.large.
     imds = createServer((req, res) => {
@@ -28,10 +31,18 @@ describe("health, info, metrics, OpenAPI", () => {
       res.writeHead(401).end();
     });
     await new Promise<void>((r) => imds.listen(0, "127.0.0.1", () => r()));
-    srv = await startTestServer({
-      imdsUrl: `http://127.0.0.1:${(imds.address() as AddressInfo).port}`,
-      imdsTimeoutMs: 2000,
+    // Every log line the service writes, as parsed JSON.
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split("\n"))
+          if (line.trim()) logLines.push(JSON.parse(line));
+        done();
+      },
     });
+    srv = await startTestServer(
+      { imdsUrl: `http://127.0.0.1:${(imds.address() as AddressInfo).port}`, imdsTimeoutMs: 2000 },
+      pino({ level: "info" }, sink),
+    );
   });
   afterAll(async () => {
     await srv.shutdown();
@@ -79,6 +90,24 @@ describe("health, info, metrics, OpenAPI", () => {
     expect(text).toMatch(/^flakeops_in_flight 0$/m);
     expect(text).toMatch(/^flakeops_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/flakeops_model_load_seconds/);
+  });
+
+  it("logs one JSON line per request with its id, status and timings", async () => {
+    const jpeg = await synthImage({ width: 320, height: 240 });
+    const r = await postForm(
+      `${srv.url}/detect`,
+      form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "logs" }),
+      {
+        "X-Request-Id": "log-check-1",
+      },
+    );
+    expect(r.status).toBe(200);
+    const line = logLines.find((l) => l.req_id === "log-check-1" && l.msg === "request");
+    expect(line).toMatchObject({ method: "POST", route: "/detect", status: 200, customer: "logs" });
+    const timings = line!.timings as Record<string, number>;
+    for (const k of ["queue_ms", "decode_ms", "detect_ms", "total_ms"])
+      expect(typeof timings[k]).toBe("number");
+    expect(typeof line!.ms).toBe("number");
   });
 
   it("serves /openapi.json built from the route schemas, and a docs page", async () => {

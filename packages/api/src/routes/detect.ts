@@ -38,6 +38,7 @@ export function detectRoutes(s: Services) {
       if (customer === undefined) {
         throw new ApiError(400, "MISSING_FIELD", "customer_id: required");
       }
+      c.set("customer", customer); // for the access log
       const result = await detectUpload(c, s, image.bytes, {
         model: fields.model ?? DEFAULT_MODEL_ID,
         ...(fields.size_threshold !== undefined && { sizeThreshold: fields.size_threshold }),
