@@ -1,3 +1,11 @@
+export {
+  type CalibrateOptions,
+  type CalibrationResult,
+  type CalibrationSample,
+  calibrate,
+  calibrateDetailed,
+  type LayerFit,
+} from "./calibrate.js";
 export { type ContrastDict, ContrastDictSchema } from "./contrast-dict.js";
 export {
   DEFAULT_MAX_PIXELS,
@@ -17,17 +25,6 @@ export * from "./errors.js";
 export * from "./flake.js";
 export { FP_LOGISTIC, GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
 export * from "./models.js";
-export { DetectorPool, type DetectorPoolOptions } from "./pool.js";
-export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
-export { decodeRle, encodeRle } from "./rle.js";
-export {
-  type CalibrateOptions,
-  type CalibrationResult,
-  type CalibrationSample,
-  calibrate,
-  calibrateDetailed,
-  type LayerFit,
-} from "./calibrate.js";
 export {
   type ClassifierMeta,
   loadOnnxClassifier,
@@ -40,6 +37,9 @@ export {
   type SegmentOptions,
 } from "./onnx/index.js";
 export { layerColor, type OverlayOptions, renderOverlay } from "./overlay.js";
+export { DetectorPool, type DetectorPoolOptions } from "./pool.js";
+export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
+export { decodeRle, encodeRle } from "./rle.js";
 export {
   type SynthDictionary,
   type SynthesizeOptions,
