@@ -108,6 +108,10 @@ export async function detectUpload(
         retryHeaders(1000),
       );
     }
+    if (isInferenceError(e) && (e.code as string) === "OVERLOADED") {
+      deps.metrics.rejected.inc({ reason: "overloaded" });
+      throw overloaded(deps.admission.backlogMs(), e.message);
+    }
     if (isInferenceError(e) && e.code === "ABORTED" && c.req.raw.signal.aborted) {
       // The client went away; nobody reads this answer.
       throw new ApiError(503, "ABORTED", "the request was cancelled");

@@ -1,11 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_MODEL_ID, ModelRegistry } from "@flakeops/inference";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_MODEL_ID, DetectorPool, ModelRegistry } from "@flakeops/inference";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
-import { InlineDetector } from "./inline-detector.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createMetrics } from "./metrics.js";
 
@@ -31,8 +33,16 @@ export async function startServer(
   const logger =
     options.logger ?? pino({ level: config.logLevel, base: { service: "flakeops-api" } });
   const metrics = createMetrics();
-  const registry = new ModelRegistry({ modelsDir: config.modelsDir });
-  const detector = new InlineDetector(registry); // TEMP until DetectorPool lands
+  // Uploaded models must reach the worker threads, which read the models directory: without a
+  // configured one, uploads go to a private directory that lives as long as the process.
+  const scratch = config.modelsDir ? undefined : mkdtempSync(join(tmpdir(), "flakeops-models-"));
+  const modelsDir = config.modelsDir ?? scratch;
+  const registry = new ModelRegistry({ modelsDir });
+  const detector = new DetectorPool({
+    workers: config.workers,
+    modelsDir,
+    maxQueue: config.maxQueue,
+  });
   const lifecycle = new Lifecycle("starting");
   const app = createApp({ config, registry, detector, logger, metrics, lifecycle });
 
@@ -87,6 +97,7 @@ export async function startServer(
         setTimeout(() => server.closeAllConnections(), 200).unref();
       });
       await detector.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
       logger.info("stopped");
     })();
     return stopping;

@@ -3,10 +3,9 @@ import { type ClientRequest, request } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
-import { GRAPHENE_CONTRAST_DICT } from "@flakeops/inference";
+import { GRAPHENE_CONTRAST_DICT, synthesize } from "@flakeops/inference";
 import pino, { type Logger } from "pino";
 import sharp from "sharp";
-import { synthesize } from "../../inference/src/synth.js"; // TEMP
 import { type Config, defaultConfig } from "../src/config.js";
 import { type RunningServer, startServer } from "../src/server.js";
 
