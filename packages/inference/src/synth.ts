@@ -141,6 +141,13 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     clean[p * 3 + 1] = background[1];
     clean[p * 3 + 2] = background[2];
   }
+  const regions: Region[] = [];
+  const regionOf = (polygon: [number, number][]): Region => [
+    Math.floor(Math.min(...polygon.map((p) => p[0]))),
+    Math.floor(Math.min(...polygon.map((p) => p[1]))),
+    Math.ceil(Math.max(...polygon.map((p) => p[0]))),
+    Math.ceil(Math.max(...polygon.map((p) => p[1]))),
+  ];
   for (const spec of specs) {
     const layer = dictionary[spec.layer];
     if (!layer) {
@@ -151,6 +158,7 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     }
     const contrast = drawContrast(layer, spread, rng);
     const polygon = flakePolygon(spec, rng);
+    regions.push(regionOf(polygon));
     const label = layerNames.indexOf(spec.layer) + 1;
     const id = flakes.length + 1;
     let size = 0;
@@ -190,6 +198,7 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
       rng.uniform(-0.7, -0.55),
     ];
     const polygon = flakePolygon(spec, rng);
+    regions.push(regionOf(polygon));
     fillPolygon(polygon, width, height, (x, y) => {
       const p = y * width + x;
       if (instances[p] !== 0) return;
@@ -201,7 +210,7 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     });
   }
 
-  const blurred = gaussianBlur(clean, width, height, options.blur ?? 0.7);
+  const blurred = gaussianBlur(clean, width, height, options.blur ?? 0.7, regions);
   const data = new Uint8Array(plane * 3);
   const vignetting = options.vignetting ?? 0.01;
   const noise = options.noise ?? 1.5;
@@ -328,12 +337,20 @@ export function fillPolygon(
   }
 }
 
-/** Separable Gaussian blur of an interleaved 3-channel float image (borders replicated). */
+/** A rectangle [x0, y0, x1, y1] (inclusive) where the clean image is not plain background. */
+type Region = [number, number, number, number];
+
+/**
+ * Separable Gaussian blur of an interleaved 3-channel float image (borders replicated),
+ * computed only inside `regions` grown by the kernel radius: elsewhere every pixel in reach
+ * has the background colour, which a normalised kernel leaves unchanged.
+ */
 function gaussianBlur(
   src: Float32Array,
   width: number,
   height: number,
   sigma: number,
+  regions: readonly Region[],
 ): Float32Array {
   if (!(sigma > 0)) return src;
   const radius = Math.max(1, Math.ceil(3 * sigma));
@@ -342,29 +359,36 @@ function gaussianBlur(
   );
   const total = kernel.reduce((s, v) => s + v, 0);
   for (let i = 0; i < kernel.length; i++) kernel[i]! /= total;
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let k = -radius; k <= radius; k++) {
-          const xx = Math.min(width - 1, Math.max(0, x + k));
-          s += kernel[k + radius]! * src[(y * width + xx) * 3 + c]!;
+  const tmp = Float32Array.from(src);
+  const out = Float32Array.from(src);
+  for (const [rx0, ry0, rx1, ry1] of regions) {
+    const x0 = Math.max(0, rx0 - radius);
+    const x1 = Math.min(width - 1, rx1 + radius);
+    // Horizontal pass over rows a further radius up and down, for the vertical pass to read.
+    const y0 = Math.max(0, ry0 - 2 * radius);
+    const y1 = Math.min(height - 1, ry1 + 2 * radius);
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        for (let c = 0; c < 3; c++) {
+          let s = 0;
+          for (let k = -radius; k <= radius; k++) {
+            const xx = Math.min(width - 1, Math.max(0, x + k));
+            s += kernel[k + radius]! * src[(y * width + xx) * 3 + c]!;
+          }
+          tmp[(y * width + x) * 3 + c] = s;
         }
-        tmp[(y * width + x) * 3 + c] = s;
       }
     }
-  }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let k = -radius; k <= radius; k++) {
-          const yy = Math.min(height - 1, Math.max(0, y + k));
-          s += kernel[k + radius]! * tmp[(yy * width + x) * 3 + c]!;
+    for (let y = Math.max(0, ry0 - radius); y <= Math.min(height - 1, ry1 + radius); y++) {
+      for (let x = x0; x <= x1; x++) {
+        for (let c = 0; c < 3; c++) {
+          let s = 0;
+          for (let k = -radius; k <= radius; k++) {
+            const yy = Math.min(height - 1, Math.max(0, y + k));
+            s += kernel[k + radius]! * tmp[(yy * width + x) * 3 + c]!;
+          }
+          out[(y * width + x) * 3 + c] = s;
         }
-        out[(y * width + x) * 3 + c] = s;
       }
     }
   }
