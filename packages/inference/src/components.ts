@@ -11,6 +11,10 @@ export interface Component {
   h: number;
 }
 
+/**
+ * `pixels` lists every pixel holding `value`; visited pixels are set to 0 in `labels` (which
+ * is consumed), so no full-size visited map is needed.
+ */
 export function components4(
   labels: Uint8Array,
   width: number,
@@ -19,12 +23,11 @@ export function components4(
   pixels: Int32Array,
 ): Component[] {
   const sorted = Int32Array.from(pixels).sort();
-  const seen = new Uint8Array(labels.length);
   const out: Component[] = [];
   const stack: number[] = [];
   for (const start of sorted) {
-    if (seen[start]) continue;
-    seen[start] = 1;
+    if (labels[start] !== value) continue;
+    labels[start] = 0;
     stack.push(start);
     const members: number[] = [];
     let minX = width;
@@ -40,20 +43,20 @@ export function components4(
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
-      if (x > 0 && labels[p - 1] === value && !seen[p - 1]) {
-        seen[p - 1] = 1;
+      if (x > 0 && labels[p - 1] === value) {
+        labels[p - 1] = 0;
         stack.push(p - 1);
       }
-      if (x < width - 1 && labels[p + 1] === value && !seen[p + 1]) {
-        seen[p + 1] = 1;
+      if (x < width - 1 && labels[p + 1] === value) {
+        labels[p + 1] = 0;
         stack.push(p + 1);
       }
-      if (y > 0 && labels[p - width] === value && !seen[p - width]) {
-        seen[p - width] = 1;
+      if (y > 0 && labels[p - width] === value) {
+        labels[p - width] = 0;
         stack.push(p - width);
       }
-      if (y < height - 1 && labels[p + width] === value && !seen[p + width]) {
-        seen[p + width] = 1;
+      if (y < height - 1 && labels[p + width] === value) {
+        labels[p + width] = 0;
         stack.push(p + width);
       }
     }

@@ -16,6 +16,8 @@ export interface FlakeStepsInput {
   classes: readonly string[];
   background: readonly [number, number, number];
   sizeThreshold: number;
+  /** every labelled pixel, if the caller has the list (else found by a scan of `labels`) */
+  pixels?: Int32Array;
 }
 
 const round = (v: number, digits: number) => {

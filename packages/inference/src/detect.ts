@@ -1,11 +1,11 @@
-import { backgroundFromHistograms, channelHistograms } from "./background.js";
+import { backgroundFromHistograms } from "./background.js";
 import { decodeImage } from "./decode.js";
 import { flakesFromLabels } from "./detect-flakes.js";
 import { segmentAndClassify } from "./detect-segmentation.js";
+import { medianAndHistograms } from "./detect-wasm.js";
 import { InferenceError } from "./errors.js";
 import type { Flake } from "./flake.js";
 import { GmmClassifier } from "./gmm.js";
-import { medianBlur5 } from "./median.js";
 import type { BgrImage, InstanceSegmenter, PixelClassifier } from "./models.js";
 import { DEFAULT_MODEL_ID, defaultRegistry, type ModelRegistry } from "./registry.js";
 
@@ -85,24 +85,19 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
-/** The per-pixel contrast classification of a median-filtered image: 0 = none, k + 1 = class k. */
-export async function classifyPixels(
-  median: BgrImage,
-  background: readonly [number, number, number],
-  classifier: PixelClassifier,
-  stdThreshold: number,
-): Promise<Uint8Array> {
-  if (classifier instanceof GmmClassifier) {
-    return classifier.labelImage(median.data, background, stdThreshold);
+/** Contrast of every pixel of a median-filtered image, float32 (b, g, r interleaved). */
+function contrastImage(median: Uint8Array, background: readonly [number, number, number]) {
+  const contrast = new Float32Array(median.length);
+  const luts = [0, 1, 2].map((c) => {
+    const bg = Math.fround(background[c]!);
+    return Float32Array.from({ length: 256 }, (_, v) => Math.fround(v / bg) - 1);
+  }) as [Float32Array, Float32Array, Float32Array];
+  for (let i = 0; i < median.length; i += 3) {
+    contrast[i] = luts[0][median[i]!]!;
+    contrast[i + 1] = luts[1][median[i + 1]!]!;
+    contrast[i + 2] = luts[2][median[i + 2]!]!;
   }
-  const n = median.width * median.height;
-  const contrast = new Float32Array(n * 3);
-  const bg = background.map((b) => Math.fround(b));
-  for (let i = 0; i < n * 3; i++) contrast[i] = median.data[i]! / bg[i % 3]! - 1;
-  const classes = await classifier.classify(contrast, { stdThreshold });
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) labels[i] = classes[i]! + 1;
-  return labels;
+  return contrast;
 }
 
 /** Detect flakes in a decoded BGR image. */
@@ -111,24 +106,41 @@ export async function detectBgr(
   classifier: PixelClassifier,
   options: ResolvedOptions & { segmenter?: InstanceSegmenter; signal?: AbortSignal },
 ): Promise<{ background: [number, number, number]; flakes: Flake[] }> {
-  const median: BgrImage = {
-    width: image.width,
-    height: image.height,
-    data: medianBlur5(image.data, image.width, image.height),
-  };
-  const background = backgroundFromHistograms(channelHistograms(median.data));
-  throwIfAborted(options.signal);
-  const labels = await classifyPixels(median, background, classifier, options.stdThreshold);
-  throwIfAborted(options.signal);
-  const input = {
-    bgr: median.data,
-    width: image.width,
-    height: image.height,
-    labels,
+  const { width, height } = image;
+  // The median lives in the kernels' memory until the next call on this thread, so the GMM
+  // path below runs without an await; other classifiers get a copy.
+  const mh = medianAndHistograms(image.data, width, height);
+  const background = backgroundFromHistograms(mh.histograms);
+  const base = {
+    width,
+    height,
     classes: classifier.classes,
     background,
     sizeThreshold: options.sizeThreshold,
   };
+  if (classifier instanceof GmmClassifier && !options.segmenter) {
+    const candidates = mh.candidates(classifier.channelLuts(background, options.stdThreshold));
+    const { labels, pixels } = classifier.labelCandidates(
+      mh.median,
+      candidates,
+      background,
+      options.stdThreshold,
+    );
+    return { background, flakes: flakesFromLabels({ ...base, bgr: mh.median, labels, pixels }) };
+  }
+  const median = mh.median.slice();
+  let labels: Uint8Array;
+  if (classifier instanceof GmmClassifier) {
+    labels = classifier.labelImage(median, background, options.stdThreshold);
+  } else {
+    const classes = await classifier.classify(contrastImage(median, background), {
+      stdThreshold: options.stdThreshold,
+    });
+    labels = new Uint8Array(width * height);
+    for (let i = 0; i < labels.length; i++) labels[i] = classes[i]! + 1;
+  }
+  throwIfAborted(options.signal);
+  const input = { ...base, bgr: median, labels };
   const flakes = options.segmenter
     ? await segmentAndClassify(image, options.segmenter, input, options)
     : flakesFromLabels(input);

@@ -65,18 +65,15 @@ export class GmmClassifier implements PixelClassifier {
   }
 
   /**
-   * Label a whole median-filtered BGR image: 0 = background, k + 1 = layer k. Exact shortcut:
-   * a per-channel lookup of the layers whose ellipsoid's projection (mean +- t * sigma) holds
-   * the pixel's contrast; only pixels inside some layer's box get the Mahalanobis test.
+   * Per channel, for each 8-bit value, the bit set of layers whose ellipsoid's projection on
+   * that channel (mean +- t * sigma, with a hair of slack) holds the value's contrast. A pixel
+   * with no common bit over its three channels is outside every ellipsoid: background for sure.
    */
-  labelImage(
-    bgr: Uint8Array,
+  channelLuts(
     background: readonly [number, number, number],
     stdThreshold: number,
-  ): Uint8Array {
-    const n = bgr.length / 3;
-    const labels = new Uint8Array(n);
-    const luts = [0, 1, 2].map((c) => {
+  ): [Uint32Array, Uint32Array, Uint32Array] {
+    const make = (c: number) => {
       const lut = new Uint32Array(256);
       const bg = Math.fround(background[c]!);
       for (let v = 0; v < 256; v++) {
@@ -89,25 +86,54 @@ export class GmmClassifier implements PixelClassifier {
         lut[v] = this.layers.length > 32 ? 0xffffffff : bits;
       }
       return lut;
-    });
-    const [lb, lg, lr] = luts as [Uint32Array, Uint32Array, Uint32Array];
+    };
+    return [make(0), make(1), make(2)];
+  }
+
+  /**
+   * Labels (0 = background, k + 1 = layer k) of a median-filtered BGR image, testing only the
+   * given candidate pixels; also returns the labelled pixels in ascending order.
+   */
+  labelCandidates(
+    bgr: Uint8Array,
+    candidates: ArrayLike<number>,
+    background: readonly [number, number, number],
+    stdThreshold: number,
+  ): { labels: Uint8Array; pixels: Int32Array } {
+    const labels = new Uint8Array(bgr.length / 3);
     const contrastOf = [0, 1, 2].map((c) => {
       const bg = Math.fround(background[c]!);
       return Float64Array.from({ length: 256 }, (_, v) => Math.fround(v / bg) - 1);
     }) as [Float64Array, Float64Array, Float64Array];
-    for (let p = 0, i = 0; p < n; p++, i += 3) {
-      const b = bgr[i]!;
-      const g = bgr[i + 1]!;
-      const r = bgr[i + 2]!;
-      if ((lb[b]! & lg[g]! & lr[r]!) === 0) continue;
+    const pixels = new Int32Array(candidates.length);
+    let n = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const p = candidates[i]!;
       const k = this.classifyOne(
-        contrastOf[0][b]!,
-        contrastOf[1][g]!,
-        contrastOf[2][r]!,
+        contrastOf[0][bgr[3 * p]!]!,
+        contrastOf[1][bgr[3 * p + 1]!]!,
+        contrastOf[2][bgr[3 * p + 2]!]!,
         stdThreshold,
       );
-      if (k >= 0) labels[p] = k + 1;
+      if (k >= 0) {
+        labels[p] = k + 1;
+        pixels[n++] = p;
+      }
     }
-    return labels;
+    return { labels, pixels: pixels.subarray(0, n) };
+  }
+
+  /** Plain-TypeScript labelling of a whole image (the reference for the WebAssembly path). */
+  labelImage(
+    bgr: Uint8Array,
+    background: readonly [number, number, number],
+    stdThreshold: number,
+  ): Uint8Array {
+    const [lb, lg, lr] = this.channelLuts(background, stdThreshold);
+    const candidates: number[] = [];
+    for (let p = 0, i = 0; i < bgr.length; p++, i += 3) {
+      if ((lb[bgr[i]!]! & lg[bgr[i + 1]!]! & lr[bgr[i + 2]!]!) !== 0) candidates.push(p);
+    }
+    return this.labelCandidates(bgr, candidates, background, stdThreshold).labels;
   }
 }

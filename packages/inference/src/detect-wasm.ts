@@ -1,0 +1,447 @@
+import { buildMedianNetwork } from "./detect-median-network.js";
+
+/**
+ * The detector's hot loops as a small WebAssembly module with 128-bit SIMD, assembled here at
+ * load time (no toolchain, no binary in the repository):
+ *  - median5: the exact 5x5 median of an interleaved 3-channel image (16 bytes per step: a
+ *    5-element sorting network down each column, then the pruned column-merge network of
+ *    detect-median-network.ts across the five sorted columns);
+ *  - histograms: the three 256-bin channel histograms of the median image;
+ *  - candidates: pixels whose three values all fall in some layer's per-channel box (a lookup
+ *    table), the only ones the Mahalanobis test needs to see.
+ */
+
+// --- a minimal WebAssembly binary writer --------------------------------------------------
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+/** Function body builder with named locals. */
+class Fn {
+  readonly code: number[] = [];
+  private readonly localTypes: number[] = [];
+  constructor(readonly params: number) {}
+  local(type: number): number {
+    this.localTypes.push(type);
+    return this.params + this.localTypes.length - 1;
+  }
+  get = (i: number) => this.code.push(0x20, ...uleb(i));
+  set = (i: number) => this.code.push(0x21, ...uleb(i));
+  tee = (i: number) => this.code.push(0x22, ...uleb(i));
+  i32 = (v: number) => this.code.push(0x41, ...sleb(v));
+  op = (...bytes: number[]) => this.code.push(...bytes);
+  add = () => this.code.push(0x6a);
+  mul = () => this.code.push(0x6c);
+  and = () => this.code.push(0x71);
+  shl = () => this.code.push(0x74);
+  load8 = (offset = 0) => this.code.push(0x2d, 0, ...uleb(offset));
+  load32 = (offset = 0) => this.code.push(0x28, 2, ...uleb(offset));
+  store32 = (offset = 0) => this.code.push(0x36, 2, ...uleb(offset));
+  vload = (offset = 0) => this.code.push(0xfd, 0x00, 0, ...uleb(offset));
+  vstore = (offset = 0) => this.code.push(0xfd, 0x0b, 0, ...uleb(offset));
+  vmin = () => this.code.push(0xfd, 0x77);
+  vmax = () => this.code.push(0xfd, 0x79);
+  /** local[i] += v */
+  inc(i: number, v: number | (() => void)) {
+    this.get(i);
+    if (typeof v === "number") this.i32(v);
+    else v();
+    this.add();
+    this.set(i);
+  }
+  /** for (; a < limit; ) { body } with the test at the top */
+  loopWhileLt(a: number, limit: number, body: () => void) {
+    this.op(0x02, 0x40, 0x03, 0x40); // block loop
+    this.get(a);
+    this.get(limit);
+    this.op(0x4f, 0x0d, 1); // i32.ge_u; br_if 1 (exit)
+    body();
+    this.op(0x0c, 0, 0x0b, 0x0b); // br 0; end loop; end block
+  }
+  body(): number[] {
+    const groups: number[][] = [];
+    for (const t of this.localTypes) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]!++;
+      else groups.push([1, t]);
+    }
+    const b = [...vec(groups.map(([n, t]) => [...uleb(n!), t!])), ...this.code, 0x0b];
+    return [...uleb(b.length), ...b];
+  }
+}
+
+const SORT5: [number, number][] = [
+  [0, 1],
+  [3, 4],
+  [2, 4],
+  [2, 3],
+  [1, 4],
+  [0, 3],
+  [0, 2],
+  [1, 3],
+  [1, 2],
+];
+
+/** median5(src, srcStride, tmp, dst, dstStride, rowBytes, height) */
+function median5Fn(): Fn {
+  const f = new Fn(7);
+  const [src, stride, tmp, dst, dstStride, rowBytes, height] = [0, 1, 2, 3, 4, 5, 6];
+  const y = f.local(I32);
+  const j = f.local(I32);
+  const p = f.local(I32);
+  const q = f.local(I32);
+  const padded = f.local(I32);
+  const t = [0, 1, 2, 3, 4].map(() => f.local(I32));
+  const out = f.local(I32);
+  const v = Array.from({ length: 5 }, () => f.local(V128));
+  const net = buildMedianNetwork();
+  const vals = Array.from({ length: net.values }, () => f.local(V128));
+
+  // padded row bytes = rowBytes + 12 (two pixels each side), in 16-byte steps
+  f.get(rowBytes);
+  f.i32(12);
+  f.add();
+  f.set(padded);
+  f.i32(0);
+  f.set(y);
+  f.loopWhileLt(y, height, () => {
+    // stage A: sort each column of 5 rows (rows y..y+4 of the padded source) into tmp rows
+    f.i32(0);
+    f.set(j);
+    f.loopWhileLt(j, padded, () => {
+      // p = src + y * stride + j
+      f.get(src);
+      f.get(y);
+      f.get(stride);
+      f.mul();
+      f.add();
+      f.get(j);
+      f.add();
+      f.set(p);
+      for (let r = 0; r < 5; r++) {
+        f.get(p);
+        f.vload();
+        f.set(v[r]!);
+        if (r < 4) f.inc(p, () => f.get(stride));
+      }
+      for (const [a, b] of SORT5) {
+        const va = v[a]!;
+        const vb = v[b]!;
+        // (va, vb) = (min, max); keep old va in q-less form via stack
+        f.get(va);
+        f.get(vb);
+        f.vmin();
+        f.get(va);
+        f.get(vb);
+        f.vmax();
+        f.set(vb);
+        f.set(va);
+      }
+      // q = tmp + j; tmp rows are `stride` apart
+      f.get(tmp);
+      f.get(j);
+      f.add();
+      f.set(q);
+      for (let r = 0; r < 5; r++) {
+        f.get(q);
+        f.get(v[r]!);
+        f.vstore();
+        if (r < 4) f.inc(q, () => f.get(stride));
+      }
+      f.inc(j, 16);
+    });
+    // stage B: the median across the five sorted columns at byte offsets +0, +3, ..., +12
+    for (let r = 0; r < 5; r++) {
+      f.get(tmp);
+      f.get(stride);
+      f.i32(r);
+      f.mul();
+      f.add();
+      f.set(t[r]!);
+    }
+    f.get(dst);
+    f.get(y);
+    f.get(dstStride);
+    f.mul();
+    f.add();
+    f.set(out);
+    f.i32(0);
+    f.set(j);
+    f.loopWhileLt(j, rowBytes, () => {
+      for (let c = 0; c < 5; c++) {
+        for (let r = 0; r < 5; r++) {
+          f.get(t[r]!);
+          f.vload(3 * c);
+          f.set(vals[5 * c + r]!);
+        }
+      }
+      for (const op of net.ops) {
+        f.get(vals[op.a]!);
+        f.get(vals[op.b]!);
+        if (op.kind === "min") f.vmin();
+        else f.vmax();
+        f.set(vals[op.out]!);
+      }
+      f.get(out);
+      f.get(vals[net.result]!);
+      f.vstore();
+      for (let r = 0; r < 5; r++) f.inc(t[r]!, 16);
+      f.inc(out, 16);
+      f.inc(j, 16);
+    });
+    f.inc(y, 1);
+  });
+  return f;
+}
+
+/**
+ * histograms(ptr, pixels4, hist): for 4 * pixels4 interleaved BGR pixels, hist[s][c][value] += 1
+ * (u32), s = pixel index mod 4: four sets, so runs of equal values (the whole background) do
+ * not wait on the previous increment's store.
+ */
+function histogramsFn(): Fn {
+  const f = new Fn(3);
+  const [ptr, pixels4, hist] = [0, 1, 2];
+  const i = f.local(I32);
+  const a = f.local(I32);
+  f.loopWhileLt(i, pixels4, () => {
+    for (let s = 0; s < 4; s++) {
+      for (let c = 0; c < 3; c++) {
+        // a = hist + value * 4; then hist[s * 3072 + c * 1024 + a]++
+        f.get(ptr);
+        f.load8(3 * s + c);
+        f.i32(2);
+        f.shl();
+        f.get(hist);
+        f.add();
+        f.tee(a);
+        f.get(a);
+        f.load32(s * 3072 + c * 1024);
+        f.i32(1);
+        f.add();
+        f.store32(s * 3072 + c * 1024);
+      }
+    }
+    f.inc(ptr, 12);
+    f.inc(i, 1);
+  });
+  return f;
+}
+
+/** candidates(ptr, pixels, lut, list) -> count; lut = 3 x 256 u32 layer bits per channel */
+function candidatesFn(): Fn {
+  const f = new Fn(4);
+  const [ptr, pixels, lut, list] = [0, 1, 2, 3];
+  const i = f.local(I32);
+  const n = f.local(I32);
+  f.loopWhileLt(i, pixels, () => {
+    // (lut[b] & lut[256 + g] & lut[512 + r]) != 0
+    for (let c = 0; c < 3; c++) {
+      f.get(ptr);
+      f.load8(c);
+      f.i32(2);
+      f.shl();
+      f.get(lut);
+      f.add();
+      f.load32(c * 1024);
+      if (c > 0) f.and();
+    }
+    f.op(0x04, 0x40); // if
+    f.get(list);
+    f.get(n);
+    f.i32(2);
+    f.shl();
+    f.add();
+    f.get(i);
+    f.store32();
+    f.inc(n, 1);
+    f.op(0x0b); // end if
+    f.inc(ptr, 3);
+    f.inc(i, 1);
+  });
+  f.get(n);
+  return f;
+}
+
+function assemble(): Uint8Array {
+  const fns = [
+    { name: "median5", fn: median5Fn(), results: [] as number[] },
+    { name: "histograms", fn: histogramsFn(), results: [] as number[] },
+    { name: "candidates", fn: candidatesFn(), results: [I32] },
+  ];
+  const types = fns.map(({ fn, results }) => [
+    0x60,
+    ...vec(Array.from({ length: fn.params }, () => [I32])),
+    ...vec(results.map((r) => [r])),
+  ]);
+  const bytes = [
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec(types)),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(
+      7,
+      vec([
+        [...str("mem"), 0x02, 0x00],
+        ...fns.map(({ name }, i) => [...str(name), 0x00, ...uleb(i)]),
+      ]),
+    ),
+    ...section(10, vec(fns.map(({ fn }) => fn.body()))),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+// The WebAssembly global, typed here: the project's lib settings carry no DOM types.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Exports {
+  mem: WasmMemory;
+  median5(
+    src: number,
+    stride: number,
+    tmp: number,
+    dst: number,
+    dstStride: number,
+    rowBytes: number,
+    height: number,
+  ): void;
+  histograms(ptr: number, bytes: number, hist: number): void;
+  candidates(ptr: number, pixels: number, lut: number, list: number): number;
+}
+
+let instance: Exports | undefined;
+function kernels(): Exports {
+  if (!instance) {
+    const module = new wasm.Module(assemble());
+    instance = new wasm.Instance(module, {}).exports as Exports;
+  }
+  return instance;
+}
+
+const align = (n: number) => (n + 63) & ~63;
+
+/** Working memory laid out for one image size; views are valid until the next call. */
+function layout(width: number, height: number) {
+  const k = kernels();
+  const rowBytes = width * 3;
+  const stride = align(rowBytes + 12 + 16);
+  const src = 64;
+  const tmp = align(src + (height + 4) * stride + 64);
+  const dst = align(tmp + 5 * stride + 64);
+  const hist = align(dst + height * rowBytes + 64);
+  const lut = align(hist + 4 * 3 * 1024);
+  const list = align(lut + 3 * 1024);
+  const end = list + width * height * 4 + 64;
+  const have = k.mem.buffer.byteLength;
+  if (end > have) k.mem.grow(Math.ceil((end - have) / 65536));
+  return { k, rowBytes, stride, src, tmp, dst, hist, lut, list };
+}
+
+export interface MedianAndHistograms {
+  /** median-filtered BGR (a view into the kernels' memory: valid until the next call) */
+  median: Uint8Array;
+  histograms: [Uint32Array, Uint32Array, Uint32Array];
+  /** pixel indices whose three channel values all have a bit in `luts` (see candidates) */
+  candidates(luts: readonly [Uint32Array, Uint32Array, Uint32Array]): Int32Array;
+}
+
+/** 5x5 median (replicated border) of an interleaved BGR image, and its channel histograms. */
+export function medianAndHistograms(
+  bgr: Uint8Array,
+  width: number,
+  height: number,
+): MedianAndHistograms {
+  const L = layout(width, height);
+  const { k, rowBytes, stride } = L;
+  const mem = new Uint8Array(k.mem.buffer);
+  // padded copy: 2 replicated pixels left and right, 2 replicated rows top and bottom
+  for (let py = 0; py < height + 4; py++) {
+    const sy = py < 2 ? 0 : py >= height + 2 ? height - 1 : py - 2;
+    const row = bgr.subarray(sy * rowBytes, sy * rowBytes + rowBytes);
+    const at = L.src + py * stride;
+    mem.set(row, at + 6);
+    for (let c = 0; c < 3; c++) {
+      const first = row[c]!;
+      const last = row[rowBytes - 3 + c]!;
+      mem[at + c] = first;
+      mem[at + 3 + c] = first;
+      mem[at + 6 + rowBytes + c] = last;
+      mem[at + 9 + rowBytes + c] = last;
+    }
+  }
+  k.median5(L.src, stride, L.tmp, L.dst, rowBytes, rowBytes, height);
+  const buf = k.mem.buffer;
+  const sets = new Uint32Array(buf, L.hist, 4 * 768);
+  sets.fill(0);
+  const pixels = width * height;
+  const four = pixels >> 2;
+  k.histograms(L.dst, four, L.hist);
+  const hist: [Uint32Array, Uint32Array, Uint32Array] = [
+    new Uint32Array(256),
+    new Uint32Array(256),
+    new Uint32Array(256),
+  ];
+  for (let c = 0; c < 3; c++) {
+    const h = hist[c]!;
+    for (let v = 0; v < 256; v++) {
+      const at = c * 256 + v;
+      h[v] = sets[at]! + sets[768 + at]! + sets[1536 + at]! + sets[2304 + at]!;
+    }
+  }
+  const median = new Uint8Array(buf, L.dst, rowBytes * height);
+  for (let p = four * 4; p < pixels; p++) {
+    for (let c = 0; c < 3; c++) hist[c]![median[3 * p + c]!]!++;
+  }
+  return {
+    median,
+    histograms: [hist[0], hist[1], hist[2]],
+    candidates(luts) {
+      const lut = new Uint32Array(buf, L.lut, 768);
+      lut.set(luts[0], 0);
+      lut.set(luts[1], 256);
+      lut.set(luts[2], 512);
+      const n = k.candidates(L.dst, width * height, L.lut, L.list);
+      return new Int32Array(buf, L.list, n);
+    },
+  };
+}
