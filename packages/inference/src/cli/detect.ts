@@ -104,6 +104,8 @@ export async function detectCommand(argv: string[], io: CliIo): Promise<number> 
   const results: (DetectionResult & { image: string })[] = [];
   const failures: Failure[] = [];
   const bar = progress(io, positionals.length, "detect");
+  const held: string[] = [];
+  const heldErrors: string[] = [];
   let unexpected = false;
   for (const image of positionals) {
     try {
@@ -115,18 +117,24 @@ export async function detectCommand(argv: string[], io: CliIo): Promise<number> 
         await writeFile(file, await renderOverlay(bytes, result.flakes));
       }
       if (!values.json) {
-        bar.stop();
-        io.stdout.write(humanResult(image, result, options.model));
+        // Tables wait for the bar to finish, so they do not tear through it.
+        const text = humanResult(image, result, options.model);
+        if (bar.active) held.push(text);
+        else io.stdout.write(text);
       }
     } catch (e) {
       const failure = describeFailure(image, e);
       if (failure.code === "UNEXPECTED") unexpected = true;
       failures.push(failure);
-      io.stderr.write(`${PROGRAM}: ${image}: ${failure.message}\n`);
+      const line = `${PROGRAM}: ${image}: ${failure.message}\n`;
+      if (bar.active) heldErrors.push(line);
+      else io.stderr.write(line);
     }
     bar.tick(basename(image));
   }
   bar.stop();
+  for (const line of heldErrors) io.stderr.write(line);
+  for (const text of held) io.stdout.write(text);
   if (values.json) {
     const doc: { results: unknown[]; errors?: Failure[] } = {
       results: results.map(({ image, width, height, model, background_bgr, flakes, timings }) => ({

@@ -2,11 +2,13 @@ import cliProgress from "cli-progress";
 import type { CliIo } from "./io.js";
 
 export interface Progress {
+  /** Whether a bar is drawn (then other terminal output should wait for stop()). */
+  readonly active: boolean;
   tick(label: string): void;
   stop(): void;
 }
 
-const NONE: Progress = { tick() {}, stop() {} };
+const NONE: Progress = { active: false, tick() {}, stop() {} };
 
 /** A progress bar on stderr, only for many items and only when stderr is a terminal. */
 export function progress(io: CliIo, total: number, what: string): Progress {
@@ -23,6 +25,7 @@ export function progress(io: CliIo, total: number, what: string): Progress {
   );
   bar.start(total, 0, { label: "" });
   return {
+    active: true,
     tick(label) {
       bar.increment(1, { label });
     },
