@@ -19,8 +19,8 @@ export interface InstanceRoleOptions {
 
 /** The managed policies the instances get: Session Manager (instead of SSH) and the CloudWatch agent. */
 export const INSTANCE_MANAGED_POLICIES = [
-  aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore,
-  aws.iam.ManagedPolicy.CloudWatchAgentServerPolicy,
+  "AmazonSSMManagedInstanceCore",
+  "CloudWatchAgentServerPolicy",
 ] as const;
 
 /** The instance role and profile: nothing beyond what the node needs to boot, serve and report. */
@@ -48,11 +48,16 @@ export function createInstanceProfile(
     { parent },
   );
   const managed: string[] = [...INSTANCE_MANAGED_POLICIES];
-  if (opts.ecrPull) managed.push(aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly);
-  managed.forEach((policyArn, i) => {
+  if (opts.ecrPull) managed.push("AmazonEC2ContainerRegistryReadOnly");
+  // AWS-managed policy ARNs carry the partition (aws, aws-cn, aws-us-gov).
+  const partition = aws.getPartitionOutput({}, { parent }).partition;
+  managed.forEach((policy, i) => {
     new aws.iam.RolePolicyAttachment(
       `${name}-instance-${i}`,
-      { role: role.name, policyArn },
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
+      },
       { parent },
     );
   });

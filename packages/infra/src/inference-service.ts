@@ -106,6 +106,13 @@ export class InferenceService extends pulumi.ComponentResource {
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(INFERENCE_SERVICE_TYPE, name, {}, opts);
 
+    // Child names derive from it; the ALB and target group names (32 characters with
+    // auto-naming's suffix) and the artifact bucket (lowercase) bound it.
+    if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
+      throw new ConfigError(
+        `component name "${name}" must be 1-20 lowercase letters, digits or dashes, starting with a letter`,
+      );
+    }
     const type = getTypeOrFail(args.instanceType, "instanceType");
     const appPort = args.appPort ?? DEFAULTS.appPort;
     const volumeGiB = args.volumeGiB ?? DEFAULTS.volumeGiB;

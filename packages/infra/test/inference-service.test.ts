@@ -58,12 +58,38 @@ describe("InferenceService (CPU, defaults)", () => {
     svc = await deploy();
   });
 
-  it("is a component whose children are all parented to it", () => {
+  it("is a component whose children are all parented to it", async () => {
+    // Transformations pass down the parent chain only: a resource that sees the component's
+    // transformation is its descendant.
+    const descendants: string[] = [];
+    const svc = await run(
+      cloud,
+      () =>
+        new InferenceService(
+          "api",
+          { instanceType: "t3.large", artifact: { path: tarball } },
+          {
+            transformations: [
+              (a) => {
+                descendants.push(`${a.type}::${a.name}`);
+                return undefined;
+              },
+            ],
+          },
+        ),
+    );
     const component = cloud.one(INFERENCE_SERVICE_TYPE);
     expect(component.name).toBe("api");
-    // Every child's logical name is scoped by the component's.
-    for (const r of cloud.resources)
-      if (r !== component) expect(r.name.startsWith("api-")).toBe(true);
+    const children = cloud.resources
+      .filter((r) => r !== component)
+      .map((r) => `${r.type}::${r.name}`);
+    expect(children.length).toBeGreaterThan(25);
+    expect(descendants.filter((d) => !d.startsWith(INFERENCE_SERVICE_TYPE)).sort()).toEqual(
+      children.sort(),
+    );
+    expect(await resolved(svc.urn)).toBe(
+      `urn:pulumi:dev::flakeops-test::${INFERENCE_SERVICE_TYPE}::api`,
+    );
   });
 
   it("puts the instance type in the launch template, on Amazon Linux 2023 for its architecture", () => {
@@ -224,9 +250,22 @@ describe("InferenceService options", () => {
     // A container reaches IMDSv2 through the docker bridge: one more hop.
     expect(lt.metadataOptions.httpPutResponseHopLimit).toBe(2);
     expect(userDataOf(cloud)).toContain("--gpus all");
-    // No S3 artifact: no S3 read at all.
+    // No S3 artifact: no S3 read at all; a public image: no ECR access.
     expect(cloud.ofType(T.rolePolicy)).toHaveLength(0);
+    expect(cloud.ofType(T.attachment)).toHaveLength(2);
     expectRuleAlarms(cloud);
+  });
+
+  it("lets instances pull an ECR image (read-only) and log in before pulling", async () => {
+    const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/flakeops/api:1.4.0";
+    await deploy({ artifact: { image } });
+    expect(cloud.ofType(T.attachment).map((a) => a.inputs.policyArn)).toContain(
+      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    );
+    expect(userDataOf(cloud)).toContain(
+      "docker login --username AWS --password-stdin 123456789012.dkr.ecr",
+    );
+    expect(cloud.one(T.launchTemplate).inputs.imageId).toBe("ami-al2023-x86_64");
   });
 
   it("runs spot through a mixed-instances policy with capacity rebalancing, only when asked", async () => {
