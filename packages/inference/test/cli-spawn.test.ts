@@ -47,6 +47,8 @@ describe("flakeops-detect as a process", () => {
     const bad = detect([join("s", "synth-0000.png"), "--size-threshold", "ten"], dir);
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe("");
-    expect(bad.stderr).toBe('flakeops-detect: --size-threshold "ten" is not valid; expected an integer >= 1\n');
+    expect(bad.stderr).toBe(
+      'flakeops-detect: --size-threshold "ten" is not valid; expected an integer >= 1\n',
+    );
   });
 });

@@ -180,9 +180,13 @@ describe("flakeops-detect: bad usage and input exit 2 with one line", () => {
     const r = await run([img(0), "--size-threshold", "abc"]);
     expect(r.code).toBe(2);
     oneLine(r.stderr);
-    expect(r.stderr).toBe('flakeops-detect: --size-threshold "abc" is not valid; expected an integer >= 1\n');
+    expect(r.stderr).toBe(
+      'flakeops-detect: --size-threshold "abc" is not valid; expected an integer >= 1\n',
+    );
     const neg = await run([img(0), "--std-threshold", "0"]);
-    expect(neg.stderr).toBe('flakeops-detect: --std-threshold "0" is not valid; expected a number > 0 and <= 100\n');
+    expect(neg.stderr).toBe(
+      'flakeops-detect: --std-threshold "0" is not valid; expected a number > 0 and <= 100\n',
+    );
   });
 
   it("no image, and a flag without its value", async () => {
@@ -222,7 +226,9 @@ describe("flakeops-detect: bad usage and input exit 2 with one line", () => {
       join(models, "classification_models", "MLP", "Missing", "model.onnx"),
     );
     const d = await run([img(0), "--models-dir", join(dir, "no-such-dir")]);
-    expect(d.stderr).toBe(`flakeops-detect: --models-dir ${join(dir, "no-such-dir")}: not a directory\n`);
+    expect(d.stderr).toBe(
+      `flakeops-detect: --models-dir ${join(dir, "no-such-dir")}: not a directory\n`,
+    );
   });
 });
 

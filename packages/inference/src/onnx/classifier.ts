@@ -149,8 +149,7 @@ export async function loadOnnxClassifier(ref: ModelRef, dir: string): Promise<On
     const shape = input?.shape ?? [];
     const fixedWidth = shape.length === 2 ? shape[1] : undefined;
     if (
-      !input ||
-      input.type !== "float32" ||
+      input?.type !== "float32" ||
       shape.length !== 2 ||
       (typeof fixedWidth === "number" && fixedWidth !== 3) ||
       (typeof shape[0] === "number" && shape[0] !== -1)
