@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   estimateTierCost,
   type PricingModel,
@@ -211,6 +213,56 @@ describe("examples/batch-spot", () => {
     expect(outputs.estimatedMonthlyCostUSD).toBe(
       estimate(rec.instanceType, rec.count, "on-demand"),
     );
+  });
+});
+
+describe("as the Pulumi CLI loads them", () => {
+  const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
+  const runtimeBlock = (name: string) => {
+    const yaml = readFileSync(join(examplesDir, name, "Pulumi.yaml"), "utf8");
+    return yaml.slice(yaml.indexOf("runtime:"));
+  };
+
+  it("every example is a nodejs program run under tsx with the workspace source condition", () => {
+    for (const name of EXAMPLES) {
+      const pkg = JSON.parse(readFileSync(join(examplesDir, name, "package.json"), "utf8"));
+      expect(pkg).toMatchObject({
+        name: `@flakeops/example-${name}`,
+        private: true,
+        type: "module",
+        main: "index.ts",
+      });
+      expect(pkg.dependencies["@flakeops/infra"]).toBe("workspace:*");
+      expect(runtimeBlock(name)).toBe(runtimeBlock("cpu-production"));
+    }
+    expect(runtimeBlock("cpu-production")).toMatch(/name: nodejs/);
+  });
+
+  it("runs an example under plain node with its Pulumi.yaml node arguments", () => {
+    const nodeargs = /nodeargs: "([^"]+)"/.exec(runtimeBlock("cpu-production"))![1]!.split(" ");
+    const project = "flakeops-cpu-production";
+    const result = spawnSync(
+      process.execPath,
+      [
+        ...nodeargs,
+        fileURLToPath(new URL("./fixtures/run-under-mocks.mjs", import.meta.url)),
+        "index.ts",
+        project,
+        JSON.stringify({ [`${project}:artifact`]: tarball, [`${project}:maxSize`]: "3" }),
+      ],
+      // Pulumi runs the program from its project directory.
+      { cwd: join(examplesDir, "cpu-production"), encoding: "utf8", timeout: 60_000 },
+    );
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    const outputs = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+    expect(outputs).toMatchObject({
+      instanceType: "t3.large",
+      maxSize: 3,
+      estimatedMonthlyCostUSD: estimate("t3.large", 1, "on-demand"),
+      url: expect.stringMatching(/^http:\/\/api-alb/),
+    });
+    expect(outputs.alarmNames).toHaveLength(4);
   });
 });
 
