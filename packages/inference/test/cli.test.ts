@@ -276,3 +276,66 @@ describe("flakeops-detect calibrate", () => {
     expect(r.stderr).toBe("flakeops-detect calibrate: --masks is required (see --help)\n");
   });
 });
+
+describe("flakeops-detect bench", () => {
+  it("--json: the contract's document, and --profile-out writes the sizing profile", async () => {
+    const profile = join(dir, "profile.json");
+    const r = await run(
+      [
+        "bench",
+        "--images",
+        "synth",
+        "--runs",
+        "1",
+        "--workers",
+        "1",
+        "--json",
+        "--profile-out",
+        profile,
+      ],
+      { cwd: dir },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc).sort()).toEqual(
+      [
+        "decodeMs",
+        "height",
+        "imagesPerSecond",
+        "images",
+        "peakRssMB",
+        "profile",
+        "runs",
+        "totalMs",
+        "width",
+        "workers",
+      ].sort(),
+    );
+    expect(doc).toMatchObject({ images: 2, runs: 1, width: 320, height: 240, workers: 1 });
+    expect(Object.keys(doc.decodeMs)).toEqual(["median", "p95"]);
+    expect(doc.totalMs.median).toBeGreaterThanOrEqual(doc.decodeMs.median);
+    const written = JSON.parse(await readFile(profile, "utf8"));
+    expect(written).toEqual(doc.profile);
+    expect(written).toMatchObject({
+      kind: "flakeops-bench-profile/1",
+      imageWidth: 320,
+      imageHeight: 240,
+      workers: 1,
+    });
+  });
+
+  it("bad --runs and an empty --images directory exit 2", async () => {
+    const r = await run(["bench", "--runs", "many"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'flakeops-detect: --runs "many" is not valid; expected an integer >= 1 and <= 10000\n',
+    );
+    await mkdir(join(dir, "empty"), { recursive: true });
+    const e = await run(["bench", "--images", "empty"], { cwd: dir });
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe(
+      "flakeops-detect: --images empty: no JPEG, PNG, TIFF or WebP files in it\n",
+    );
+  });
+});
