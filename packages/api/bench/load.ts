@@ -3,6 +3,7 @@
  * autocannon, report sustained images/s, p50/p99 latency and the server's RSS over the run.
  *
  *   pnpm --filter @flakeops/api bench [-- --requests 2000 --workers 2 --connections 4]
+ *   pnpm --filter @flakeops/api bench -- --entry ../../.deploy/api/dist/main.js   (the deployed build)
  *
  * Images: the shared real graphene JPEGs (../shared/data/images/graphene from the repository)
  * when present, else synthetic 1920x1200 microscope images.
@@ -21,11 +22,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, "..");
 
 const { values: args } = parseArgs({
+  // pnpm passes a literal "--" through to the script.
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     requests: { type: "string", default: "2000" },
     workers: { type: "string", default: "2" },
     connections: { type: "string" },
     images: { type: "string" },
+    /** Run a built entry (e.g. .deploy/api/dist/main.js from scripts/package.sh) instead of the sources under tsx. */
+    entry: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -175,7 +180,7 @@ async function main() {
     };
     if (args.json) console.log(JSON.stringify(summary, null, 2));
     else {
-      console.log(`images: ${summary.images}`);
+      console.log(`server: ${entry ?? "src/main.ts (tsx)"}; images: ${summary.images}`);
       console.log(
         `${summary.ok}/${total} OK (${summary.non2xx} non-2xx, ${summary.errors} errors) in ${summary.durationS} s with ${workers} workers, ${connections} connections`,
       );
