@@ -45,18 +45,43 @@ export function s3Arn(partition: string, bucket: string, key?: string): string {
   return `arn:${partition}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
 }
 
-export function resolveArtifact(
-  name: string,
-  artifact: ArtifactArg,
-  tags: Record<string, string>,
-  parent: pulumi.Resource,
-): ResolvedArtifact {
+/** Check an artifact arg without creating anything (throws ArtifactError, one line). */
+export function checkArtifact(artifact: ArtifactArg): void {
   if ("image" in artifact) {
     if (!isImageRef(artifact.image)) {
       throw new ArtifactError(
         `artifact.image "${artifact.image}" is not a container image reference (registry/repo:tag)`,
       );
     }
+  } else if ("s3Uri" in artifact) {
+    const { key } = parseS3Uri(artifact.s3Uri);
+    if (key === "" || key.endsWith("/")) {
+      throw new ArtifactError(
+        `artifact.s3Uri "${artifact.s3Uri}" must name an object (s3://bucket/key.tgz)`,
+      );
+    }
+  } else {
+    if (!existsSync(artifact.path)) {
+      throw new ArtifactError(
+        `artifact path "${artifact.path}" does not exist; build the API first: pnpm --filter @flakeops/api bundle (see the infra README)`,
+      );
+    }
+    if (!statSync(artifact.path).isDirectory() && !/\.(tgz|tar\.gz)$/.test(artifact.path)) {
+      throw new ArtifactError(
+        `artifact path "${artifact.path}" must be a directory or a .tgz tarball`,
+      );
+    }
+  }
+}
+
+export function resolveArtifact(
+  name: string,
+  artifact: ArtifactArg,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): ResolvedArtifact {
+  checkArtifact(artifact);
+  if ("image" in artifact) {
     return {
       source: pulumi.output({ kind: "image", image: artifact.image } as const),
       ecrPull: ecrRegistry(artifact.image) !== undefined,
@@ -65,11 +90,6 @@ export function resolveArtifact(
   const partition = aws.getPartitionOutput({}, { parent }).partition;
   if ("s3Uri" in artifact) {
     const { bucket, key } = parseS3Uri(artifact.s3Uri);
-    if (key === "" || key.endsWith("/")) {
-      throw new ArtifactError(
-        `artifact.s3Uri "${artifact.s3Uri}" must name an object (s3://bucket/key.tgz)`,
-      );
-    }
     return {
       source: pulumi.output({
         kind: "s3",
@@ -83,17 +103,7 @@ export function resolveArtifact(
       ecrPull: false,
     };
   }
-  if (!existsSync(artifact.path)) {
-    throw new ArtifactError(
-      `artifact path "${artifact.path}" does not exist; build the API first: pnpm --filter @flakeops/api bundle (see the infra README)`,
-    );
-  }
   const isDir = statSync(artifact.path).isDirectory();
-  if (!isDir && !/\.(tgz|tar\.gz)$/.test(artifact.path)) {
-    throw new ArtifactError(
-      `artifact path "${artifact.path}" must be a directory or a .tgz tarball`,
-    );
-  }
   // Content-addressed key: a new build is a new key, hence new user data, hence a rolling refresh.
   const digest = (isDir ? directoryDigest(artifact.path) : fileDigest(artifact.path)).slice(0, 16);
   const format = isDir ? "zip" : "tgz";

@@ -9,14 +9,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createAlarms } from "./alarms.js";
 import { amiQuery, lookupAmi } from "./ami.js";
-import { type ArtifactArg, parseS3Uri, resolveArtifact, s3Arn } from "./artifact.js";
+import { type ArtifactArg, checkArtifact, parseS3Uri, resolveArtifact, s3Arn } from "./artifact.js";
 import { createBudget } from "./budget.js";
 import { ConfigError } from "./config.js";
 import { createDashboard } from "./dashboard.js";
 import { createInstanceProfile } from "./iam.js";
 import { createNetwork, type ExistingNetwork } from "./network.js";
 import { createTopic } from "./notifications.js";
-import { renderUserData } from "./user-data.js";
+import { isS3Uri, renderUserData } from "./user-data.js";
 
 export const INFERENCE_SERVICE_TYPE = "flakeops:infra:InferenceService";
 
@@ -104,49 +104,21 @@ export class InferenceService extends pulumi.ComponentResource {
   public readonly instanceType: string;
 
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything is checked before anything is registered: bad input fails the preview cleanly.
+    const {
+      type,
+      appPort,
+      volumeGiB,
+      warmupSeconds,
+      count,
+      minSize,
+      maxSize,
+      spot,
+      alternativeTypes,
+      pricing,
+    } = checkArgs(name, args);
     super(INFERENCE_SERVICE_TYPE, name, {}, opts);
 
-    // Child names derive from it; the ALB and target group names (32 characters with
-    // auto-naming's suffix) and the artifact bucket (lowercase) bound it.
-    if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
-      throw new ConfigError(
-        `component name "${name}" must be 1-20 lowercase letters, digits or dashes, starting with a letter`,
-      );
-    }
-    const type = getTypeOrFail(args.instanceType, "instanceType");
-    const appPort = args.appPort ?? DEFAULTS.appPort;
-    const volumeGiB = args.volumeGiB ?? DEFAULTS.volumeGiB;
-    const warmupSeconds = args.warmupSeconds ?? DEFAULTS.warmupSeconds;
-    const count = args.count ?? args.minSize ?? 1;
-    const minSize = args.minSize ?? count;
-    const maxSize = args.maxSize ?? Math.max(count * 2, count + 1);
-    if (
-      !(
-        Number.isInteger(minSize) &&
-        Number.isInteger(maxSize) &&
-        minSize >= 0 &&
-        minSize <= count &&
-        count <= maxSize
-      )
-    ) {
-      throw new ConfigError(
-        `${name}: need whole numbers minSize <= count <= maxSize; got ${minSize}, ${count}, ${maxSize}`,
-      );
-    }
-    if (!Number.isInteger(volumeGiB) || volumeGiB < 8 || volumeGiB > 16384) {
-      throw new ConfigError(`${name}: volumeGiB must be a whole number 8-16384; got ${volumeGiB}`);
-    }
-    const spot = args.spot === true ? {} : args.spot || undefined;
-    const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
-      const alt = getTypeOrFail(t, "spot.alternativeTypes");
-      if (alt.arch !== type.arch) {
-        throw new ConfigError(
-          `${name}: spot alternative ${t} is ${alt.arch}, ${type.type} is ${type.arch}; one AMI serves one architecture`,
-        );
-      }
-      return alt.type;
-    });
-    const pricing: PricingModel = args.pricing ?? (spot ? "spot" : "on-demand");
     const tags = { ...args.tags, [COST_TAG_KEY]: name };
     // biome-ignore lint/complexity/noUselessThisAlias: children are parented to the component
     const parent = this;
@@ -158,14 +130,7 @@ export class InferenceService extends pulumi.ComponentResource {
       { existing: args.network, listenerPorts, appPort, tags },
       parent,
     );
-    let artifact: ReturnType<typeof resolveArtifact>;
-    try {
-      artifact = resolveArtifact(name, args.artifact, tags, parent);
-    } catch (e) {
-      throw e instanceof Error && e.name === "ArtifactError"
-        ? new ConfigError(`${name}: ${e.message}`)
-        : e;
-    }
+    const artifact = resolveArtifact(name, args.artifact, tags, parent);
     const models = args.modelsUri ? parseS3Uri(args.modelsUri) : undefined;
     const partition = aws.getPartitionOutput({}, { parent }).partition;
     const objectArns = pulumi
@@ -430,6 +395,71 @@ export class InferenceService extends pulumi.ComponentResource {
       instanceType: this.instanceType,
     });
   }
+}
+
+/** Validate and default the args (one-line ConfigErrors). */
+function checkArgs(name: string, args: InferenceServiceArgs) {
+  // Child names derive from it; the ALB and target group names (32 characters with
+  // auto-naming's suffix) and the artifact bucket (lowercase) bound it.
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
+    throw new ConfigError(
+      `component name "${name}" must be 1-20 lowercase letters, digits or dashes, starting with a letter`,
+    );
+  }
+  const type = getTypeOrFail(args.instanceType, "instanceType");
+  const appPort = args.appPort ?? DEFAULTS.appPort;
+  const volumeGiB = args.volumeGiB ?? DEFAULTS.volumeGiB;
+  const warmupSeconds = args.warmupSeconds ?? DEFAULTS.warmupSeconds;
+  const count = args.count ?? args.minSize ?? 1;
+  const minSize = args.minSize ?? count;
+  const maxSize = args.maxSize ?? Math.max(count * 2, count + 1);
+  const whole = [count, minSize, maxSize].every(Number.isInteger);
+  if (!(whole && minSize >= 0 && minSize <= count && count <= maxSize && maxSize >= 1)) {
+    throw new ConfigError(
+      `${name}: need whole numbers minSize <= count <= maxSize; got ${minSize}, ${count}, ${maxSize}`,
+    );
+  }
+  if (!Number.isInteger(volumeGiB) || volumeGiB < 8 || volumeGiB > 16384) {
+    throw new ConfigError(`${name}: volumeGiB must be a whole number 8-16384; got ${volumeGiB}`);
+  }
+  if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) {
+    throw new ConfigError(`${name}: appPort must be 1-65535; got ${appPort}`);
+  }
+  if (args.modelsUri !== undefined && !isS3Uri(args.modelsUri)) {
+    throw new ConfigError(
+      `${name}: modelsUri must be an s3://bucket/prefix URI; got "${args.modelsUri}"`,
+    );
+  }
+  try {
+    checkArtifact(args.artifact);
+  } catch (e) {
+    throw e instanceof Error && e.name === "ArtifactError"
+      ? new ConfigError(`${name}: ${e.message}`)
+      : e;
+  }
+  const spot: SpotOptions | undefined = args.spot === true ? {} : args.spot || undefined;
+  const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
+    const alt = getTypeOrFail(t, "spot.alternativeTypes");
+    if (alt.arch !== type.arch) {
+      throw new ConfigError(
+        `${name}: spot alternative ${t} is ${alt.arch}, ${type.type} is ${type.arch}; one AMI serves one architecture`,
+      );
+    }
+    return alt.type;
+  });
+  const pricing: PricingModel = args.pricing ?? (spot ? "spot" : "on-demand");
+  return {
+    type,
+    appPort,
+    volumeGiB,
+    warmupSeconds,
+    count,
+    minSize,
+    maxSize,
+    spot,
+    alternativeTypes,
+    pricing,
+  };
 }
 
 /** Dashboard names are global per account and region: scope them by project, stack and component. */

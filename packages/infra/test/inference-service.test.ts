@@ -352,22 +352,30 @@ describe("InferenceService options", () => {
     [{ artifact: { image: "not an image" } }, /not a container image reference/],
     [{ count: 3, maxSize: 2 }, /minSize <= count <= maxSize/],
     [{ volumeGiB: 2 }, /volumeGiB must be a whole number 8-16384/],
-  ] as [Partial<InferenceServiceArgs>, RegExp][])(
-    "fails the preview with one clear line for %j",
-    (args, message) => {
+    [{ modelsUri: "/models" }, /modelsUri must be an s3:\/\/bucket\/prefix URI/],
+    [
+      { name: "Flakeops_Production_API" },
+      /component name "Flakeops_Production_API" must be 1-20 lowercase/,
+    ],
+  ] as [Partial<InferenceServiceArgs> & { name?: string }, RegExp][])(
+    "fails the preview with one clear line, registering nothing, for %j",
+    async ({ name, ...args }, message) => {
       let error: unknown;
-      try {
-        new InferenceService("bad", {
-          instanceType: "t3.large",
-          artifact: { path: tarball },
-          ...args,
-        });
-      } catch (e) {
-        error = e;
-      }
+      await run(cloud, () => {
+        try {
+          new InferenceService(name ?? "bad", {
+            instanceType: "t3.large",
+            artifact: { path: tarball },
+            ...args,
+          });
+        } catch (e) {
+          error = e;
+        }
+      });
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).not.toContain("\n");
+      expect(cloud.resources).toEqual([]);
     },
   );
 });
