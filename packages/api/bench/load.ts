@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
+const entry = args.entry ? resolve(args.entry) : undefined;
 const total = Number(args.requests);
 const workers = Number(args.workers);
 const connections = Number(args.connections ?? workers * 2);
