@@ -24,6 +24,8 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // A bug in one request must not take the service down: log it (with its stack) and go on.
+  process.on("unhandledRejection", (err) => running.logger.error({ err }, "unhandled rejection"));
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
 }

@@ -64,6 +64,8 @@ export async function startServer(
   const t0 = performance.now();
   await registry.classifier(DEFAULT_MODEL_ID);
   metrics.modelLoad.observe({ model: DEFAULT_MODEL_ID }, (performance.now() - t0) / 1000);
+  // Ask the metadata service now, so the first GET /info does not wait for it.
+  void app.services.imds.instanceType();
   lifecycle.state = "ready";
   logger.info(
     { url, workers: config.workers, max_queue: config.maxQueue, auth: config.apiKeys.size > 0 },
