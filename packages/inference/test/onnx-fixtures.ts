@@ -163,7 +163,9 @@ export function bandSegmenterModel(opts: {
   scores: number[];
   classes?: number[];
   channel: number;
-  layout?: "NCHW" | "NHWC";
+  layout?: "NCHW" | "NHWC" | "CHW";
+  /** torchvision Mask R-CNN style outputs: boxes, labels, scores, masks [K, 1, H, W]. */
+  torchvision?: boolean;
   gain?: number;
   size?: [number, number];
 }): Uint8Array {
@@ -179,44 +181,73 @@ export function bandSegmenterModel(opts: {
     }
   }
   const [h, w] = opts.size ?? ["H", "W"];
-  const nhwc = opts.layout === "NHWC";
+  const layout = opts.layout ?? "NCHW";
   const nodes: NodeSpec[] = [];
-  if (nhwc)
-    nodes.push({
-      op: "Transpose",
-      inputs: ["image"],
-      outputs: ["nchw"],
-      attrs: { perm: [0, 3, 1, 2] },
-    });
+  let x = "image";
+  if (layout === "NHWC") {
+    nodes.push({ op: "Transpose", inputs: [x], outputs: ["nchw"], attrs: { perm: [0, 3, 1, 2] } });
+    x = "nchw";
+  } else if (layout === "CHW") {
+    nodes.push({ op: "Unsqueeze", inputs: [x, "axis0"], outputs: ["nchw"] });
+    x = "nchw";
+  }
+  const tv = opts.torchvision === true;
   nodes.push(
     {
       op: "Conv",
-      inputs: [nhwc ? "nchw" : "image", "convW", "convB"],
+      inputs: [x, "convW", "convB"],
       outputs: ["edges"],
       attrs: { kernel_shape: [1, 1] },
     },
     { op: "Sigmoid", inputs: ["edges"], outputs: ["soft"] },
     { op: "Split", inputs: ["soft", "split"], outputs: ["low", "high"], attrs: { axis: 1 } },
-    { op: "Mul", inputs: ["low", "high"], outputs: ["masks"] },
+    { op: "Mul", inputs: ["low", "high"], outputs: [tv ? "m1k" : "masks"] },
     { op: "Identity", inputs: ["scoreValues"], outputs: ["scores"] },
   );
-  const outputs: ValueSpec[] = [
-    { name: "masks", shape: [1, k, h, w] },
-    { name: "scores", shape: [k] },
-  ];
   const initializers: InitSpec[] = [
     { name: "convW", dims: [2 * k, 3, 1, 1], values: weights },
     { name: "convB", dims: [2 * k], values: bias },
     { name: "split", dims: [2], values: [k, k], type: "int64" },
     { name: "scoreValues", dims: [k], values: opts.scores },
+    { name: "axis0", dims: [1], values: [0], type: "int64" },
   ];
-  if (opts.classes) {
-    nodes.push({ op: "Identity", inputs: ["classValues"], outputs: ["classes"] });
-    outputs.push({ name: "classes", shape: [k], type: "int64" });
-    initializers.push({ name: "classValues", dims: [k], values: opts.classes, type: "int64" });
+  let outputs: ValueSpec[];
+  if (tv) {
+    // torchvision order and names: boxes [K, 4], labels [K], scores [K], masks [K, 1, H, W].
+    nodes.push(
+      { op: "Transpose", inputs: ["m1k"], outputs: ["masks"], attrs: { perm: [1, 0, 2, 3] } },
+      { op: "Identity", inputs: ["boxValues"], outputs: ["boxes"] },
+      { op: "Identity", inputs: ["labelValues"], outputs: ["labels"] },
+    );
+    initializers.push(
+      { name: "boxValues", dims: [k, 4], values: new Array(4 * k).fill(0) },
+      {
+        name: "labelValues",
+        dims: [k],
+        values: opts.classes ?? new Array(k).fill(1),
+        type: "int64",
+      },
+    );
+    outputs = [
+      { name: "boxes", shape: [k, 4] },
+      { name: "labels", shape: [k], type: "int64" },
+      { name: "scores", shape: [k] },
+      { name: "masks", shape: [k, 1, h, w] },
+    ];
+  } else {
+    outputs = [
+      { name: "masks", shape: [1, k, h, w] },
+      { name: "scores", shape: [k] },
+    ];
+    if (opts.classes) {
+      nodes.push({ op: "Identity", inputs: ["classValues"], outputs: ["classes"] });
+      outputs.push({ name: "classes", shape: [k], type: "int64" });
+      initializers.push({ name: "classValues", dims: [k], values: opts.classes, type: "int64" });
+    }
   }
+  const inputShape = layout === "NHWC" ? [1, h, w, 3] : layout === "CHW" ? [3, h, w] : [1, 3, h, w];
   return buildModel({
-    inputs: [{ name: "image", shape: nhwc ? [1, h, w, 3] : [1, 3, h, w] }],
+    inputs: [{ name: "image", shape: inputShape }],
     outputs,
     nodes,
     initializers,

@@ -101,6 +101,26 @@ describe("ONNX segmenter", () => {
     expect(out[0]!.mask).toEqual(rectMask(W, H, A));
   });
 
+  it("torchvision Mask R-CNN layout: CHW RGB in 0-1, outputs boxes, labels, scores, masks [K, 1, H, W]", async () => {
+    // G / 255 in band [0.1, 0.3] holds flake B only (G = 60); labels are 1-based as torchvision's.
+    const dir = await modelDir(
+      "torchvision",
+      bandSegmenterModel({
+        bands: [[0.1, 0.3]],
+        scores: [0.97],
+        classes: [1],
+        channel: 1,
+        layout: "CHW",
+        torchvision: true,
+      }),
+      { input_layout: "CHW", input_format: "RGB", pixel_std: [255, 255, 255] },
+    );
+    const seg = await loadOnnxSegmenter(parseModelId("MRCNN-Torchvision"), dir);
+    const out = await seg.segment(image);
+    expect(out.map((i) => [i.score, i.classIndex])).toEqual([[expect.closeTo(0.97, 6), 1]]);
+    expect(out[0]!.mask).toEqual(rectMask(W, H, B));
+  });
+
   it("a model with a fixed input size is fed at that size", async () => {
     const dir = await modelDir(
       "fixed",

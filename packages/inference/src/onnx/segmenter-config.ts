@@ -10,8 +10,11 @@ const positiveTriple = triple.refine((s) => s.every((v) => v > 0), "every std mu
 
 export const SegmenterConfigSchema = z.looseObject({
   input_name: z.string().optional(),
-  /** Tensor layout of the image input. Default NCHW. */
-  input_layout: z.enum(["NCHW", "NHWC"]).optional(),
+  /**
+   * Tensor layout of the image input. Default NCHW; CHW/HWC for graphs without a batch
+   * dimension (torchvision's Mask R-CNN export takes CHW RGB in 0-1: pixel_std 255).
+   */
+  input_layout: z.enum(["NCHW", "NHWC", "CHW", "HWC"]).optional(),
   /** Channel order the model expects. Default BGR (detectron2 / MaskTerial). */
   input_format: z.enum(["BGR", "RGB"]).optional(),
   /** Per-channel mean and std on 0-255 values, in input_format order: (v - mean) / std. */

@@ -19,7 +19,7 @@ export const SEGMENTER_CONFIG_FILE = "config.json";
 
 /** A proposed instance, with the segmentation model's own class when it outputs one. */
 export interface OnnxSegmentationInstance extends SegmentationInstance {
-  /** Index from the model's classes output (0-based, COCO style), if it has one. */
+  /** The model's own class output for this instance, as it gives it (if it has one). */
   readonly classIndex?: number;
 }
 
@@ -28,9 +28,19 @@ export interface SegmentOptions {
   readonly minScore?: number;
 }
 
+type Layout = "NCHW" | "NHWC" | "CHW" | "HWC";
+const channelsFirst = (l: Layout) => l === "NCHW" || l === "CHW";
+const batched = (l: Layout) => l === "NCHW" || l === "NHWC";
+
+/** Shape of the image tensor for a layout, with c = 3. */
+function layoutDims(l: Layout, h: number | string, w: number | string): (number | string)[] {
+  const core = channelsFirst(l) ? [3, h, w] : [h, w, 3];
+  return batched(l) ? [1, ...core] : core;
+}
+
 interface InputPlan {
   readonly name: string;
-  readonly layout: "NCHW" | "NHWC";
+  readonly layout: Layout;
   readonly rgb: boolean;
   readonly mean: readonly number[];
   readonly std: readonly number[];
@@ -80,10 +90,10 @@ export class OnnxInstanceSegmenter implements InstanceSegmenter, Releasable {
       const s = std[c] ?? 1;
       for (let p = 0; p < plane; p++) {
         const v = ((pixels[p * 3 + from] ?? 0) - m) / s;
-        data[layout === "NCHW" ? c * plane + p : p * 3 + c] = v;
+        data[channelsFirst(layout) ? c * plane + p : p * 3 + c] = v;
       }
     }
-    const dims = layout === "NCHW" ? [1, 3, h, w] : [1, h, w, 3];
+    const dims = layoutDims(layout, h, w) as number[];
     return new ort.Tensor("float32", data, dims);
   }
 
@@ -193,22 +203,25 @@ function planInput(ref: ModelRef, loaded: LoadedSession, config: SegmenterConfig
   const layout = config.input_layout ?? "NCHW";
   const meta = tensorMeta(session.inputMetadata, name);
   const shape = meta?.shape ?? [];
-  const [cAt, hAt, wAt] = layout === "NCHW" ? [1, 2, 3] : [3, 1, 2];
+  const offset = batched(layout) ? 1 : 0;
+  const [cAt, hAt, wAt] = (channelsFirst(layout) ? [0, 1, 2] : [2, 0, 1]).map(
+    (i) => i + offset,
+  ) as [number, number, number];
   const fixed = (d: number | string | undefined) =>
     typeof d === "number" && d > 0 ? d : undefined;
   const channels = fixed(shape[cAt]);
-  const batch = fixed(shape[0]);
+  const batch = batched(layout) ? fixed(shape[0]) : undefined;
   if (
     meta?.type !== "float32" ||
-    shape.length !== 4 ||
+    shape.length !== (batched(layout) ? 4 : 3) ||
     (channels !== undefined && channels !== 3) ||
     (batch !== undefined && batch !== 1)
   ) {
     const got = meta ? `${meta.type} [${shape.join(", ")}]` : "not a tensor";
-    const want = layout === "NCHW" ? "[1, 3, H, W]" : "[1, H, W, 3]";
+    const want = `[${layoutDims(layout, "H", "W").join(", ")}]`;
     throw new InferenceError(
       "INVALID_MODEL",
-      `model ${ref.id}: ${file} input ${name} is ${got}; expected float32 ${want} (input_layout ${layout} in config.json)`,
+      `model ${ref.id}: ${file} input ${name} is ${got}; expected float32 ${want} (input_layout ${layout} in config.json; NCHW, NHWC, CHW or HWC)`,
     );
   }
   const fh = fixed(shape[hAt]);
@@ -234,16 +247,20 @@ function planInput(ref: ModelRef, loaded: LoadedSession, config: SegmenterConfig
 function planOutput(ref: ModelRef, loaded: LoadedSession, config: SegmenterConfig): OutputPlan {
   const { session, file } = loaded;
   const names = session.outputNames;
-  const byName = (wanted: string, index: number) =>
-    names.includes(wanted) ? wanted : names[index];
-  const pick = (configured: string | undefined, conventional: string, index: number) =>
-    pickName(names, configured ?? byName(conventional, index), index, "output", ref.id, file);
-  const masks = pick(config.masks_output, "masks", 0);
-  const scores = pick(config.scores_output, "scores", 1);
-  const classes =
-    config.classes_output !== undefined || names.includes("classes") || names.length > 2
-      ? pick(config.classes_output, "classes", 2)
-      : undefined;
+  // Configured name, else a conventional one (detectron2 / torchvision exports), else position.
+  const find = (
+    configured: string | undefined,
+    conventional: string[],
+    index: number | undefined,
+  ) => {
+    if (configured !== undefined) return pickName(names, configured, 0, "output", ref.id, file);
+    const named = conventional.find((n) => names.includes(n));
+    if (named !== undefined || index === undefined) return named;
+    return pickName(names, undefined, index, "output", ref.id, file);
+  };
+  const masks = find(config.masks_output, ["masks", "pred_masks", "mask_probs"], 0)!;
+  const scores = find(config.scores_output, ["scores", "pred_scores"], 1)!;
+  const classes = find(config.classes_output, ["classes", "labels", "pred_classes"], undefined);
   if (masks === scores) {
     throw new InferenceError(
       "INVALID_MODEL",
