@@ -1,6 +1,8 @@
 import {
+  DEFAULT_REGION,
   getInstanceType,
   type PricingModel,
+  REGIONS,
   recommendForUseCase,
   recommendForWorkload,
   USE_CASES,
@@ -172,6 +174,13 @@ function sizing<T>(what: string, fn: () => T): T {
  * and the group may grow to twice it (at least one more), so the scale-out alarms have room.
  */
 export function resolveTier(config: StackConfig): Tier {
+  // Deploying to a region the price book lacks is fine; the sizing uses the default region's prices.
+  const region =
+    config.region !== undefined && REGIONS.includes(config.region) ? config.region : undefined;
+  const regionWarnings =
+    config.region !== undefined && region === undefined
+      ? [`no price book for ${config.region}: sizing uses ${DEFAULT_REGION} prices`]
+      : [];
   let picked: {
     instanceType: string;
     count: number;
@@ -181,7 +190,7 @@ export function resolveTier(config: StackConfig): Tier {
   };
   let source: Tier["source"];
   if (config.instanceType !== undefined) {
-    const type = sizing("instanceType", () => getInstanceType(config.instanceType!, config.region));
+    const type = sizing("instanceType", () => getInstanceType(config.instanceType!, region));
     source = "instanceType";
     picked = {
       instanceType: type.type,
@@ -197,7 +206,7 @@ export function resolveTier(config: StackConfig): Tier {
         ...(config.p95LatencyMs === undefined ? {} : { p95LatencyMs: config.p95LatencyMs }),
         ...(config.peakFactor === undefined ? {} : { peakFactor: config.peakFactor }),
         ...(config.useCase === "gpu" ? { gpu: true } : {}),
-        ...(config.region === undefined ? {} : { region: config.region }),
+        ...(region === undefined ? {} : { region }),
       }),
     );
     source = "workload";
@@ -211,7 +220,7 @@ export function resolveTier(config: StackConfig): Tier {
   } else {
     const useCase = config.useCase ?? DEFAULT_USE_CASE;
     const rec = sizing("useCase", () =>
-      recommendForUseCase(useCase, config.region === undefined ? {} : { region: config.region }),
+      recommendForUseCase(useCase, region === undefined ? {} : { region }),
     );
     source = "useCase";
     picked = {
@@ -237,5 +246,14 @@ export function resolveTier(config: StackConfig): Tier {
     );
   }
   const count = Math.min(Math.max(picked.count, minSize, 1), maxSize);
-  return { ...picked, count, minSize, maxSize, pricing, spot, source };
+  return {
+    ...picked,
+    warnings: [...regionWarnings, ...picked.warnings],
+    count,
+    minSize,
+    maxSize,
+    pricing,
+    spot,
+    source,
+  };
 }

@@ -155,6 +155,15 @@ describe("resolveTier: the sizing engine decides", () => {
     });
   });
 
+  it("sizes with the default region's prices where the price book has no region", () => {
+    const tier = resolveTier(parseStackConfig({ useCase: "production", region: "eu-west-1" }));
+    expect(tier.instanceType).toBe(recommendForUseCase("production").instanceType);
+    expect(tier.warnings[0]).toBe("no price book for eu-west-1: sizing uses us-east-1 prices");
+    expect(resolveTier(parseStackConfig({ region: "us-east-1" })).warnings.join()).not.toContain(
+      "price book",
+    );
+  });
+
   it("turns an unreachable workload into a one-line preview failure", () => {
     const message = configError({ imagesPerHour: "1000", p95LatencyMs: "1" });
     expect(message.startsWith("imagesPerHour: ")).toBe(true);

@@ -144,10 +144,19 @@ describe("examples/cpu-production", () => {
   });
 
   it("deploys to the configured region through an explicit provider", async () => {
-    await runExample("cpu-production", { region: "us-east-1" });
+    const outputs = await runExample("cpu-production", { region: "eu-west-1" });
     const provider = cloud.one("pulumi:providers:aws");
-    expect(provider.inputs.region).toBe("us-east-1");
-    expect(cloud.one(T.launchTemplate).provider).toContain("pulumi:providers:aws::");
+    expect(provider.inputs.region).toBe("eu-west-1");
+    for (const r of cloud.resources.filter((r) => r.type.startsWith("aws:"))) {
+      expect(r.provider, r.name).toMatch(/::pulumi:providers:aws::api-eu-west-1::/);
+    }
+    const body = JSON.parse(cloud.one(T.dashboard).inputs.dashboardBody);
+    for (const w of body.widgets) expect(w.properties.region).toBe("eu-west-1");
+    // No eu-west-1 price book in the sizing engine: its us-east-1 prices stand in.
+    expect(outputs.estimatedMonthlyCostUSD).toBe(estimate("t3.large", 1, "on-demand"));
+    expect(outputs.sizingWarnings).toContain(
+      "no price book for eu-west-1: sizing uses us-east-1 prices",
+    );
   });
 
   it.each([
