@@ -24,19 +24,21 @@ export function components4(
 ): Component[] {
   const sorted = Int32Array.from(pixels).sort();
   const out: Component[] = [];
-  const stack: number[] = [];
+  const stack = new Int32Array(pixels.length + 1);
+  const members = new Int32Array(pixels.length + 1);
   for (const start of sorted) {
     if (labels[start] !== value) continue;
     labels[start] = 0;
-    stack.push(start);
-    const members: number[] = [];
+    let top = 0;
+    let count = 0;
+    stack[top++] = start;
     let minX = width;
     let minY = height;
     let maxX = -1;
     let maxY = -1;
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      members.push(p);
+    while (top > 0) {
+      const p = stack[--top]!;
+      members[count++] = p;
       const x = p % width;
       const y = (p - x) / width;
       if (x < minX) minX = x;
@@ -45,24 +47,22 @@ export function components4(
       if (y > maxY) maxY = y;
       if (x > 0 && labels[p - 1] === value) {
         labels[p - 1] = 0;
-        stack.push(p - 1);
+        stack[top++] = p - 1;
       }
       if (x < width - 1 && labels[p + 1] === value) {
         labels[p + 1] = 0;
-        stack.push(p + 1);
+        stack[top++] = p + 1;
       }
       if (y > 0 && labels[p - width] === value) {
         labels[p - width] = 0;
-        stack.push(p - width);
+        stack[top++] = p - width;
       }
       if (y < height - 1 && labels[p + width] === value) {
         labels[p + width] = 0;
-        stack.push(p + width);
+        stack[top++] = p + width;
       }
     }
-    const arr = Int32Array.from(members);
-    arr[arr.indexOf(start)] = arr[0]!;
-    arr[0] = start;
+    const arr = members.slice(0, count); // members[0] is start, the first in raster order
     out.push({ pixels: arr, x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 });
   }
   return out;
@@ -90,24 +90,31 @@ export function componentMasks(
     const y = (p - x) / width;
     padded[(y - c.y + 1) * pw + (x - c.x + 1)] = 1;
   }
-  // flood the outside from the padding corner
+  // flood the outside from the padding corner, 4-connected
   const outside = new Uint8Array(pw * ph);
-  const stack = [0];
+  const stack = new Int32Array(pw * ph);
+  let top = 0;
+  stack[top++] = 0;
   outside[0] = 1;
-  while (stack.length > 0) {
-    const p = stack.pop()!;
+  while (top > 0) {
+    const p = stack[--top]!;
     const x = p % pw;
-    const y = (p - x) / pw;
-    const visit = (q: number) => {
-      if (!outside[q] && !padded[q]) {
-        outside[q] = 1;
-        stack.push(q);
-      }
-    };
-    if (x > 0) visit(p - 1);
-    if (x < pw - 1) visit(p + 1);
-    if (y > 0) visit(p - pw);
-    if (y < ph - 1) visit(p + pw);
+    if (x > 0 && !outside[p - 1] && !padded[p - 1]) {
+      outside[p - 1] = 1;
+      stack[top++] = p - 1;
+    }
+    if (x < pw - 1 && !outside[p + 1] && !padded[p + 1]) {
+      outside[p + 1] = 1;
+      stack[top++] = p + 1;
+    }
+    if (p >= pw && !outside[p - pw] && !padded[p - pw]) {
+      outside[p - pw] = 1;
+      stack[top++] = p - pw;
+    }
+    if (p + pw < pw * ph && !outside[p + pw] && !padded[p + pw]) {
+      outside[p + pw] = 1;
+      stack[top++] = p + pw;
+    }
   }
   const filled = new Uint8Array(c.w * c.h);
   for (let y = 0; y < c.h; y++) {

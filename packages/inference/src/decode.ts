@@ -1,4 +1,5 @@
 import sharp, { type Metadata, type OutputInfo } from "sharp";
+import { swapRedBlue } from "./detect-wasm.js";
 import { InferenceError } from "./errors.js";
 import type { BgrImage } from "./models.js";
 
@@ -123,6 +124,16 @@ export async function decodeImage(
   input: Uint8Array,
   options: { maxPixels?: number } = {},
 ): Promise<BgrImage> {
+  const rgb = await decodeRgb(input, options);
+  swapRedBlue(rgb.data);
+  return rgb;
+}
+
+/** decodeImage without the final RGB -> BGR swap (the detector does it on the way into its kernels). */
+export async function decodeRgb(
+  input: Uint8Array,
+  options: { maxPixels?: number } = {},
+): Promise<{ width: number; height: number; data: Uint8Array }> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const meta = await readMetadata(input);
   checkSize(meta, maxPixels);
@@ -167,12 +178,9 @@ export async function decodeImage(
       `the image decodes to ${channels} channels; expected RGB or grayscale`,
     );
   }
-  // RGB -> BGR in place (the buffer is ours)
-  const data = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);
-  for (let i = 0; i < data.length; i += 3) {
-    const r = data[i]!;
-    data[i] = data[i + 2]!;
-    data[i + 2] = r;
-  }
-  return { width, height, data };
+  return {
+    width,
+    height,
+    data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length),
+  };
 }

@@ -65,6 +65,8 @@ class Fn {
   vload = (offset = 0) => this.code.push(0xfd, 0x00, 0, ...uleb(offset));
   vstore = (offset = 0) => this.code.push(0xfd, 0x0b, 0, ...uleb(offset));
   vmin = () => this.code.push(0xfd, 0x77);
+  /** i8x16.shuffle of the two vectors on the stack: lane i takes byte lanes[i] of a ++ b */
+  shuffle = (lanes: number[]) => this.code.push(0xfd, 0x0d, ...lanes);
   vmax = () => this.code.push(0xfd, 0x79);
   /** local[i] += v */
   inc(i: number, v: number | (() => void)) {
@@ -288,11 +290,67 @@ function candidatesFn(): Fn {
   return f;
 }
 
+/**
+ * swap3(ptr, blocks): swap bytes 0 and 2 of every 3-byte pixel, in place, over `blocks`
+ * 48-byte blocks (RGB <-> BGR): three loads, four shuffles, three stores per 16 pixels.
+ */
+function swap3Fn(): Fn {
+  const f = new Fn(2);
+  const [ptr, blocks] = [0, 1];
+  const i = f.local(I32);
+  const [a, b, c, t] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const src = (k: number) => k - 2 * (k % 3) + 2; // source byte of output byte k in the block
+  const pick = (from: number, lanes: number) =>
+    Array.from({ length: 16 }, (_, l) => {
+      const k = src(from + l) - lanes;
+      return k >= 0 && k < 32 ? k : 0;
+    });
+  f.loopWhileLt(i, blocks, () => {
+    f.get(ptr);
+    f.vload(0);
+    f.set(a);
+    f.get(ptr);
+    f.vload(16);
+    f.set(b);
+    f.get(ptr);
+    f.vload(32);
+    f.set(c);
+    // bytes 0..15 come from a ++ b
+    f.get(ptr);
+    f.get(a);
+    f.get(b);
+    f.shuffle(pick(0, 0));
+    f.vstore(0);
+    // bytes 16..31 come from a ++ b (sources 15..31) and c (source 32 -> output 30)
+    f.get(a);
+    f.get(b);
+    f.shuffle(pick(16, 0));
+    f.set(t);
+    f.get(ptr);
+    f.get(t);
+    f.get(c);
+    f.shuffle(
+      Array.from({ length: 16 }, (_, l) => (src(16 + l) >= 32 ? 16 + src(16 + l) - 32 : l)),
+    );
+    f.vstore(16);
+    // bytes 32..47 come from b ++ c
+    f.get(ptr);
+    f.get(b);
+    f.get(c);
+    f.shuffle(pick(32, 16));
+    f.vstore(32);
+    f.inc(ptr, 48);
+    f.inc(i, 1);
+  });
+  return f;
+}
+
 function assemble(): Uint8Array {
   const fns = [
     { name: "median5", fn: median5Fn(), results: [] as number[] },
     { name: "histograms", fn: histogramsFn(), results: [] as number[] },
     { name: "candidates", fn: candidatesFn(), results: [I32] },
+    { name: "swap3", fn: swap3Fn(), results: [] as number[] },
   ];
   const types = fns.map(({ fn, results }) => [
     0x60,
@@ -347,6 +405,7 @@ interface Exports {
   ): void;
   histograms(ptr: number, bytes: number, hist: number): void;
   candidates(ptr: number, pixels: number, lut: number, list: number): number;
+  swap3(ptr: number, blocks: number): void;
 }
 
 let instance: Exports | undefined;
@@ -364,7 +423,8 @@ const align = (n: number) => (n + 63) & ~63;
 function layout(width: number, height: number) {
   const k = kernels();
   const rowBytes = width * 3;
-  const stride = align(rowBytes + 12 + 16);
+  // a multiple of 48, so every padded row starts on a pixel and a swap3 block
+  const stride = Math.ceil((rowBytes + 12 + 48) / 48) * 48;
   const src = 64;
   const tmp = align(src + (height + 4) * stride + 64);
   const dst = align(tmp + 5 * stride + 64);
@@ -385,11 +445,15 @@ export interface MedianAndHistograms {
   candidates(luts: readonly [Uint32Array, Uint32Array, Uint32Array]): Int32Array;
 }
 
-/** 5x5 median (replicated border) of an interleaved BGR image, and its channel histograms. */
+/**
+ * 5x5 median (replicated border) of an interleaved BGR image, and its channel histograms.
+ * With `order` "rgb" the input is RGB and is swapped to BGR on the way in.
+ */
 export function medianAndHistograms(
   bgr: Uint8Array,
   width: number,
   height: number,
+  order: "bgr" | "rgb" = "bgr",
 ): MedianAndHistograms {
   const L = layout(width, height);
   const { k, rowBytes, stride } = L;
@@ -409,6 +473,7 @@ export function medianAndHistograms(
       mem[at + 9 + rowBytes + c] = last;
     }
   }
+  if (order === "rgb") k.swap3(L.src, ((height + 4) * stride) / 48);
   k.median5(L.src, stride, L.tmp, L.dst, rowBytes, rowBytes, height);
   const buf = k.mem.buffer;
   const sets = new Uint32Array(buf, L.hist, 4 * 768);
@@ -444,4 +509,22 @@ export function medianAndHistograms(
       return new Int32Array(buf, L.list, n);
     },
   };
+}
+
+/** Swap the first and third byte of every pixel (RGB <-> BGR) of an interleaved image, in place. */
+export function swapRedBlue(data: Uint8Array): void {
+  const k = kernels();
+  const blocks = Math.floor(data.length / 48);
+  const need = 64 + blocks * 48;
+  const have = k.mem.buffer.byteLength;
+  if (need > have) k.mem.grow(Math.ceil((need - have) / 65536));
+  const mem = new Uint8Array(k.mem.buffer);
+  mem.set(data.subarray(0, blocks * 48), 64);
+  k.swap3(64, blocks);
+  data.set(mem.subarray(64, 64 + blocks * 48), 0);
+  for (let i = blocks * 48; i + 2 < data.length; i += 3) {
+    const r = data[i]!;
+    data[i] = data[i + 2]!;
+    data[i + 2] = r;
+  }
 }

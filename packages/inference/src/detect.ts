@@ -1,8 +1,8 @@
 import { backgroundFromHistograms } from "./background.js";
-import { decodeImage } from "./decode.js";
+import { decodeRgb } from "./decode.js";
 import { flakesFromLabels } from "./detect-flakes.js";
 import { segmentAndClassify } from "./detect-segmentation.js";
-import { medianAndHistograms } from "./detect-wasm.js";
+import { medianAndHistograms, swapRedBlue } from "./detect-wasm.js";
 import { InferenceError } from "./errors.js";
 import type { Flake } from "./flake.js";
 import { GmmClassifier } from "./gmm.js";
@@ -105,11 +105,13 @@ export async function detectBgr(
   image: BgrImage,
   classifier: PixelClassifier,
   options: ResolvedOptions & { segmenter?: InstanceSegmenter; signal?: AbortSignal },
+  /** "rgb" when `image.data` is still in decode order (swapped on the way into the kernels) */
+  order: "bgr" | "rgb" = "bgr",
 ): Promise<{ background: [number, number, number]; flakes: Flake[] }> {
   const { width, height } = image;
   // The median lives in the kernels' memory until the next call on this thread, so the GMM
   // path below runs without an await; other classifiers get a copy.
-  const mh = medianAndHistograms(image.data, width, height);
+  const mh = medianAndHistograms(image.data, width, height, order);
   const background = backgroundFromHistograms(mh.histograms);
   const base = {
     width,
@@ -141,6 +143,7 @@ export async function detectBgr(
   }
   throwIfAborted(options.signal);
   const input = { ...base, bgr: median, labels };
+  if (options.segmenter && order === "rgb") swapRedBlue(image.data);
   const flakes = options.segmenter
     ? await segmentAndClassify(image, options.segmenter, input, options)
     : flakesFromLabels(input);
@@ -161,14 +164,15 @@ export async function detectImage(
   const segmenter = options.segmentationModel
     ? await registry.segmenter(options.segmentationModel)
     : undefined;
-  const image = await decodeImage(input, { maxPixels: options.maxPixels });
+  const image = await decodeRgb(input, { maxPixels: options.maxPixels });
   const t1 = performance.now();
   throwIfAborted(options.signal);
-  const { background, flakes } = await detectBgr(image, classifier, {
-    ...resolved,
-    segmenter,
-    signal: options.signal,
-  });
+  const { background, flakes } = await detectBgr(
+    image,
+    classifier,
+    { ...resolved, segmenter, signal: options.signal },
+    "rgb",
+  );
   const t2 = performance.now();
   const ms = (v: number) => Math.round(v * 100) / 100;
   return {

@@ -41,32 +41,41 @@ export function meanEntropy(
     }
   }
   const counts = new Uint8Array(256);
-  const seen: number[] = [];
+  const seen = new Int32Array(13);
+  const dx = DISK2.map((d) => d[0]);
+  const dy = DISK2.map((d) => d[1]);
+  const offsets = DISK2.map(([ox, oy]) => oy * rw + ox);
   let total = 0;
   let n = 0;
   for (let y = 0; y < rh; y++) {
+    const innerY = y >= 2 && y < rh - 2;
     for (let x = 0; x < rw; x++) {
-      if (!eroded[y * rw + x]) continue;
+      const p = y * rw + x;
+      if (!eroded[p]) continue;
+      const inner = innerY && x >= 2 && x < rw - 2;
       let pop = 0;
-      for (const [dx, dy] of DISK2) {
-        const qx = x + dx;
-        const qy = y + dy;
-        if (qx < 0 || qy < 0 || qx >= rw || qy >= rh) continue;
-        const q = qy * rw + qx;
+      let distinct = 0;
+      for (let k = 0; k < 13; k++) {
+        if (!inner) {
+          const qx = x + dx[k]!;
+          const qy = y + dy[k]!;
+          if (qx < 0 || qy < 0 || qx >= rw || qy >= rh) continue;
+        }
+        const q = p + offsets[k]!;
         if (!eroded[q]) continue;
         const g = gray[q]!;
-        if (counts[g] === 0) seen.push(g);
+        if (counts[g] === 0) seen[distinct++] = g;
         counts[g]!++;
         pop++;
       }
-      // -sum p log2 p with p = c / pop
+      // -sum p log2 p with p = c / pop, as skimage's entropy kernel
       let e = 0;
-      for (const g of seen) {
+      for (let i = 0; i < distinct; i++) {
+        const g = seen[i]!;
         const pr = counts[g]! / pop;
         e -= (pr * Math.log(pr)) / Math.LN2;
         counts[g] = 0;
       }
-      seen.length = 0;
       total += e;
       n++;
     }

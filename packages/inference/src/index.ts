@@ -1,3 +1,4 @@
+export { type BenchOptions, type BenchProfile, type BenchResult, runBench } from "./bench.js";
 export {
   type CalibrateOptions,
   type CalibrationResult,

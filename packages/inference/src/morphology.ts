@@ -90,21 +90,39 @@ export function openLabels(
 /** Erode a local binary mask (w x h, nonzero = set) by disk(2); outside counts as set. */
 export function erodeDisk2(mask: Uint8Array, width: number, height: number) {
   const out = new Uint8Array(mask.length);
+  const w = width;
   for (let y = 0; y < height; y++) {
+    const inner = y >= 2 && y < height - 2;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
       if (mask[p] === 0) continue;
-      let keep = 1;
-      for (const [dx, dy] of DISK2) {
-        const qx = x + dx;
-        const qy = y + dy;
-        if (qx < 0 || qy < 0 || qx >= width || qy >= height) continue;
-        if (mask[qy * width + qx] === 0) {
-          keep = 0;
-          break;
+      let keep = true;
+      if (inner && x >= 2 && x < width - 2) {
+        keep =
+          mask[p - 2 * w] !== 0 &&
+          mask[p - w - 1] !== 0 &&
+          mask[p - w] !== 0 &&
+          mask[p - w + 1] !== 0 &&
+          mask[p - 2] !== 0 &&
+          mask[p - 1] !== 0 &&
+          mask[p + 1] !== 0 &&
+          mask[p + 2] !== 0 &&
+          mask[p + w - 1] !== 0 &&
+          mask[p + w] !== 0 &&
+          mask[p + w + 1] !== 0 &&
+          mask[p + 2 * w] !== 0;
+      } else {
+        for (let k = 0; k < DISK2.length; k++) {
+          const qx = x + DISK2[k]![0];
+          const qy = y + DISK2[k]![1];
+          if (qx < 0 || qy < 0 || qx >= width || qy >= height) continue;
+          if (mask[qy * width + qx] === 0) {
+            keep = false;
+            break;
+          }
         }
       }
-      out[p] = keep;
+      if (keep) out[p] = 1;
     }
   }
   return out;
