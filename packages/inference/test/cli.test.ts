@@ -7,6 +7,7 @@ import { FlakeSchema } from "../src/flake.js";
 import type { SynthManifest } from "../src/synth-io.js";
 import { run } from "./cli-helpers.js";
 import { buildModel } from "./onnx-fixtures.js";
+import { TEST_DICTIONARY } from "./synth-fixtures.js";
 
 let dir: string;
 let manifest: SynthManifest;
@@ -68,6 +69,37 @@ describe("flakeops-detect synth", () => {
     const a = await readFile(img(0));
     const b = await readFile(join(dir, "again", "synth-0000.png"));
     expect(a.equals(b)).toBe(true);
+  });
+});
+
+describe("flakeops-detect synth --dictionary", () => {
+  it("draws layers from the given contrast dictionary and refuses an invalid one", async () => {
+    await writeFile(join(dir, "dict.json"), JSON.stringify(TEST_DICTIONARY));
+    const r = await run(
+      [
+        "synth",
+        "--out",
+        "own",
+        "--count",
+        "1",
+        "--width",
+        "128",
+        "--height",
+        "96",
+        "--dictionary",
+        "dict.json",
+        "--json",
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).layerNames).toEqual(["1", "2", "3"]);
+    await writeFile(join(dir, "bad.json"), JSON.stringify({ "1": { contrast: { b: 0, g: 0 } } }));
+    const bad = await run(["synth", "--out", "own", "--dictionary", "bad.json"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^flakeops-detect: --dictionary bad\.json is not a valid contrast dictionary/,
+    );
   });
 });
 
@@ -138,6 +170,17 @@ describe("flakeops-detect <image...>", () => {
     expect(many.code).toBe(0);
     expect((await sharp(join(dir, "overlays", "synth-0001.overlay.png")).metadata()).width).toBe(
       320,
+    );
+  });
+
+  it("on a terminal, tables wait for the progress bar and then all appear", async () => {
+    const r = await run([img(0), join(dir, "gone.png"), img(1)], { tty: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("detect [");
+    expect(r.stderr).toContain(`${join(dir, "gone.png")}: cannot read`);
+    expect(r.stdout.indexOf(`${img(0)}: 320x240`)).toBeGreaterThanOrEqual(0);
+    expect(r.stdout.indexOf(`${img(1)}: 320x240`)).toBeGreaterThan(
+      r.stdout.indexOf(`${img(0)}: 320x240`),
     );
   });
 
