@@ -83,6 +83,7 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
     result.decodeMs.median > 0 ? result.totalMs.median / result.decodeMs.median : Number.NaN;
   io.stdout.write(
     `${keyValueTable([
+      ["model", `${result.profile.model} on ${result.profile.cpuModel}`],
       ["images x runs", `${result.images} x ${result.runs} (${result.width}x${result.height})`],
       [
         "decode ms (median / p95)",
