@@ -82,6 +82,22 @@ export const StackConfigSchema = z
         message: `minSize (${c.minSize}) exceeds maxSize (${c.maxSize})`,
       });
     }
+    if (c.desiredCount !== undefined) {
+      if (c.maxSize !== undefined && c.desiredCount > c.maxSize) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["desiredCount"],
+          message: `desiredCount (${c.desiredCount}) exceeds maxSize (${c.maxSize})`,
+        });
+      }
+      if (c.minSize !== undefined && c.desiredCount < c.minSize) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["desiredCount"],
+          message: `desiredCount (${c.desiredCount}) is below minSize (${c.minSize})`,
+        });
+      }
+    }
     if (c.p95LatencyMs !== undefined && c.imagesPerHour === undefined) {
       ctx.addIssue({
         code: "custom",

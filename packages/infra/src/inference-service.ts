@@ -324,6 +324,8 @@ export class InferenceService extends pulumi.ComponentResource {
             minHealthyPercentage: args.minHealthyPercentage ?? DEFAULTS.minHealthyPercentage,
             maxHealthyPercentage: 200,
             instanceWarmup: String(warmupSeconds),
+            // New instances that never turn healthy roll the group back to the previous template.
+            autoRollback: true,
           },
         },
         enabledMetrics: [

@@ -156,7 +156,7 @@ export function expectInstanceRefresh(cloud: MockCloud): void {
   const lt = cloud.one(T.launchTemplate);
   expect(group.instanceRefresh).toMatchObject({
     strategy: "Rolling",
-    preferences: { minHealthyPercentage: 100 },
+    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, autoRollback: true },
   });
   const spec =
     group.launchTemplate ?? group.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification;

@@ -48,6 +48,7 @@ describe("stack config", () => {
   it.each([
     [{ maxSize: "zero" }, 'maxSize: must be a whole number >= 1 (got "zero")'],
     [{ minSize: "3", maxSize: "2" }, "minSize: minSize (3) exceeds maxSize (2)"],
+    [{ desiredCount: "5", maxSize: "3" }, "desiredCount: desiredCount (5) exceeds maxSize (3)"],
     [
       { useCase: "prod" },
       'useCase: must be one of testing, development, production, high-throughput, gpu, batch (got "prod")',
