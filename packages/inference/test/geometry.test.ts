@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { buildMedianNetwork, evalMedianNetwork } from "../src/detect-median-network.js";
+import {
+  arcLength,
+  convexHull,
+  minAreaRect,
+  polygonArea,
+  traceOuterContour,
+} from "../src/geometry/contour.js";
+import { medianBlur5, medianBlur5Reference } from "../src/median.js";
+
+/** Mask (padded by one zero pixel) from rows of "#" and "." */
+function padded(rows: string[]) {
+  const w = rows[0]!.length + 2;
+  const mask = new Uint8Array(w * (rows.length + 2));
+  rows.forEach((row, y) => {
+    [...row].forEach((ch, x) => {
+      if (ch === "#") mask[(y + 1) * w + x + 1] = 1;
+    });
+  });
+  const start = mask.indexOf(1);
+  return { mask, w, start };
+}
+
+function points(c: Int32Array): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < c.length; i += 2) out.push([c[i]!, c[i + 1]!]);
+  return out;
+}
+
+describe("outer contour (cv2.findContours, CHAIN_APPROX_NONE)", () => {
+  it("traces a 3x3 square as OpenCV does: down the left side first", () => {
+    const { mask, w, start } = padded(["###", "###", "###"]);
+    expect(points(traceOuterContour(mask, w, start, 1, 1))).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 2],
+      [2, 2],
+      [2, 1],
+      [2, 0],
+      [1, 0],
+    ]);
+  });
+
+  it("visits a one-pixel-wide arm twice", () => {
+    const { mask, w, start } = padded(["###", "#..", "#.."]);
+    expect(points(traceOuterContour(mask, w, start, 1, 1))).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [0, 1],
+      [1, 0],
+      [2, 0],
+      [1, 0],
+    ]);
+  });
+
+  it("returns the single pixel of a one-pixel component", () => {
+    const { mask, w, start } = padded(["#"]);
+    expect(points(traceOuterContour(mask, w, start, 1, 1))).toEqual([[0, 0]]);
+  });
+});
+
+describe("contour measures", () => {
+  // a diamond with corners on the axes, radius 2
+  const diamond = Int32Array.from([2, 0, 0, 2, 2, 4, 4, 2]);
+
+  it("arc length, area and hull of a diamond", () => {
+    expect(arcLength(diamond)).toBeCloseTo(8 * Math.SQRT2, 12);
+    expect(polygonArea(diamond)).toBe(8);
+    expect(polygonArea(convexHull(Int32Array.from([...diamond, 2, 2, 1, 2])))).toBe(8);
+  });
+
+  it("minimum-area rectangle of a rotated square and of an axis-aligned bar", () => {
+    const r = minAreaRect(diamond);
+    expect(r.cx).toBeCloseTo(2, 12);
+    expect(r.cy).toBeCloseTo(2, 12);
+    expect(Math.min(r.width, r.height)).toBeCloseTo(2 * Math.SQRT2, 12);
+    expect(Math.max(r.width, r.height)).toBeCloseTo(2 * Math.SQRT2, 12);
+    const bar = minAreaRect(Int32Array.from([0, 0, 10, 0, 10, 3, 0, 3, 5, 1]));
+    expect([
+      bar.cx,
+      bar.cy,
+      Math.min(bar.width, bar.height),
+      Math.max(bar.width, bar.height),
+    ]).toEqual([5, 1.5, 3, 10]);
+  });
+});
+
+describe("5x5 median", () => {
+  it("the column-merge network selects the median for every 0-1 input with sorted columns", () => {
+    const net = buildMedianNetwork();
+    for (let t = 0; t < 6 ** 5; t++) {
+      const inputs: number[] = [];
+      let ones = 0;
+      for (let c = 0; c < 5; c++) {
+        const zeros = Math.floor(t / 6 ** c) % 6;
+        for (let r = 0; r < 5; r++) inputs.push(r >= zeros ? 1 : 0);
+        ones += 5 - zeros;
+      }
+      expect(evalMedianNetwork(net, inputs)).toBe(ones >= 13 ? 1 : 0);
+    }
+  });
+
+  it("the WebAssembly filter equals the plain one (replicated borders, odd sizes)", () => {
+    let s = 12345;
+    const rand = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s % 256;
+    };
+    for (const [w, h] of [
+      [8, 8],
+      [9, 13],
+      [17, 5],
+      [61, 23],
+      [1, 1],
+      [2, 7],
+    ] as const) {
+      const img = Uint8Array.from({ length: w * h * 3 }, rand);
+      expect(medianBlur5(img, w, h)).toEqual(medianBlur5Reference(img, w, h));
+    }
+  });
+
+  it("replicates the border (cv2.medianBlur): a 2x2 bright corner block keeps only its corner", () => {
+    const w = 6;
+    const h = 6;
+    const img = new Uint8Array(w * h * 3).fill(10);
+    // top-left 2x2 block at 200: replicated, the corner's window holds 4 x 4 = 16 bright values
+    // of 25; the window of (1, 0) holds 3 x 4 = 12 and that of (1, 1) 3 x 3 = 9
+    for (const [x, y] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]) {
+      img.fill(200, (y! * w + x!) * 3, (y! * w + x!) * 3 + 3);
+    }
+    const out = medianBlur5(img, w, h);
+    expect(out[0]).toBe(200);
+    expect(out[3]).toBe(10);
+    expect(out[(1 * w + 1) * 3]).toBe(10);
+    expect([...out].filter((v) => v === 200)).toHaveLength(3);
+  });
+});
