@@ -16,13 +16,9 @@ export {
 export { DASHBOARD_GRAPHS, dashboardBody } from "./dashboard.js";
 export { INSTANCE_MANAGED_POLICIES } from "./iam.js";
 export {
-  COST_TAG_KEY,
-  DEFAULTS,
-  dashboardNameFor,
   INFERENCE_SERVICE_TYPE,
   InferenceService,
   type InferenceServiceArgs,
-  type SpotOptions,
 } from "./inference-service.js";
 export type { ExistingNetwork } from "./network.js";
 export {
@@ -33,6 +29,13 @@ export {
   deployFromConfig,
   withDefaults,
 } from "./program.js";
+export {
+  COST_TAG_KEY,
+  DEFAULTS,
+  dashboardNameFor,
+  type SpotOptions,
+  type TierArgs,
+} from "./tier.js";
 export {
   type ArtifactSource,
   cloudWatchAgentConfig,
