@@ -34,7 +34,7 @@ export interface DetectionDeps {
  * the response is produced.
  */
 export function admit(deps: DetectionDeps): MiddlewareHandler<AppEnv> {
-  return async (_c, next) => {
+  return async (c, next) => {
     if (!deps.lifecycle.ready) {
       deps.metrics.rejected.inc({ reason: "draining" });
       // Keep-alive clients should reconnect, reaching another instance behind the balancer.
@@ -56,6 +56,8 @@ export function admit(deps: DetectionDeps): MiddlewareHandler<AppEnv> {
         `the detection queue is full (${deps.admission.capacity} images admitted); retry later`,
       );
     }
+    // One budget from admission on: a slow upload cannot hold a slot longer than a slow detection.
+    c.set("deadline", AbortSignal.timeout(deps.config.requestTimeoutMs));
     try {
       await next();
     } finally {
@@ -86,7 +88,7 @@ export async function detectUpload(
       `the image declares ${info.width}x${info.height} pixels, over the limit of ${config.maxPixels}`,
     );
   }
-  const timeout = AbortSignal.timeout(config.requestTimeoutMs);
+  const timeout = c.get("deadline") ?? AbortSignal.timeout(config.requestTimeoutMs);
   const signal = AbortSignal.any([timeout, deps.lifecycle.abortSignal, c.req.raw.signal]);
   const start = performance.now();
   let result: DetectionResult;

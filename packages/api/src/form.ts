@@ -1,15 +1,40 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError, badField } from "./errors.js";
+import { tooLarge } from "./limits.js";
+import type { AppEnv } from "./types.js";
 
 /** Read the multipart body (already size-capped upstream); malformed bodies are a 400. */
-export async function readForm(c: Context): Promise<FormData> {
+export async function readForm(c: Context<AppEnv>): Promise<FormData> {
+  const parsing = c.req.raw.formData();
+  const deadline = c.get("deadline");
   try {
-    return await c.req.raw.formData();
+    if (!deadline) return await parsing;
+    return await Promise.race([parsing, aborted(deadline)]);
   } catch (e) {
+    parsing.catch(() => {}); // when the deadline won, the unread body fails later: nobody waits
     if (e instanceof ApiError) throw e;
+    const cap = c.get("bodyOverflow");
+    if (cap !== undefined) throw tooLarge(cap);
+    if (deadline?.aborted) {
+      throw new ApiError(
+        408,
+        "REQUEST_TIMEOUT",
+        "the request body did not arrive within the time limit",
+        {
+          Connection: "close",
+        },
+      );
+    }
     throw new ApiError(400, "BAD_MULTIPART", "the multipart/form-data body could not be parsed");
   }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 }
 
 /** The uploaded file of a field: missing or a plain string is a 400 naming the field. */

@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "./errors.js";
 import type { AppEnv } from "./types.js";
 
@@ -70,20 +69,46 @@ export function overloaded(ms: number, message: string): ApiError {
   return new ApiError(503, "OVERLOADED", message, { ...retryHeaders(ms), Connection: "close" });
 }
 
+export const tooLarge = (maxBytes: number) =>
+  new ApiError(413, "PAYLOAD_TOO_LARGE", `request body over the ${maxBytes}-byte limit`, {
+    Connection: "close",
+  });
+
 /**
- * hono's bodyLimit counts bytes as they stream in (a chunked body is cut off at the cap, not
- * buffered whole) and trusts Content-Length, which Node's parser enforces, when present. The
- * connection is closed on 413 so the rest of an oversized upload is never parsed.
+ * The upload cap, enforced while the body streams in: a declared Content-Length over the cap is
+ * refused before reading; otherwise (chunked bodies included) the bytes are counted as the form
+ * parser pulls them, and the stream fails at the first byte over the cap, so an oversized body
+ * is never buffered whole. (hono's bodyLimit does the same for chunked bodies but buffers them
+ * itself before the parser runs, outside the request deadline that readForm applies.)
+ * The connection is closed on 413 so the rest of an oversized upload is never parsed.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body over the ${maxBytes}-byte limit`, {
-        Connection: "close",
-      });
-    },
-  });
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (!raw.body) return next();
+    const declared = raw.headers.get("content-length");
+    if (declared !== null && !raw.headers.has("transfer-encoding") && Number(declared) > maxBytes) {
+      throw tooLarge(maxBytes);
+    }
+    const reader = raw.body.getReader();
+    let seen = 0;
+    const counted = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        seen += value.byteLength;
+        if (seen > maxBytes) {
+          c.set("bodyOverflow", maxBytes); // readForm turns the parse failure into this 413
+          // Stop reading without cancelling the source: the 413 still goes out on this socket.
+          controller.error(new Error("request body over the limit"));
+          return;
+        }
+        controller.enqueue(value);
+      },
+    });
+    c.req.raw = new Request(raw, { body: counted, duplex: "half" } as RequestInit);
+    return next();
+  };
 }
 
 /** 415 before reading anything when the body cannot be a multipart form. */

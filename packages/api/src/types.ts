@@ -18,5 +18,9 @@ export type AppEnv = {
     /** Filled by the detection routes, logged by the access log. */
     timings: Timings;
     log: Logger;
+    /** Aborts when the request's time budget (upload + queue + detection) is spent. */
+    deadline?: AbortSignal;
+    /** Set by limitBody to the cap when the body went over it while streaming. */
+    bodyOverflow?: number;
   };
 };

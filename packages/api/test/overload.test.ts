@@ -63,3 +63,32 @@ describe("back-pressure", () => {
     expect(metrics).toMatch(/flakeops_rejected_total\{reason="overloaded"\} 2/);
   });
 });
+
+describe("request deadline", () => {
+  let srv: RunningServer;
+  let jpeg: Buffer;
+  beforeAll(async () => {
+    srv = await startTestServer({ workers: 1, maxQueue: 0, requestTimeoutMs: 2000 });
+    jpeg = await synthImage({ width: 320, height: 240 });
+  });
+  afterAll(() => srv.shutdown());
+
+  it("an upload that stalls gets a JSON 408 and gives its slot back", async () => {
+    const { body, type } = await encodeForm(
+      form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "slow" }),
+    );
+    // Half the body, then silence: the client never finishes, so only the deadline can end it.
+    const stalled = heldUpload(`${srv.url}/detect`, body, type);
+    const res = await stalled.response;
+    expect(res.status).toBe(408);
+    const err = JSON.parse(res.body);
+    expectErrorShape(err);
+    expect(err.error.code).toBe("REQUEST_TIMEOUT");
+    // The single slot (1 worker, no queue) is free again.
+    const next = await postForm(
+      `${srv.url}/detect`,
+      form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "fast" }),
+    );
+    expect(next.status).toBe(200);
+  });
+});
