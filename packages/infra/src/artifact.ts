@@ -169,3 +169,22 @@ function directoryDigest(root: string): string {
   walk(root);
   return hash.digest("hex");
 }
+
+/** What the instance role may read: the artifact object (if in S3) and the models prefix. */
+export function instanceS3Read(
+  artifact: ResolvedArtifact,
+  modelsUri: string | undefined,
+  parent: pulumi.Resource,
+): { objectArns: pulumi.Output<string[]>; bucketArns: pulumi.Output<string[]> } | undefined {
+  const models = modelsUri ? parseS3Uri(modelsUri) : undefined;
+  if (!artifact.s3Read && !models) return undefined;
+  const partition = aws.getPartitionOutput({}, { parent }).partition;
+  return {
+    objectArns: pulumi
+      .all([artifact.s3Read?.objectArns ?? [], partition])
+      .apply(([objects, p]) =>
+        models ? [...objects, s3Arn(p, models.bucket, `${models.key}*`)] : objects,
+      ),
+    bucketArns: partition.apply((p) => (models ? [s3Arn(p, models.bucket)] : [])),
+  };
+}

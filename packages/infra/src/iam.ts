@@ -14,6 +14,8 @@ export interface InstanceRoleOptions {
     | undefined;
   /** Also pull images from ECR (only when the artifact is an ECR image). */
   readonly ecrPull: boolean;
+  /** More policy statements (e.g. a batch tier's queue and job bucket). */
+  readonly extraStatements?: pulumi.Output<object[]> | undefined;
   readonly tags: Record<string, string>;
 }
 
@@ -80,6 +82,19 @@ export function createInstanceProfile(
               ],
             }),
           ),
+      },
+      { parent },
+    );
+  }
+
+  if (opts.extraStatements) {
+    new aws.iam.RolePolicy(
+      `${name}-jobs`,
+      {
+        role: role.id,
+        policy: opts.extraStatements.apply((Statement) =>
+          JSON.stringify({ Version: "2012-10-17", Statement }),
+        ),
       },
       { parent },
     );

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseS3Uri, resolveArtifact, s3Arn } from "./artifact.js";
+import { instanceS3Read, resolveArtifact } from "./artifact.js";
 import { createInstanceProfile } from "./iam.js";
 import { createNetwork, type ExistingNetwork } from "./network.js";
 import {
@@ -57,21 +57,9 @@ export class InferenceService extends pulumi.ComponentResource {
       parent,
     );
     const artifact = resolveArtifact(name, args.artifact, tags, parent);
-    const models = args.modelsUri ? parseS3Uri(args.modelsUri) : undefined;
-    const partition = aws.getPartitionOutput({}, { parent }).partition;
-    const objectArns = pulumi
-      .all([artifact.s3Read?.objectArns ?? [], partition])
-      .apply(([objects, p]) =>
-        models ? [...objects, s3Arn(p, models.bucket, `${models.key}*`)] : objects,
-      );
-    const bucketArns = partition.apply((p) => (models ? [s3Arn(p, models.bucket)] : []));
     const { profile } = createInstanceProfile(
       name,
-      {
-        s3Read: artifact.s3Read || models ? { objectArns, bucketArns } : undefined,
-        ecrPull: artifact.ecrPull,
-        tags,
-      },
+      { s3Read: instanceS3Read(artifact, args.modelsUri, parent), ecrPull: artifact.ecrPull, tags },
       parent,
     );
 

@@ -29,36 +29,57 @@ export interface NetworkOptions {
   readonly tags: Record<string, string>;
 }
 
+export interface Vpc {
+  readonly vpcId: pulumi.Output<string>;
+  readonly publicSubnetIds: pulumi.Output<string[]>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+}
+
+/** The given VPC, or a new two-AZ one (one NAT gateway: instances are private). */
+export function resolveVpc(
+  name: string,
+  existing: ExistingNetwork | undefined,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): Vpc {
+  if (existing) {
+    return {
+      vpcId: pulumi.output(existing.vpcId),
+      publicSubnetIds: pulumi.output(existing.publicSubnetIds),
+      privateSubnetIds: pulumi.output(existing.privateSubnetIds),
+    };
+  }
+  const vpc = new awsx.ec2.Vpc(
+    `${name}-vpc`,
+    {
+      numberOfAvailabilityZones: 2,
+      natGateways: { strategy: awsx.ec2.NatGatewayStrategy.Single },
+      tags,
+    },
+    { parent },
+  );
+  return {
+    vpcId: vpc.vpcId,
+    publicSubnetIds: vpc.publicSubnetIds,
+    privateSubnetIds: vpc.privateSubnetIds,
+  };
+}
+
 /**
- * The network: the given VPC or a new two-AZ one (one NAT gateway: instances are private), and
- * two security groups. No rule opens SSH; operators use SSM Session Manager instead.
+ * The network: the VPC and two security groups. No rule opens SSH; operators use SSM Session
+ * Manager instead.
  */
 export function createNetwork(
   name: string,
   opts: NetworkOptions,
   parent: pulumi.Resource,
 ): Network {
-  let vpcId: pulumi.Output<string>;
-  let publicSubnetIds: pulumi.Output<string[]>;
-  let privateSubnetIds: pulumi.Output<string[]>;
-  if (opts.existing) {
-    vpcId = pulumi.output(opts.existing.vpcId);
-    publicSubnetIds = pulumi.output(opts.existing.publicSubnetIds);
-    privateSubnetIds = pulumi.output(opts.existing.privateSubnetIds);
-  } else {
-    const vpc = new awsx.ec2.Vpc(
-      `${name}-vpc`,
-      {
-        numberOfAvailabilityZones: 2,
-        natGateways: { strategy: awsx.ec2.NatGatewayStrategy.Single },
-        tags: opts.tags,
-      },
-      { parent },
-    );
-    vpcId = vpc.vpcId;
-    publicSubnetIds = vpc.publicSubnetIds;
-    privateSubnetIds = vpc.privateSubnetIds;
-  }
+  const { vpcId, publicSubnetIds, privateSubnetIds } = resolveVpc(
+    name,
+    opts.existing,
+    opts.tags,
+    parent,
+  );
 
   const albSecurityGroup = new aws.ec2.SecurityGroup(
     `${name}-alb`,
@@ -130,4 +151,30 @@ export function createNetwork(
   );
 
   return { vpcId, publicSubnetIds, privateSubnetIds, albSecurityGroup, instanceSecurityGroup };
+}
+
+/** Batch workers' group: no inbound rule at all; outbound for S3, SQS, SSM, CloudWatch and packages. */
+export function createWorkerSecurityGroup(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): aws.ec2.SecurityGroup {
+  const group = new aws.ec2.SecurityGroup(
+    `${name}-workers`,
+    { vpcId, description: "flakeops batch workers: no inbound access", tags },
+    { parent },
+  );
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-workers-out`,
+    {
+      securityGroupId: group.id,
+      description: "packages, S3, SQS, SSM, CloudWatch",
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      tags,
+    },
+    { parent },
+  );
+  return group;
 }
