@@ -29,6 +29,7 @@ function workerFile(): string {
 export class DetectorPool {
   private readonly piscina: Piscina;
   private readonly workers: number;
+  private readonly maxQueue: number;
   private inFlight = 0;
   private closed = false;
 
@@ -47,11 +48,12 @@ export class DetectorPool {
         `maxQueue is ${options.maxQueue}; accepted: an integer >= 0`,
       );
     }
+    this.maxQueue = maxQueue;
+    // admission is ours (inFlight against workers + maxQueue), so piscina's queue is unbounded
     this.piscina = new Piscina({
       filename: workerFile(),
       minThreads: this.workers,
       maxThreads: this.workers,
-      maxQueue,
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: { modelsDir: options.modelsDir, memoryBudgetMB: options.memoryBudgetMB },
     });
@@ -59,12 +61,12 @@ export class DetectorPool {
 
   /** Tasks waiting for a worker. */
   get queued(): number {
-    return this.piscina.queueSize;
+    return this.inFlight - this.running;
   }
 
   /** Tasks being detected now. */
   get running(): number {
-    return Math.max(0, this.inFlight - this.piscina.queueSize);
+    return Math.min(this.inFlight, this.workers);
   }
 
   async run(input: Uint8Array, options: DetectOptions = {}): Promise<DetectionResult> {
@@ -72,6 +74,12 @@ export class DetectorPool {
     const { signal, ...rest } = options;
     if (signal?.aborted)
       throw new InferenceError("ABORTED", "detection was cancelled before it started");
+    if (this.inFlight >= this.workers + this.maxQueue) {
+      throw new InferenceError(
+        "OVERLOADED",
+        `all ${this.workers} detector workers are busy and the queue is full (${this.maxQueue}); retry later`,
+      );
+    }
     const task: WorkerTask = { input, options: rest };
     this.inFlight++;
     let reply: WorkerReply;
@@ -101,13 +109,6 @@ export class DetectorPool {
     const err = e as { name?: string; message?: string };
     if (err?.name === "AbortError") {
       return new InferenceError("ABORTED", "detection was cancelled", { cause: e });
-    }
-    if (/queue is at limit|no task queue available/i.test(err?.message ?? "")) {
-      return new InferenceError(
-        "OVERLOADED",
-        `all ${this.workers} detector workers are busy and the queue is full; retry later`,
-        { cause: e },
-      );
     }
     if (/destroyed|terminated/i.test(err?.message ?? "")) {
       return new InferenceError("ABORTED", "the detector pool was closed", { cause: e });
