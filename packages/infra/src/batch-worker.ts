@@ -1,0 +1,151 @@
+/**
+ * The batch worker that runs next to the API on each BatchWorkers instance: it takes S3
+ * "object created" events for the input prefix from SQS, posts each image to the local API's
+ * POST /detect, and writes the result next to it under the results prefix. A message is
+ * deleted only once every image in it has a result, so a failure, a crash or a spot
+ * interruption returns it to the queue (and after the queue's maxReceiveCount, to the
+ * dead-letter queue).
+ */
+
+export interface BatchWorkerEnv {
+  readonly queueUrl: string;
+  readonly bucket: string;
+  readonly inputPrefix: string;
+  readonly resultsPrefix: string;
+  readonly region: string;
+  readonly apiPort: number;
+  /** `customer_id` sent with every image (the API's `^[A-Za-z0-9_-]{1,64}$`). */
+  readonly customerId: string;
+  /** Worker processes per instance (systemd template instances). */
+  readonly workers: number;
+}
+
+export const BATCH_WORKER_PATH = "/usr/local/bin/flakeops-batch-worker";
+export const BATCH_ENV_PATH = "/etc/flakeops/batch.env";
+
+/**
+ * The worker, verbatim (bash). HTTP 200 -> `<results><name>.json`; a 4xx other than 429 (an
+ * image the API refuses: it will never succeed) -> `<results><name>.error.json`, done; anything
+ * else (429, 5xx, network) -> retried through the queue.
+ */
+export const BATCH_WORKER_SCRIPT = `#!/bin/bash
+# flakeops batch worker (rendered by @flakeops/infra): S3 input events from SQS -> POST /detect
+# on the local API -> results in S3. Reads its settings from the environment (${BATCH_ENV_PATH}).
+set -uo pipefail
+
+: "\${QUEUE_URL:?}" "\${JOBS_BUCKET:?}" "\${INPUT_PREFIX:?}" "\${RESULTS_PREFIX:?}" "\${API_PORT:?}"
+api="http://127.0.0.1:\${API_PORT}"
+work_dir=$(mktemp -d)
+trap 'rm -rf "$work_dir"' EXIT
+
+# S3 event keys are URL-encoded, with + for spaces.
+url_decode() {
+  local encoded=\${1//+/ }
+  printf '%b' "\${encoded//%/\\\\x}"
+}
+
+# 0: done (a result or a permanent refusal is stored); 1: retry later.
+process_key() {
+  local key=$1 name status
+  name=\${key#"$INPUT_PREFIX"}
+  aws s3 cp "s3://$JOBS_BUCKET/$key" "$work_dir/image" --only-show-errors || return 1
+  status=$(curl -sS --max-time 300 -o "$work_dir/result.json" -w '%{http_code}' \\
+    -F "image=@$work_dir/image" -F "customer_id=\${CUSTOMER_ID:-batch}" "$api/detect") || return 1
+  case "$status" in
+    200) aws s3 cp "$work_dir/result.json" "s3://$JOBS_BUCKET/$RESULTS_PREFIX$name.json" \\
+      --content-type application/json --only-show-errors ;;
+    429) return 1 ;;
+    4??) aws s3 cp "$work_dir/result.json" "s3://$JOBS_BUCKET/$RESULTS_PREFIX$name.error.json" \\
+      --content-type application/json --only-show-errors ;;
+    *) return 1 ;;
+  esac
+}
+
+until curl -fsS "$api/health" >/dev/null 2>&1; do sleep 2; done
+
+while true; do
+  if ! message=$(aws sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 1 \\
+    --wait-time-seconds 20 --output json); then
+    sleep 5
+    continue
+  fi
+  receipt=$(jq -r '.Messages[0].ReceiptHandle // empty' <<<"$message")
+  [ -n "$receipt" ] || continue
+  done_all=1
+  while IFS= read -r encoded; do
+    [ -n "$encoded" ] || continue
+    process_key "$(url_decode "$encoded")" || done_all=0
+  done < <(jq -r '.Messages[0].Body | fromjson | .Records[]? | select(.eventSource == "aws:s3") | .s3.object.key' <<<"$message")
+  if [ "$done_all" = 1 ]; then
+    aws sqs delete-message --queue-url "$QUEUE_URL" --receipt-handle "$receipt" || true
+  fi
+done
+`;
+
+const SQS_URL = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
+
+/** The worker's environment file; every value is checked, so the plain KEY=value form is safe. */
+export function batchEnvFile(env: BatchWorkerEnv): string {
+  if (!SQS_URL.test(env.queueUrl))
+    throw new Error(`queue URL "${env.queueUrl}" is not an SQS queue URL`);
+  if (!BUCKET.test(env.bucket)) throw new Error(`bucket "${env.bucket}" is not an S3 bucket name`);
+  for (const prefix of [env.inputPrefix, env.resultsPrefix]) {
+    if (!PREFIX.test(prefix))
+      throw new Error(`prefix "${prefix}" must be path segments ending in /`);
+  }
+  if (env.inputPrefix === env.resultsPrefix)
+    throw new Error("input and results prefixes must differ");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(env.customerId)) {
+    throw new Error(`customer id "${env.customerId}" must match ^[A-Za-z0-9_-]{1,64}$`);
+  }
+  if (!Number.isInteger(env.workers) || env.workers < 1 || env.workers > 64) {
+    throw new Error(`workers must be 1-64; got ${env.workers}`);
+  }
+  return [
+    `QUEUE_URL=${env.queueUrl}`,
+    `JOBS_BUCKET=${env.bucket}`,
+    `INPUT_PREFIX=${env.inputPrefix}`,
+    `RESULTS_PREFIX=${env.resultsPrefix}`,
+    `API_PORT=${env.apiPort}`,
+    `CUSTOMER_ID=${env.customerId}`,
+    `AWS_DEFAULT_REGION=${env.region}`,
+    "",
+  ].join("\n");
+}
+
+/** Bash appended to the node's user data: install the worker and start `workers` of it. */
+export function batchWorkerUserData(env: BatchWorkerEnv): string {
+  return [
+    "",
+    "# Batch workers: S3 input events from SQS through the local API into S3 results.",
+    "dnf install -y jq",
+    `cat > ${BATCH_ENV_PATH} <<'ENV'`,
+    batchEnvFile(env).trimEnd(),
+    "ENV",
+    `cat > ${BATCH_WORKER_PATH} <<'WORKER'`,
+    BATCH_WORKER_SCRIPT.trimEnd(),
+    "WORKER",
+    `chmod 0755 ${BATCH_WORKER_PATH}`,
+    "cat > /etc/systemd/system/flakeops-batch@.service <<'UNIT'",
+    "[Unit]",
+    "Description=flakeops batch worker %i",
+    "After=flakeops-api.service",
+    "Wants=flakeops-api.service",
+    "",
+    "[Service]",
+    "User=flakeops",
+    `EnvironmentFile=${BATCH_ENV_PATH}`,
+    `ExecStart=${BATCH_WORKER_PATH}`,
+    "Restart=always",
+    "RestartSec=5",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "UNIT",
+    "systemctl daemon-reload",
+    `for i in $(seq 1 ${env.workers}); do systemctl enable --now "flakeops-batch@$i.service"; done`,
+    "",
+  ].join("\n");
+}

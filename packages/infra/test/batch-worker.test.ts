@@ -1,0 +1,172 @@
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  BATCH_WORKER_SCRIPT,
+  type BatchWorkerEnv,
+  batchEnvFile,
+  batchWorkerUserData,
+} from "../src/batch-worker.js";
+import { SHELLCHECK, shellcheck } from "./shellcheck.js";
+
+const JQ = ["/usr/bin/jq", "/usr/local/bin/jq"].find((p) => existsSync(p));
+
+const env: BatchWorkerEnv = {
+  queueUrl: "https://sqs.us-east-1.amazonaws.com/000000000000/batch-jobs-1a2b3c4",
+  bucket: "batch-jobs-1a2b3c4",
+  inputPrefix: "input/",
+  resultsPrefix: "results/",
+  region: "us-east-1",
+  apiPort: 5000,
+  customerId: "batch",
+  workers: 2,
+};
+
+// Stand-ins for the AWS CLI and curl that record what the worker asks of them.
+const AWS_STUB = `#!/bin/bash
+echo "$*" >> "$STUB_DIR/aws.log"
+case "$1 $2" in
+  "sqs receive-message")
+    n=$(( $(cat "$STUB_DIR/receives" 2>/dev/null || echo 0) + 1 ))
+    echo "$n" > "$STUB_DIR/receives"
+    if [ -f "$STUB_DIR/message.$n.json" ]; then cat "$STUB_DIR/message.$n.json"; else kill -TERM "$WORKER_PID"; exit 1; fi ;;
+  "s3 cp")
+    if [[ $3 == s3://* ]]; then printf 'IMAGE:%s' "\${3#s3://}" > "$4"
+    else mkdir -p "$(dirname "$STUB_DIR/uploads/\${4#s3://}")"; cp "$3" "$STUB_DIR/uploads/\${4#s3://}"; fi ;;
+esac
+`;
+const CURL_STUB = `#!/bin/bash
+echo "$*" >> "$STUB_DIR/curl.log"
+case "$*" in *"/health"*) exit 0 ;; esac
+out=""; image=""
+while [ $# -gt 0 ]; do
+  case "$1" in -o) out=$2; shift ;; -F) [[ $2 == image=@* ]] && image=\${2#image=@}; shift ;; esac
+  shift
+done
+content=$(cat "$image")
+case "$content" in
+  *bad*) echo '{"error":{"code":"unsupported_media_type"}}' > "$out"; printf 415 ;;
+  *busy*) printf 503 ;;
+  *) printf '{"flakes":[],"source":"%s"}' "$content" > "$out"; printf 200 ;;
+esac
+`;
+
+function s3Event(...keys: string[]): string {
+  return JSON.stringify({
+    Records: keys.map((key) => ({
+      eventSource: "aws:s3",
+      s3: { bucket: { name: env.bucket }, object: { key } },
+    })),
+  });
+}
+
+describe("batch worker", () => {
+  it.skipIf(!SHELLCHECK)("passes shellcheck, alone and in the user data that installs it", () => {
+    expect(shellcheck(BATCH_WORKER_SCRIPT)).toBe("");
+    expect(shellcheck(`#!/bin/bash\nset -euo pipefail\n${batchWorkerUserData(env)}`)).toBe("");
+  });
+
+  it.skipIf(!JQ)(
+    "turns S3 events into results, stores refusals, retries what failed through the queue",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "flakeops-batch-"));
+      const bin = join(dir, "bin");
+      mkdirSync(bin);
+      for (const [name, body] of [
+        ["aws", AWS_STUB],
+        ["curl", CURL_STUB],
+      ] as const) {
+        writeFileSync(join(bin, name), body);
+        chmodSync(join(bin, name), 0o755);
+      }
+      writeFileSync(join(dir, "worker.sh"), BATCH_WORKER_SCRIPT);
+      // Message 1: two images (one the API refuses); 2: the API is overloaded; 3: an S3 test event.
+      writeFileSync(
+        join(dir, "message.1.json"),
+        JSON.stringify({
+          Messages: [
+            { ReceiptHandle: "r1", Body: s3Event("input/run+1/flake%281%29.jpg", "input/bad.jpg") },
+          ],
+        }),
+      );
+      writeFileSync(
+        join(dir, "message.2.json"),
+        JSON.stringify({ Messages: [{ ReceiptHandle: "r2", Body: s3Event("input/busy.jpg") }] }),
+      );
+      writeFileSync(
+        join(dir, "message.3.json"),
+        JSON.stringify({
+          Messages: [{ ReceiptHandle: "r3", Body: JSON.stringify({ Event: "s3:TestEvent" }) }],
+        }),
+      );
+      const vars = Object.fromEntries(
+        batchEnvFile(env)
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      const result = spawnSync(
+        "bash",
+        ["-c", 'export WORKER_PID=$$; exec bash "$0"', join(dir, "worker.sh")],
+        {
+          env: { ...process.env, ...vars, PATH: `${bin}:${process.env.PATH}`, STUB_DIR: dir },
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
+      expect(result.signal ?? "exited").toBe("SIGTERM"); // stopped by the stub once the queue is empty
+
+      const uploads = join(dir, "uploads", env.bucket, "results");
+      // URL-decoded key; the result is what the API answered for that image.
+      expect(JSON.parse(readFileSync(join(uploads, "run 1", "flake(1).jpg.json"), "utf8"))).toEqual(
+        {
+          flakes: [],
+          source: `IMAGE:${env.bucket}/input/run 1/flake(1).jpg`,
+        },
+      );
+      expect(JSON.parse(readFileSync(join(uploads, "bad.jpg.error.json"), "utf8")).error.code).toBe(
+        "unsupported_media_type",
+      );
+      expect(existsSync(join(uploads, "busy.jpg.json"))).toBe(false);
+
+      const awsLog = readFileSync(join(dir, "aws.log"), "utf8");
+      const deleted = [
+        ...awsLog.matchAll(/sqs delete-message --queue-url (\S+) --receipt-handle (\S+)/g),
+      ];
+      expect(deleted.map((m) => m[2])).toEqual(["r1", "r3"]); // r2 goes back to the queue
+      expect(deleted.every((m) => m[1] === env.queueUrl)).toBe(true);
+      const curlLog = readFileSync(join(dir, "curl.log"), "utf8");
+      expect(curlLog).toContain("customer_id=batch");
+      expect(curlLog).toContain("http://127.0.0.1:5000/detect");
+    },
+  );
+
+  it("refuses settings that would not be safe in its environment file", () => {
+    expect(() => batchEnvFile({ ...env, queueUrl: "https://evil.example.com/q" })).toThrow(
+      /SQS queue URL/,
+    );
+    expect(() => batchEnvFile({ ...env, bucket: "Bad_Bucket" })).toThrow(/bucket/);
+    expect(() => batchEnvFile({ ...env, inputPrefix: "in put/" })).toThrow(/prefix/);
+    expect(() => batchEnvFile({ ...env, resultsPrefix: "input/" })).toThrow(/must differ/);
+    expect(() => batchEnvFile({ ...env, customerId: "a b" })).toThrow(/customer id/);
+    expect(() => batchEnvFile({ ...env, workers: 0 })).toThrow(/workers/);
+  });
+
+  it("starts one worker per requested process", () => {
+    const script = batchWorkerUserData({ ...env, workers: 4 });
+    expect(script).toContain(
+      'for i in $(seq 1 4); do systemctl enable --now "flakeops-batch@$i.service"; done',
+    );
+    expect(script).toContain("User=flakeops");
+    expect(script).toContain("Restart=always");
+  });
+});
