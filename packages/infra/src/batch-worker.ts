@@ -86,11 +86,10 @@ const SQS_URL = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[A-Z
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
 
-/** The worker's environment file; every value is checked, so the plain KEY=value form is safe. */
-export function batchEnvFile(env: BatchWorkerEnv): string {
-  if (!SQS_URL.test(env.queueUrl))
-    throw new Error(`queue URL "${env.queueUrl}" is not an SQS queue URL`);
-  if (!BUCKET.test(env.bucket)) throw new Error(`bucket "${env.bucket}" is not an S3 bucket name`);
+/** The settings a user chooses (checked before anything is deployed). */
+export function checkBatchSettings(
+  env: Pick<BatchWorkerEnv, "inputPrefix" | "resultsPrefix" | "customerId" | "workers">,
+): void {
   for (const prefix of [env.inputPrefix, env.resultsPrefix]) {
     if (!PREFIX.test(prefix))
       throw new Error(`prefix "${prefix}" must be path segments ending in /`);
@@ -103,6 +102,14 @@ export function batchEnvFile(env: BatchWorkerEnv): string {
   if (!Number.isInteger(env.workers) || env.workers < 1 || env.workers > 64) {
     throw new Error(`workers must be 1-64; got ${env.workers}`);
   }
+}
+
+/** The worker's environment file; every value is checked, so the plain KEY=value form is safe. */
+export function batchEnvFile(env: BatchWorkerEnv): string {
+  if (!SQS_URL.test(env.queueUrl))
+    throw new Error(`queue URL "${env.queueUrl}" is not an SQS queue URL`);
+  if (!BUCKET.test(env.bucket)) throw new Error(`bucket "${env.bucket}" is not an S3 bucket name`);
+  checkBatchSettings(env);
   return [
     `QUEUE_URL=${env.queueUrl}`,
     `JOBS_BUCKET=${env.bucket}`,

@@ -1,6 +1,8 @@
 export { type AlarmOptions, createAlarms, type TierAlarm } from "./alarms.js";
 export { type AmiQuery, amiQuery } from "./ami.js";
 export { type ArtifactArg, parseS3Uri } from "./artifact.js";
+export { BATCH_WORKER_SCRIPT, type BatchWorkerEnv } from "./batch-worker.js";
+export { BATCH_WORKERS_TYPE, BatchWorkers, type BatchWorkersArgs } from "./batch-workers.js";
 export { budgetLimitUSD } from "./budget.js";
 export {
   ConfigError,

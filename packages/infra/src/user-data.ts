@@ -1,4 +1,5 @@
 import { ALARM_RULES } from "@flakeops/sizing";
+import { type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
 
 /**
  * The instance bootstrap script, rendered as plain text so it can be checked (shellcheck) and
@@ -24,6 +25,8 @@ export interface UserDataOptions {
   readonly environment?: Readonly<Record<string, string>> | undefined;
   /** Pass the GPUs through to a container (`--gpus all`); the node artifact sees them directly. */
   readonly gpu?: boolean | undefined;
+  /** Also run batch workers against the local API (BatchWorkers). */
+  readonly batch?: BatchWorkerEnv | undefined;
 }
 
 export const APP_USER = "flakeops";
@@ -244,5 +247,7 @@ export function renderUserData(opts: UserDataOptions): string {
     `systemctl enable --now ${SERVICE_NAME}.service`,
     "",
   );
+  if (opts.batch)
+    lines.push(batchWorkerUserData({ ...opts.batch, apiPort: opts.port, region: opts.region }));
   return lines.join("\n");
 }

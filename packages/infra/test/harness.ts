@@ -74,6 +74,11 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return { id, state: { ...base, dnsName: `${args.name}-123.us-east-1.elb.amazonaws.com` } };
       case "aws:s3/bucket:Bucket":
         return { id: name, state: { ...base, bucket: name, arn: `arn:aws:s3:::${name}` } };
+      case "aws:sqs/queue:Queue":
+        return {
+          id,
+          state: { ...base, url: `https://sqs.us-east-1.amazonaws.com/000000000000/${name}` },
+        };
       case "aws:cloudwatch/dashboard:Dashboard":
         return { id: args.inputs.dashboardName, state: { ...args.inputs, dashboardArn: arn } };
       default:
