@@ -42,13 +42,8 @@ export function labelledPixels(labels: Uint8Array): Int32Array {
  */
 export function flakesFromLabels(input: FlakeStepsInput): Flake[] {
   const { labels, width, height, classes, sizeThreshold } = input;
-  const { opened, lists } = openLabels(
-    labels,
-    width,
-    height,
-    labelledPixels(labels),
-    classes.length,
-  );
+  const pixels = input.pixels ?? labelledPixels(labels);
+  const { opened, lists } = openLabels(labels, width, height, pixels, classes.length);
   const flakes: Flake[] = [];
   for (let k = 0; k < classes.length; k++) {
     const list = lists[k + 1]!;

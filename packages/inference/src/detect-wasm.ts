@@ -255,35 +255,86 @@ function histogramsFn(): Fn {
   return f;
 }
 
-/** candidates(ptr, pixels, lut, list) -> count; lut = 3 x 256 u32 layer bits per channel */
+/**
+ * candidates(ptr, blocks, lut, list, pat) -> count. Over `blocks` blocks of 16 pixels (48
+ * bytes), a quick SIMD test first: is any byte of one chosen channel inside that channel's
+ * candidate range (per-lane low bound, width and channel mask at `pat`, for the three 16-byte
+ * thirds of a block)? Only such blocks get the exact per-pixel test: the pixel's three values
+ * have a common layer bit in `lut` (3 x 256 u32). Pixel indices go to `list`.
+ */
 function candidatesFn(): Fn {
-  const f = new Fn(4);
-  const [ptr, pixels, lut, list] = [0, 1, 2, 3];
+  const f = new Fn(5);
+  const [ptr, blocks, lut, list, pat] = [0, 1, 2, 3, 4];
   const i = f.local(I32);
   const n = f.local(I32);
-  f.loopWhileLt(i, pixels, () => {
-    // (lut[b] & lut[256 + g] & lut[512 + r]) != 0
-    for (let c = 0; c < 3; c++) {
+  const k = f.local(I32);
+  const q = f.local(I32);
+  const pix = f.local(I32);
+  const sixteen = f.local(I32);
+  const lo = [0, 1, 2].map(() => f.local(V128));
+  const width = [0, 1, 2].map(() => f.local(V128));
+  const mask = [0, 1, 2].map(() => f.local(V128));
+  for (let t = 0; t < 3; t++) {
+    f.get(pat);
+    f.vload(48 * t);
+    f.set(lo[t]!);
+    f.get(pat);
+    f.vload(48 * t + 16);
+    f.set(width[t]!);
+    f.get(pat);
+    f.vload(48 * t + 32);
+    f.set(mask[t]!);
+  }
+  f.i32(16);
+  f.set(sixteen);
+  f.loopWhileLt(i, blocks, () => {
+    for (let t = 0; t < 3; t++) {
+      // (value - lo) <= width, unsigned, on the chosen channel's lanes
       f.get(ptr);
-      f.load8(c);
+      f.vload(16 * t);
+      f.get(lo[t]!);
+      f.op(0xfd, 0x71); // i8x16.sub
+      f.get(width[t]!);
+      f.op(0xfd, 0x2a); // i8x16.le_u
+      f.get(mask[t]!);
+      f.op(0xfd, 0x4e); // v128.and
+      if (t > 0) f.op(0xfd, 0x50); // v128.or
+    }
+    f.op(0xfd, 0x53); // v128.any_true
+    f.op(0x04, 0x40); // if
+    f.get(ptr);
+    f.set(q);
+    f.i32(0);
+    f.set(k);
+    f.loopWhileLt(k, sixteen, () => {
+      for (let c = 0; c < 3; c++) {
+        f.get(q);
+        f.load8(c);
+        f.i32(2);
+        f.shl();
+        f.get(lut);
+        f.add();
+        f.load32(c * 1024);
+        if (c > 0) f.and();
+      }
+      f.op(0x04, 0x40); // if
+      f.get(list);
+      f.get(n);
       f.i32(2);
       f.shl();
-      f.get(lut);
       f.add();
-      f.load32(c * 1024);
-      if (c > 0) f.and();
-    }
-    f.op(0x04, 0x40); // if
-    f.get(list);
-    f.get(n);
-    f.i32(2);
-    f.shl();
-    f.add();
-    f.get(i);
-    f.store32();
-    f.inc(n, 1);
+      f.get(pix);
+      f.get(k);
+      f.add();
+      f.store32();
+      f.inc(n, 1);
+      f.op(0x0b); // end if
+      f.inc(q, 3);
+      f.inc(k, 1);
+    });
     f.op(0x0b); // end if
-    f.inc(ptr, 3);
+    f.inc(ptr, 48);
+    f.inc(pix, 16);
     f.inc(i, 1);
   });
   f.get(n);
@@ -404,7 +455,7 @@ interface Exports {
     height: number,
   ): void;
   histograms(ptr: number, bytes: number, hist: number): void;
-  candidates(ptr: number, pixels: number, lut: number, list: number): number;
+  candidates(ptr: number, blocks: number, lut: number, list: number, pat: number): number;
   swap3(ptr: number, blocks: number): void;
 }
 
@@ -430,11 +481,12 @@ function layout(width: number, height: number) {
   const dst = align(tmp + 5 * stride + 64);
   const hist = align(dst + height * rowBytes + 64);
   const lut = align(hist + 4 * 3 * 1024);
-  const list = align(lut + 3 * 1024);
+  const pat = align(lut + 3 * 1024);
+  const list = align(pat + 9 * 16);
   const end = list + width * height * 4 + 64;
   const have = k.mem.buffer.byteLength;
   if (end > have) k.mem.grow(Math.ceil((end - have) / 65536));
-  return { k, rowBytes, stride, src, tmp, dst, hist, lut, list };
+  return { k, rowBytes, stride, src, tmp, dst, hist, lut, pat, list };
 }
 
 export interface MedianAndHistograms {
@@ -505,8 +557,50 @@ export function medianAndHistograms(
       lut.set(luts[0], 0);
       lut.set(luts[1], 256);
       lut.set(luts[2], 512);
-      const n = k.candidates(L.dst, width * height, L.lut, L.list);
-      return new Int32Array(buf, L.list, n);
+      // the block test watches one channel: the one whose candidate range [lo, hi] holds the
+      // fewest pixels (the histogram says how many)
+      let best = -1;
+      let bestCount = Number.POSITIVE_INFINITY;
+      const ranges: [number, number][] = [];
+      for (let c = 0; c < 3; c++) {
+        const l = luts[c]!;
+        let lo = 0;
+        while (lo < 256 && l[lo] === 0) lo++;
+        let hi = 255;
+        while (hi >= 0 && l[hi] === 0) hi--;
+        ranges.push([lo, hi]);
+        if (lo > hi) return new Int32Array(0); // no value of this channel can be a layer
+        let count = 0;
+        for (let v = lo; v <= hi; v++) count += hist[c]![v]!;
+        if (count < bestCount) {
+          bestCount = count;
+          best = c;
+        }
+      }
+      const [lo, hi] = ranges[best]!;
+      const pattern = new Uint8Array(buf, L.pat, 144);
+      for (let t = 0; t < 3; t++) {
+        for (let lane = 0; lane < 16; lane++) {
+          const mine = (16 * t + lane) % 3 === best;
+          pattern[48 * t + lane] = lo;
+          pattern[48 * t + 16 + lane] = hi - lo;
+          pattern[48 * t + 32 + lane] = mine ? 0xff : 0;
+        }
+      }
+      const blocks = Math.floor(pixels / 16);
+      let n = k.candidates(L.dst, blocks, L.lut, L.list, L.pat);
+      const list = new Int32Array(buf, L.list, pixels);
+      for (let p = blocks * 16; p < pixels; p++) {
+        if (
+          (lut[median[3 * p]!]! &
+            lut[256 + median[3 * p + 1]!]! &
+            lut[512 + median[3 * p + 2]!]!) !==
+          0
+        ) {
+          list[n++] = p;
+        }
+      }
+      return list.subarray(0, n);
     },
   };
 }
