@@ -28,6 +28,7 @@ export {
   DEFAULT_ARTIFACT,
   type DeployedTier,
   type DeployOptions,
+  deployBatchWorkersFromConfig,
   deployFromConfig,
   withDefaults,
 } from "./program.js";

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArtifactArg } from "./artifact.js";
+import { BatchWorkers, type BatchWorkersArgs } from "./batch-workers.js";
 import {
   ConfigError,
   readStackConfig,
@@ -94,11 +95,8 @@ export function withDefaults(
   return { ...base, ...config } as StackConfig;
 }
 
-/**
- * A whole program: read and validate the stack config, let the sizing engine pick the tier,
- * deploy it, and return the stack outputs. Each example's index.ts is this call.
- */
-export function deployFromConfig(name: string, opts: DeployOptions = {}): DeployedTier {
+/** What every program does first: validated config, the sizing engine's tier, the artifact, the provider. */
+function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
   const config = withDefaults(readStackConfig(opts.config), opts.defaults);
   const tier = resolveTier(config);
   for (const warning of tier.warnings) pulumi.log.warn(`sizing: ${warning}`);
@@ -109,24 +107,53 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
   const provider = config.region
     ? new aws.Provider(`${name}-${config.region}`, { region: config.region })
     : undefined;
+  const spotArg = opts.args?.spot;
+  const tierArgs = {
+    instanceType: tier.instanceType,
+    count: tier.count,
+    minSize: tier.minSize,
+    maxSize: tier.maxSize,
+    pricing: tier.pricing,
+    spot: tier.spot ? (typeof spotArg === "object" ? spotArg : true) : false,
+    artifact,
+    ...(config.modelsUri ? { modelsUri: config.modelsUri } : {}),
+    ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    ...(config.volumeGiB ? { volumeGiB: config.volumeGiB } : {}),
+    ...(config.region ? { region: config.region } : {}),
+  };
+  const tierOutputs = {
+    instanceType: tier.instanceType,
+    instanceCount: tier.count,
+    minSize: tier.minSize,
+    maxSize: tier.maxSize,
+    spot: tier.spot,
+    pricing: tier.pricing,
+    sizingReason: tier.reason,
+    sizingWarnings: tier.warnings,
+  };
+  return {
+    config,
+    tier,
+    tierArgs,
+    tierOutputs,
+    resourceOptions: provider ? { providers: { aws: provider } } : undefined,
+  };
+}
+
+/**
+ * A whole program: read and validate the stack config, let the sizing engine pick the tier,
+ * deploy it, and return the stack outputs. Each example's index.ts is this call.
+ */
+export function deployFromConfig(name: string, opts: DeployOptions = {}): DeployedTier {
+  const { config, tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
   const service = new InferenceService(
     name,
     {
       ...opts.args,
-      instanceType: tier.instanceType,
-      count: tier.count,
-      minSize: tier.minSize,
-      maxSize: tier.maxSize,
-      pricing: tier.pricing,
-      spot: tier.spot ? (typeof opts.args?.spot === "object" ? opts.args.spot : true) : false,
-      artifact,
-      ...(config.modelsUri ? { modelsUri: config.modelsUri } : {}),
-      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
-      ...(config.volumeGiB ? { volumeGiB: config.volumeGiB } : {}),
-      ...(config.region ? { region: config.region } : {}),
+      ...tierArgs,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
     },
-    provider ? { providers: { aws: provider } } : undefined,
+    resourceOptions,
   );
   return {
     service,
@@ -137,15 +164,35 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
       alarmNames: service.alarmNames,
       dashboardName: service.dashboardName,
       topicArn: service.topicArn,
-      instanceType: tier.instanceType,
-      instanceCount: tier.count,
-      minSize: tier.minSize,
-      maxSize: tier.maxSize,
-      spot: tier.spot,
-      pricing: tier.pricing,
+      ...tierOutputs,
       estimatedMonthlyCostUSD: service.estimatedMonthlyCostUSD,
-      sizingReason: tier.reason,
-      sizingWarnings: tier.warnings,
+    },
+  };
+}
+
+export interface BatchDeployOptions extends Omit<DeployOptions, "args"> {
+  readonly args?: Partial<BatchWorkersArgs>;
+}
+
+/** The same, for a BatchWorkers tier (the batch-queue example). */
+export function deployBatchWorkersFromConfig(name: string, opts: BatchDeployOptions = {}) {
+  const { tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
+  const workers = new BatchWorkers(name, { ...opts.args, ...tierArgs }, resourceOptions);
+  return {
+    workers,
+    tier,
+    outputs: {
+      bucketName: workers.bucketName,
+      inputPrefix: workers.inputPrefix,
+      resultsPrefix: workers.resultsPrefix,
+      queueUrl: workers.queueUrl,
+      deadLetterQueueUrl: workers.deadLetterQueueUrl,
+      groupName: workers.groupName,
+      alarmNames: workers.alarmNames,
+      dashboardName: workers.dashboardName,
+      topicArn: workers.topicArn,
+      ...tierOutputs,
+      estimatedMonthlyCostUSD: workers.estimatedMonthlyCostUSD,
     },
   };
 }

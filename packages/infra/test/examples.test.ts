@@ -31,7 +31,7 @@ import { SHELLCHECK, shellcheck } from "./shellcheck.js";
  */
 
 type Program = () => Promise<Record<string, unknown>>;
-const EXAMPLES = ["cpu-production", "gpu", "batch-spot"] as const;
+const EXAMPLES = ["cpu-production", "gpu", "batch-spot", "batch-queue"] as const;
 const programs = {} as Record<(typeof EXAMPLES)[number], Program>;
 
 let cloud: MockCloud;
@@ -222,6 +222,38 @@ describe("examples/batch-spot", () => {
     expect(outputs.estimatedMonthlyCostUSD).toBe(
       estimate(rec.instanceType, rec.count, "on-demand"),
     );
+  });
+});
+
+describe("examples/batch-queue", () => {
+  it("runs queue-fed workers on the batch tier, all spot, without a load balancer", async () => {
+    const rec = recommendForUseCase("batch");
+    const outputs = await runExample("batch-queue");
+    const lt = cloud.one(T.launchTemplate).inputs;
+    expect(lt.instanceType).toBe(rec.instanceType);
+    expect(cloud.one(T.group).inputs.desiredCapacity).toBe(rec.count);
+    expectHardenedLaunchTemplate(cloud, 200);
+    expectRuleAlarms(cloud);
+    expectInstanceRefresh(cloud);
+    expectSpot(cloud, true);
+    expect(cloud.ofType(T.loadBalancer)).toHaveLength(0);
+    expect(cloud.ofType(T.ingress)).toHaveLength(0);
+    if (SHELLCHECK) expect(shellcheck(userDataOf(cloud))).toBe("");
+    expect(outputs).toMatchObject({
+      instanceType: rec.instanceType,
+      spot: true,
+      inputPrefix: "input/",
+      resultsPrefix: "results/",
+    });
+    expect(outputs.estimatedMonthlyCostUSD).toBe(
+      estimateTierCost({
+        instanceType: rec.instanceType,
+        count: rec.count,
+        pricing: "spot",
+        loadBalancer: false,
+      }).monthlyUSD,
+    );
+    expect(await resolved(outputs.queueUrl as string)).toMatch(/^https:\/\/sqs\./);
   });
 });
 
