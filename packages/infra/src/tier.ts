@@ -139,6 +139,12 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
       ? new ConfigError(`${name}: ${e.message}`)
       : e;
   }
+  if (type.arch === "arm64" && "path" in args.artifact) {
+    // The bundle's native modules (sharp, onnxruntime-node) are built for the machine that bundled it.
+    pulumi.log.warn(
+      `${name}: ${type.type} is arm64; bundle the API on an arm64 machine, or pass a multi-arch container image`,
+    );
+  }
   const spot: SpotOptions | undefined = args.spot === true ? {} : args.spot || undefined;
   const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
     const alt = getTypeOrFail(t, "spot.alternativeTypes");
