@@ -99,7 +99,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     ? await Promise.all(
         options.images.map((f) =>
           readFile(f).catch((e: Error) => {
-            throw new InferenceError("EMPTY_INPUT", `cannot read ${f}: ${e.message}`);
+            throw new InferenceError("BAD_OPTION", `images: cannot read ${f}: ${e.message}`);
           }),
         ),
       )
