@@ -12,6 +12,10 @@ import { type Admission, overloaded, retryHeaders } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { AppEnv } from "./types.js";
 
+/** Abort reasons of a request's signal: its time budget ran out, or shutdown / client gone. */
+export const DEADLINE = new Error("request deadline");
+export const CANCELLED = new Error("request cancelled");
+
 /** What the API needs from the detector: @flakeops/inference's DetectorPool has this shape. */
 export interface Detector {
   run(bytes: Uint8Array, options: DetectOptions): Promise<DetectionResult>;
@@ -57,10 +61,20 @@ export function admit(deps: DetectionDeps): MiddlewareHandler<AppEnv> {
       );
     }
     // One budget from admission on: a slow upload cannot hold a slot longer than a slow detection.
-    c.set("deadline", AbortSignal.timeout(deps.config.requestTimeoutMs));
+    // The request's one signal also fires on shutdown and when the client goes away. Timer and
+    // listeners are removed when the request ends: AbortSignal.timeout/any would keep each
+    // signal (and what listens to it, the queued job and its image) alive for the whole timeout.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(DEADLINE), deps.config.requestTimeoutMs);
+    const forward = () => controller.abort(CANCELLED);
+    const sources = [deps.lifecycle.abortSignal, c.req.raw.signal];
+    for (const s of sources) s.addEventListener("abort", forward, { once: true });
+    c.set("deadline", controller.signal);
     try {
       await next();
     } finally {
+      clearTimeout(timer);
+      for (const s of sources) s.removeEventListener("abort", forward);
       release();
     }
   };
@@ -88,20 +102,16 @@ export async function detectUpload(
       `the image declares ${info.width}x${info.height} pixels, over the limit of ${config.maxPixels}`,
     );
   }
-  const timeout = c.get("deadline") ?? AbortSignal.timeout(config.requestTimeoutMs);
-  const signal = AbortSignal.any([timeout, deps.lifecycle.abortSignal, c.req.raw.signal]);
+  const signal = c.get("deadline"); // set by admit(); every detection route goes through it
   const start = performance.now();
   let result: DetectionResult;
   try {
-    result = await deps.detector.run(bytes, { ...options, maxPixels: config.maxPixels, signal });
+    result = await deps.detector.run(bytes, {
+      ...options,
+      maxPixels: config.maxPixels,
+      ...(signal && { signal }),
+    });
   } catch (e) {
-    if (timeout.aborted) {
-      deps.metrics.rejected.inc({ reason: "timeout" });
-      throw overloaded(
-        deps.admission.backlogMs(),
-        `detection did not finish within ${config.requestTimeoutMs} ms; the server is busy, retry later`,
-      );
-    }
     if (deps.lifecycle.abortSignal.aborted) {
       throw new ApiError(
         503,
@@ -117,6 +127,13 @@ export async function detectUpload(
     if (isInferenceError(e) && e.code === "ABORTED" && c.req.raw.signal.aborted) {
       // The client went away; nobody reads this answer.
       throw new ApiError(503, "ABORTED", "the request was cancelled");
+    }
+    if (signal?.aborted) {
+      deps.metrics.rejected.inc({ reason: "timeout" });
+      throw overloaded(
+        deps.admission.backlogMs(),
+        `detection did not finish within ${config.requestTimeoutMs} ms; the server is busy, retry later`,
+      );
     }
     throw e;
   }

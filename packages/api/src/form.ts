@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { DEADLINE } from "./detection.js";
 import { ApiError, badField } from "./errors.js";
 import { tooLarge } from "./limits.js";
 import type { AppEnv } from "./types.js";
@@ -16,6 +17,11 @@ export async function readForm(c: Context<AppEnv>): Promise<FormData> {
     if (e instanceof ApiError) throw e;
     const cap = c.get("bodyOverflow");
     if (cap !== undefined) throw tooLarge(cap);
+    if (deadline?.aborted && deadline.reason !== DEADLINE) {
+      throw new ApiError(503, "SHUTTING_DOWN", "the request was cancelled (server shutting down)", {
+        Connection: "close",
+      });
+    }
     if (deadline?.aborted) {
       throw new ApiError(
         408,
