@@ -25,6 +25,7 @@ export {
 export type { ExistingNetwork } from "./network.js";
 export {
   artifactFromConfig,
+  type BatchDeployOptions,
   DEFAULT_ARTIFACT,
   type DeployedTier,
   type DeployOptions,
