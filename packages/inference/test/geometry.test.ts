@@ -73,11 +73,12 @@ describe("contour measures", () => {
   });
 
   it("minimum-area rectangle of a rotated square and of an axis-aligned bar", () => {
+    // single precision, as OpenCV computes it
     const r = minAreaRect(diamond);
-    expect(r.cx).toBeCloseTo(2, 12);
-    expect(r.cy).toBeCloseTo(2, 12);
-    expect(Math.min(r.width, r.height)).toBeCloseTo(2 * Math.SQRT2, 12);
-    expect(Math.max(r.width, r.height)).toBeCloseTo(2 * Math.SQRT2, 12);
+    expect(r.cx).toBeCloseTo(2, 6);
+    expect(r.cy).toBeCloseTo(2, 6);
+    expect(Math.min(r.width, r.height)).toBeCloseTo(2 * Math.SQRT2, 6);
+    expect(Math.max(r.width, r.height)).toBeCloseTo(2 * Math.SQRT2, 6);
     const bar = minAreaRect(Int32Array.from([0, 0, 10, 0, 10, 3, 0, 3, 5, 1]));
     expect([
       bar.cx,

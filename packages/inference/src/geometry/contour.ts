@@ -150,58 +150,171 @@ export interface RotatedRect {
   height: number;
 }
 
-/** cv2.minAreaRect: the minimum-area rectangle over the hull's edge directions. */
+const f32 = Math.fround;
+
+/**
+ * cv2.minAreaRect: OpenCV's rotating calipers, ported with its single-precision arithmetic and
+ * its tie-breaking (the last of equal areas wins), over the hull in OpenCV's order (from the
+ * leftmost point, along the larger-y side first), so the truncated centre matches too.
+ */
 export function minAreaRect(c: ArrayLike<number>): RotatedRect {
-  const hull = convexHull(c);
-  const n = hull.length >> 1;
+  const ccw = convexHull(c);
+  const n = ccw.length >> 1;
   if (n === 0) return { cx: 0, cy: 0, width: 0, height: 0 };
-  if (n === 1) return { cx: hull[0]!, cy: hull[1]!, width: 0, height: 0 };
+  if (n === 1) return { cx: ccw[0]!, cy: ccw[1]!, width: 0, height: 0 };
   if (n === 2) {
-    const dx = hull[2]! - hull[0]!;
-    const dy = hull[3]! - hull[1]!;
+    const dx = ccw[2]! - ccw[0]!;
+    const dy = ccw[3]! - ccw[1]!;
     return {
-      cx: (hull[0]! + hull[2]!) / 2,
-      cy: (hull[1]! + hull[3]!) / 2,
-      width: Math.sqrt(dx * dx + dy * dy),
+      cx: f32(f32(ccw[0]! + ccw[2]!) * 0.5),
+      cy: f32(f32(ccw[1]! + ccw[3]!) * 0.5),
+      width: f32(Math.sqrt(dx * dx + dy * dy)),
       height: 0,
     };
   }
-  let best: RotatedRect = { cx: 0, cy: 0, width: 0, height: 0 };
-  let bestArea = Number.POSITIVE_INFINITY;
-  for (let e = 0; e < n; e++) {
-    const ax = hull[2 * e]!;
-    const ay = hull[2 * e + 1]!;
-    const bx = hull[2 * ((e + 1) % n)]!;
-    const by = hull[2 * ((e + 1) % n) + 1]!;
-    const len = Math.hypot(bx - ax, by - ay);
-    const ux = (bx - ax) / len;
-    const uy = (by - ay) / len;
-    let minU = Number.POSITIVE_INFINITY;
-    let maxU = Number.NEGATIVE_INFINITY;
-    let minV = Number.POSITIVE_INFINITY;
-    let maxV = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const px = hull[2 * i]! - ax;
-      const py = hull[2 * i + 1]! - ay;
-      const u = px * ux + py * uy;
-      const v = -px * uy + py * ux;
-      if (u < minU) minU = u;
-      if (u > maxU) maxU = u;
-      if (v < minV) minV = v;
-      if (v > maxV) maxV = v;
+  // OpenCV's order: start at the same (leftmost, then lowest y) point, opposite direction
+  const px = new Float64Array(n);
+  const py = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = i === 0 ? 0 : n - i;
+    px[i] = ccw[2 * j]!;
+    py[i] = ccw[2 * j + 1]!;
+  }
+  return rotatingCalipers(px, py, n);
+}
+
+function rotatingCalipers(px: Float64Array, py: Float64Array, n: number): RotatedRect {
+  const vx = new Float64Array(n);
+  const vy = new Float64Array(n);
+  const inv = new Float64Array(n);
+  let left = 0;
+  let bottom = 0;
+  let right = 0;
+  let top = 0;
+  let leftX = px[0]!;
+  let rightX = px[0]!;
+  let topY = py[0]!;
+  let bottomY = py[0]!;
+  for (let i = 0; i < n; i++) {
+    const x0 = px[i]!;
+    const y0 = py[i]!;
+    if (x0 < leftX) {
+      leftX = x0;
+      left = i;
     }
-    const area = (maxU - minU) * (maxV - minV);
-    if (area < bestArea - 1e-9) {
-      bestArea = area;
-      const mu = (minU + maxU) / 2;
-      const mv = (minV + maxV) / 2;
-      best = {
-        cx: ax + mu * ux - mv * uy,
-        cy: ay + mu * uy + mv * ux,
-        width: maxU - minU,
-        height: maxV - minV,
-      };
+    if (x0 > rightX) {
+      rightX = x0;
+      right = i;
+    }
+    if (y0 > topY) {
+      topY = y0;
+      top = i;
+    }
+    if (y0 < bottomY) {
+      bottomY = y0;
+      bottom = i;
+    }
+    const next = i + 1 < n ? i + 1 : 0;
+    const dx = px[next]! - x0;
+    const dy = py[next]! - y0;
+    vx[i] = f32(dx);
+    vy[i] = f32(dy);
+    inv[i] = f32(1 / Math.sqrt(dx * dx + dy * dy));
+  }
+  let orientation = 0;
+  {
+    let ax = vx[n - 1]!;
+    let ay = vy[n - 1]!;
+    for (let i = 0; i < n; i++) {
+      const bx = vx[i]!;
+      const by = vy[i]!;
+      const convexity = ax * by - ay * bx;
+      if (convexity !== 0) {
+        orientation = convexity > 0 ? 1 : -1;
+        break;
+      }
+      ax = bx;
+      ay = by;
     }
   }
-  return best;
+  let baseA = orientation;
+  let baseB = 0;
+  const seq = [bottom, right, top, left];
+  let minArea = 3.4028234663852886e38;
+  let best = { left: 0, a: 0, width: 0, b: 0, height: 0, bottom: 0 };
+  for (let k = 0; k < n; k++) {
+    const s0 = seq[0]!;
+    const s1 = seq[1]!;
+    const s2 = seq[2]!;
+    const s3 = seq[3]!;
+    const dp0 = f32(f32(baseA * vx[s0]!) + f32(baseB * vy[s0]!));
+    const dp1 = f32(f32(-baseB * vx[s1]!) + f32(baseA * vy[s1]!));
+    const dp2 = f32(f32(-baseA * vx[s2]!) - f32(baseB * vy[s2]!));
+    const dp3 = f32(f32(baseB * vx[s3]!) - f32(baseA * vy[s3]!));
+    let maxcos = f32(dp0 * inv[s0]!);
+    let main = 0;
+    const c1 = f32(dp1 * inv[s1]!);
+    if (c1 > maxcos) {
+      main = 1;
+      maxcos = c1;
+    }
+    const c2 = f32(dp2 * inv[s2]!);
+    if (c2 > maxcos) {
+      main = 2;
+      maxcos = c2;
+    }
+    const c3 = f32(dp3 * inv[s3]!);
+    if (c3 > maxcos) {
+      main = 3;
+      maxcos = c3;
+    }
+    const p = seq[main]!;
+    const leadX = f32(vx[p]! * inv[p]!);
+    const leadY = f32(vy[p]! * inv[p]!);
+    if (main === 0) {
+      baseA = leadX;
+      baseB = leadY;
+    } else if (main === 1) {
+      baseA = leadY;
+      baseB = -leadX;
+    } else if (main === 2) {
+      baseA = -leadX;
+      baseB = -leadY;
+    } else {
+      baseA = -leadY;
+      baseB = leadX;
+    }
+    seq[main] = seq[main]! + 1 === n ? 0 : seq[main]! + 1;
+
+    let dx = f32(px[seq[1]!]! - px[seq[3]!]!);
+    let dy = f32(py[seq[1]!]! - py[seq[3]!]!);
+    const width = f32(f32(dx * baseA) + f32(dy * baseB));
+    dx = f32(px[seq[2]!]! - px[seq[0]!]!);
+    dy = f32(py[seq[2]!]! - py[seq[0]!]!);
+    const height = f32(f32(-dx * baseB) + f32(dy * baseA));
+    const area = f32(width * height);
+    if (area <= minArea) {
+      minArea = area;
+      best = { left: seq[3]!, a: baseA, width, b: baseB, height, bottom: seq[0]! };
+    }
+  }
+  const A1 = best.a;
+  const B1 = best.b;
+  const A2 = -best.b;
+  const B2 = best.a;
+  const C1 = f32(f32(A1 * px[best.left]!) + f32(py[best.left]! * B1));
+  const C2 = f32(f32(A2 * px[best.bottom]!) + f32(py[best.bottom]! * B2));
+  const idet = f32(1 / f32(f32(A1 * B2) - f32(A2 * B1)));
+  const ox = f32(f32(f32(C1 * B2) - f32(C2 * B1)) * idet);
+  const oy = f32(f32(f32(A1 * C2) - f32(A2 * C1)) * idet);
+  const v1x = f32(A1 * best.width);
+  const v1y = f32(B1 * best.width);
+  const v2x = f32(A2 * best.height);
+  const v2y = f32(B2 * best.height);
+  return {
+    cx: f32(ox + f32(f32(v1x + v2x) * 0.5)),
+    cy: f32(oy + f32(f32(v1y + v2y) * 0.5)),
+    width: f32(Math.sqrt(v1x * v1x + v1y * v1y)),
+    height: f32(Math.sqrt(v2x * v2x + v2y * v2y)),
+  };
 }
