@@ -18,6 +18,8 @@ export interface FlakeStepsInput {
   sizeThreshold: number;
   /** every labelled pixel, if the caller has the list (else found by a scan of `labels`) */
   pixels?: Int32Array;
+  /** an all-zero scratch array the size of `labels`, handed back all zero (default a new one) */
+  scratch?: Uint8Array;
 }
 
 const round = (v: number, digits: number) => {
@@ -43,15 +45,27 @@ export function labelledPixels(labels: Uint8Array): Int32Array {
 export function flakesFromLabels(input: FlakeStepsInput): Flake[] {
   const { labels, width, height, classes, sizeThreshold } = input;
   const pixels = input.pixels ?? labelledPixels(labels);
-  const { opened, lists } = openLabels(labels, width, height, pixels, classes.length);
+  const { opened, lists } = openLabels(
+    labels,
+    width,
+    height,
+    pixels,
+    classes.length,
+    input.scratch,
+  );
   const flakes: Flake[] = [];
-  for (let k = 0; k < classes.length; k++) {
-    const list = lists[k + 1]!;
-    if (list.length < sizeThreshold || list.length === 0) continue;
-    for (const comp of components4(opened, width, height, k + 1, list)) {
-      if (comp.pixels.length < sizeThreshold) continue;
-      flakes.push(flakeOf(input, comp, classes[k]!));
+  try {
+    for (let k = 0; k < classes.length; k++) {
+      const list = lists[k + 1]!;
+      if (list.length < sizeThreshold || list.length === 0) continue;
+      for (const comp of components4(opened, width, height, k + 1, list)) {
+        if (comp.pixels.length < sizeThreshold) continue;
+        flakes.push(flakeOf(input, comp, classes[k]!));
+      }
     }
+  } finally {
+    // hand the scratch back all zero (components4 zeroed what it visited)
+    for (const list of lists) for (let i = 0; i < list.length; i++) opened[list[i]!] = 0;
   }
   return flakes;
 }

@@ -100,6 +100,14 @@ function contrastImage(median: Uint8Array, background: readonly [number, number,
   return contrast;
 }
 
+// Two all-zero per-pixel arrays reused from image to image on this thread (the GMM path is
+// synchronous and hands them back zeroed), instead of allocating 2 x width x height each time.
+let zeros: [Uint8Array, Uint8Array] | undefined;
+function scratch(n: number): [Uint8Array, Uint8Array] {
+  if (!zeros || zeros[0].length !== n) zeros = [new Uint8Array(n), new Uint8Array(n)];
+  return zeros;
+}
+
 /** Detect flakes in a decoded BGR image. */
 export async function detectBgr(
   image: BgrImage,
@@ -122,13 +130,20 @@ export async function detectBgr(
   };
   if (classifier instanceof GmmClassifier && !options.segmenter) {
     const candidates = mh.candidates(classifier.channelLuts(background, options.stdThreshold));
+    const [zeroA, zeroB] = scratch(width * height);
     const { labels, pixels } = classifier.labelCandidates(
       mh.median,
       candidates,
       background,
       options.stdThreshold,
+      zeroA,
     );
-    return { background, flakes: flakesFromLabels({ ...base, bgr: mh.median, labels, pixels }) };
+    try {
+      const flakes = flakesFromLabels({ ...base, bgr: mh.median, labels, pixels, scratch: zeroB });
+      return { background, flakes };
+    } finally {
+      for (let i = 0; i < pixels.length; i++) labels[pixels[i]!] = 0;
+    }
   }
   const median = mh.median.slice();
   let labels: Uint8Array;

@@ -99,8 +99,10 @@ export class GmmClassifier implements PixelClassifier {
     candidates: ArrayLike<number>,
     background: readonly [number, number, number],
     stdThreshold: number,
+    /** an all-zero array of one value per pixel to fill (default a new one) */
+    into?: Uint8Array,
   ): { labels: Uint8Array; pixels: Int32Array } {
-    const labels = new Uint8Array(bgr.length / 3);
+    const labels = into ?? new Uint8Array(bgr.length / 3);
     const contrastOf = [0, 1, 2].map((c) => {
       const bg = Math.fround(background[c]!);
       return Float64Array.from({ length: 256 }, (_, v) => Math.fround(v / bg) - 1);

@@ -29,8 +29,10 @@ export function openLabels(
   height: number,
   pixels: Int32Array,
   layerCount: number,
+  /** an all-zero array the size of `labels` to fill (default a new one) */
+  into?: Uint8Array,
 ): { opened: Uint8Array; lists: Int32Array[] } {
-  const opened = new Uint8Array(labels.length);
+  const opened = into ?? new Uint8Array(labels.length);
   const eroded: number[] = [];
   for (let n = 0; n < pixels.length; n++) {
     const p = pixels[n]!;

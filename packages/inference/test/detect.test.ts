@@ -107,6 +107,16 @@ describe("detectImage on drawn flakes", () => {
     expect(f!.mean_contrast[1]).toBe(Math.round((-0.14 * f!.size * 1e4) / inMask) / 1e4);
   });
 
+  it("gives the same answer whatever was detected before (reused buffers come back clean)", async () => {
+    const a = await png(bgrImage(W, H, BG, [{ x: 10, y: 10, w: 80, h: 60, bgr: L1 }]), W, H);
+    const b = await png(bgrImage(W, H, BG, [{ x: 120, y: 90, w: 30, h: 20, bgr: L1 }]), W, H);
+    const first = await detectImage(b);
+    await detectImage(a);
+    const again = await detectImage(b);
+    expect(again.flakes).toEqual(first.flakes);
+    expect(again.flakes.map((f) => f.size)).toEqual([588]);
+  });
+
   it("applies the size threshold", async () => {
     // 12 x 12 = 144 - 12 = 132 pixels
     const bytes = await png(bgrImage(W, H, BG, [{ x: 80, y: 70, w: 12, h: 12, bgr: L1 }]), W, H);
