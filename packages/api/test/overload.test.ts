@@ -4,7 +4,9 @@ import {
   encodeForm,
   expectErrorShape,
   form,
+  getJson,
   heldUpload,
+  jsonOf,
   postForm,
   startTestServer,
   synthImage,
@@ -61,6 +63,34 @@ describe("back-pressure", () => {
     expect(after.status).toBe(200);
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     expect(metrics).toMatch(/flakeops_rejected_total\{reason="overloaded"\} 2/);
+  });
+  it("a burst beyond capacity: every answer is a 200 or a JSON 503 with Retry-After; load drains to zero", async () => {
+    const { body, type } = await encodeForm(
+      form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "burst" }),
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const res = await fetch(`${srv.url}/detect`, {
+          method: "POST",
+          headers: { "Content-Type": type },
+          body,
+        });
+        return {
+          status: res.status,
+          retry: res.headers.get("retry-after"),
+          body: await jsonOf(res),
+        };
+      }),
+    );
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
+    for (const a of answers) {
+      if (a.status === 200) continue;
+      expect(a.status).toBe(503);
+      expectErrorShape(a.body);
+      expect(Number(a.retry)).toBeGreaterThanOrEqual(1);
+    }
+    const info = await getJson(`${srv.url}/info`);
+    expect(info.load).toMatchObject({ in_flight: 0, queued: 0, running: 0 });
   });
 });
 
