@@ -53,8 +53,11 @@ export async function startServer(
     s.once("error", reject);
   });
   // Whole-request deadline for slow uploads (slowloris); detection has its own timeout.
-  server.requestTimeout = config.requestTimeoutMs + 30_000;
-  server.headersTimeout = 30_000;
+  server.requestTimeout = Math.max(config.requestTimeoutMs + 30_000, 70_000);
+  // Behind a load balancer (ALB idle timeout 60 s) the server must not close idle keep-alive
+  // connections first, or the balancer reuses a dead one and answers 502.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
