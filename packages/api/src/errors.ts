@@ -2,6 +2,7 @@ import { isInferenceError } from "@flakeops/inference";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./types.js";
 
 /**
  * One error type for the whole service. Handlers throw it; app.onError renders it as
@@ -53,7 +54,8 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(500, "INTERNAL", "internal error (see the server log for the request id)");
 }
 
-export function renderError(c: Context, err: ApiError, style: ErrorStyle): Response {
+export function renderError(c: Context<AppEnv>, err: ApiError, style: ErrorStyle): Response {
+  c.set("errorCode", err.code);
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
   const body =
     style === "fastapi"

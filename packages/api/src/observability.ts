@@ -35,6 +35,7 @@ export function observe(logger: Logger, metrics: Metrics): MiddlewareHandler<App
       ms: Math.round(ms * 10) / 10,
       customer: c.get("customer"),
       timings: c.get("timings"),
+      error: c.get("errorCode"),
     };
     if (status >= 500) log.warn(fields, "request");
     else log.info(fields, "request");

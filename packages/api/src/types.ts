@@ -20,6 +20,8 @@ export type AppEnv = {
     log: Logger;
     /** Aborts when the request's time budget (upload + queue + detection) is spent. */
     deadline?: AbortSignal;
+    /** The error code answered, for the access log. */
+    errorCode?: string;
     /** Set by limitBody to the cap when the body went over it while streaming. */
     bodyOverflow?: number;
   };
