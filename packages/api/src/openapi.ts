@@ -49,6 +49,7 @@ export function openApiDocument(version: string): unknown {
       400: e("A missing or invalid field (the message names it)"),
       401: e("No or unknown API key (only when keys are configured)"),
       403: e("The key may not act as this customer_id"),
+      408: e("The upload did not arrive within the request deadline"),
       413: e("Body over the upload cap"),
       415: e("Not multipart/form-data, or a file that is not an image type the server reads"),
       422: e("An image that cannot be decoded, or over the pixel limit"),
