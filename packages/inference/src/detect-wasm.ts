@@ -1,4 +1,4 @@
-import { buildMedianNetwork } from "./detect-median-network.js";
+import { finishNetwork, sharedNetwork } from "./detect-median-network.js";
 
 /**
  * The detector's hot loops as a small WebAssembly module with 128-bit SIMD, assembled here at
@@ -97,19 +97,19 @@ class Fn {
   }
 }
 
-const SORT5: [number, number][] = [
+const SORT4: [number, number][] = [
   [0, 1],
-  [3, 4],
-  [2, 4],
   [2, 3],
-  [1, 4],
-  [0, 3],
   [0, 2],
   [1, 3],
   [1, 2],
 ];
 
-/** median5(src, srcStride, tmp, dst, dstStride, rowBytes, height) */
+/**
+ * median5(src, srcStride, tmp, dst, dstStride, rowBytes, height): two output rows per step
+ * (see detect-median-network.ts). `src` is padded by two replicated pixels left and right, two
+ * replicated rows on top and three below; `dst` has room for one row more than `height`.
+ */
 function median5Fn(): Fn {
   const f = new Fn(7);
   const [src, stride, tmp, dst, dstStride, rowBytes, height] = [0, 1, 2, 3, 4, 5, 6];
@@ -118,13 +118,42 @@ function median5Fn(): Fn {
   const p = f.local(I32);
   const q = f.local(I32);
   const padded = f.local(I32);
-  const t = [0, 1, 2, 3, 4].map(() => f.local(I32));
+  const t = [0, 1, 2, 3].map(() => f.local(I32));
+  const e0 = f.local(I32);
+  const e1 = f.local(I32);
   const out = f.local(I32);
-  const v = Array.from({ length: 5 }, () => f.local(V128));
-  const net = buildMedianNetwork();
-  const vals = Array.from({ length: net.values }, () => f.local(V128));
+  const v = Array.from({ length: 4 }, () => f.local(V128));
+  const shared = sharedNetwork();
+  const finish = finishNetwork();
+  const sv = Array.from({ length: shared.values }, () => f.local(V128));
+  const fv = Array.from({ length: finish.values }, () => f.local(V128));
 
-  // padded row bytes = rowBytes + 12 (two pixels each side), in 16-byte steps
+  const emit = (net: typeof shared, vals: number[]) => {
+    for (const op of net.ops) {
+      f.get(vals[op.a]!);
+      f.get(vals[op.b]!);
+      if (op.kind === "min") f.vmin();
+      else f.vmax();
+      f.set(vals[op.out]!);
+    }
+  };
+  /** finish one output row: extras from the source row at `e`, result stored at `at` */
+  const finishRow = (e: number, at: () => void) => {
+    shared.results.forEach((r, i) => {
+      f.get(sv[r]!);
+      f.set(fv[i]!);
+    });
+    for (let c = 0; c < 5; c++) {
+      f.get(e);
+      f.vload(3 * c);
+      f.set(fv[6 + c]!);
+    }
+    emit(finish, fv);
+    at();
+    f.get(fv[finish.results[0]!]!);
+    f.vstore();
+  };
+
   f.get(rowBytes);
   f.i32(12);
   f.add();
@@ -132,53 +161,50 @@ function median5Fn(): Fn {
   f.i32(0);
   f.set(y);
   f.loopWhileLt(y, height, () => {
-    // stage A: sort each column of 5 rows (rows y..y+4 of the padded source) into tmp rows
+    // stage A: sort the four shared rows (padded rows y+1..y+4) down each column into tmp
     f.i32(0);
     f.set(j);
     f.loopWhileLt(j, padded, () => {
-      // p = src + y * stride + j
       f.get(src);
       f.get(y);
+      f.i32(1);
+      f.add();
       f.get(stride);
       f.mul();
       f.add();
       f.get(j);
       f.add();
       f.set(p);
-      for (let r = 0; r < 5; r++) {
+      for (let r = 0; r < 4; r++) {
         f.get(p);
         f.vload();
         f.set(v[r]!);
-        if (r < 4) f.inc(p, () => f.get(stride));
+        if (r < 3) f.inc(p, () => f.get(stride));
       }
-      for (const [a, b] of SORT5) {
-        const va = v[a]!;
-        const vb = v[b]!;
-        // (va, vb) = (min, max); keep old va in q-less form via stack
-        f.get(va);
-        f.get(vb);
+      for (const [a, b] of SORT4) {
+        f.get(v[a]!);
+        f.get(v[b]!);
         f.vmin();
-        f.get(va);
-        f.get(vb);
+        f.get(v[a]!);
+        f.get(v[b]!);
         f.vmax();
-        f.set(vb);
-        f.set(va);
+        f.set(v[b]!);
+        f.set(v[a]!);
       }
-      // q = tmp + j; tmp rows are `stride` apart
       f.get(tmp);
       f.get(j);
       f.add();
       f.set(q);
-      for (let r = 0; r < 5; r++) {
+      for (let r = 0; r < 4; r++) {
         f.get(q);
         f.get(v[r]!);
         f.vstore();
-        if (r < 4) f.inc(q, () => f.get(stride));
+        if (r < 3) f.inc(q, () => f.get(stride));
       }
       f.inc(j, 16);
     });
-    // stage B: the median across the five sorted columns at byte offsets +0, +3, ..., +12
-    for (let r = 0; r < 5; r++) {
+    // stage B: per 16 output bytes, the shared ranks once, then each row's own finish
+    for (let r = 0; r < 4; r++) {
       f.get(tmp);
       f.get(stride);
       f.i32(r);
@@ -186,37 +212,74 @@ function median5Fn(): Fn {
       f.add();
       f.set(t[r]!);
     }
+    f.get(src);
+    f.get(y);
+    f.get(stride);
+    f.mul();
+    f.add();
+    f.set(e0); // padded row y: output row y's own top row
+    f.get(e0);
+    f.get(stride);
+    f.i32(5);
+    f.mul();
+    f.add();
+    f.set(e1); // padded row y+5: output row y+1's own bottom row
     f.get(dst);
     f.get(y);
     f.get(dstStride);
     f.mul();
     f.add();
     f.set(out);
-    f.i32(0);
+    // from the last 16-byte step down to the first: a step's store runs up to 15 bytes past
+    // its row, into the start of the next row, which is then written after it
+    f.get(rowBytes);
+    f.i32(1);
+    f.op(0x6b); // i32.sub
+    f.i32(~15);
+    f.and();
     f.set(j);
-    f.loopWhileLt(j, rowBytes, () => {
-      for (let c = 0; c < 5; c++) {
-        for (let r = 0; r < 5; r++) {
-          f.get(t[r]!);
-          f.vload(3 * c);
-          f.set(vals[5 * c + r]!);
-        }
+    f.op(0x03, 0x40); // loop
+    for (let c = 0; c < 5; c++) {
+      for (let r = 0; r < 4; r++) {
+        f.get(t[r]!);
+        f.get(j);
+        f.add();
+        f.vload(3 * c);
+        f.set(sv[4 * c + r]!);
       }
-      for (const op of net.ops) {
-        f.get(vals[op.a]!);
-        f.get(vals[op.b]!);
-        if (op.kind === "min") f.vmin();
-        else f.vmax();
-        f.set(vals[op.out]!);
-      }
+    }
+    emit(shared, sv);
+    f.get(e0);
+    f.get(j);
+    f.add();
+    f.set(p);
+    f.get(e1);
+    f.get(j);
+    f.add();
+    f.set(q);
+    // row y, then row y + 1: a store may run past its row into the next ones, which are
+    // always written after it (rows narrower than 16 bytes included)
+    finishRow(p, () => {
       f.get(out);
-      f.get(vals[net.result]!);
-      f.vstore();
-      for (let r = 0; r < 5; r++) f.inc(t[r]!, 16);
-      f.inc(out, 16);
-      f.inc(j, 16);
+      f.get(j);
+      f.add();
     });
-    f.inc(y, 1);
+    finishRow(q, () => {
+      f.get(out);
+      f.get(dstStride);
+      f.add();
+      f.get(j);
+      f.add();
+    });
+    f.get(j);
+    f.i32(16);
+    f.op(0x6b); // i32.sub
+    f.tee(j);
+    f.i32(0);
+    f.op(0x4e); // i32.ge_s
+    f.op(0x0d, 0); // br_if 0 (continue the loop)
+    f.op(0x0b); // end loop
+    f.inc(y, 2);
   });
   return f;
 }
@@ -477,9 +540,9 @@ function layout(width: number, height: number) {
   // a multiple of 48, so every padded row starts on a pixel and a swap3 block
   const stride = Math.ceil((rowBytes + 12 + 48) / 48) * 48;
   const src = 64;
-  const tmp = align(src + (height + 4) * stride + 64);
-  const dst = align(tmp + 5 * stride + 64);
-  const hist = align(dst + height * rowBytes + 64);
+  const tmp = align(src + (height + 5) * stride + 64);
+  const dst = align(tmp + 4 * stride + 64);
+  const hist = align(dst + (height + 1) * rowBytes + 64);
   const lut = align(hist + 4 * 3 * 1024);
   const pat = align(lut + 3 * 1024);
   const list = align(pat + 9 * 16);
@@ -510,8 +573,9 @@ export function medianAndHistograms(
   const L = layout(width, height);
   const { k, rowBytes, stride } = L;
   const mem = new Uint8Array(k.mem.buffer);
-  // padded copy: 2 replicated pixels left and right, 2 replicated rows top and bottom
-  for (let py = 0; py < height + 4; py++) {
+  // padded copy: 2 replicated pixels left and right, 2 replicated rows on top and 3 below
+  // (the third for the row pair of an odd last row)
+  for (let py = 0; py < height + 5; py++) {
     const sy = py < 2 ? 0 : py >= height + 2 ? height - 1 : py - 2;
     const row = bgr.subarray(sy * rowBytes, sy * rowBytes + rowBytes);
     const at = L.src + py * stride;
@@ -525,7 +589,7 @@ export function medianAndHistograms(
       mem[at + 9 + rowBytes + c] = last;
     }
   }
-  if (order === "rgb") k.swap3(L.src, ((height + 4) * stride) / 48);
+  if (order === "rgb") k.swap3(L.src, ((height + 5) * stride) / 48);
   k.median5(L.src, stride, L.tmp, L.dst, rowBytes, rowBytes, height);
   const buf = k.mem.buffer;
   const sets = new Uint32Array(buf, L.hist, 4 * 768);
