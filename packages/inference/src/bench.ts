@@ -1,12 +1,19 @@
-import { readFile } from "node:fs/promises";
-import { availableParallelism, cpus } from "node:os";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { syntheticJpegs } from "./bench-synth.js";
 import { decodeImage, decodeRgb } from "./decode.js";
 import { detectBgr, resolveOptions } from "./detect.js";
 import { InferenceError } from "./errors.js";
 import { DetectorPool } from "./pool.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
-import { synthesize } from "./synth.js";
-import { encodeBgr } from "./synth-io.js";
+
+const execFileAsync = promisify(execFile);
 
 /** What `flakeops-detect bench --json` prints (CONTRACTS.md). */
 export interface BenchResult {
@@ -21,7 +28,7 @@ export interface BenchResult {
   /** throughput with `workers` workers */
   imagesPerSecond: number;
   workers: number;
-  /** peak resident memory of the process after the single-worker run, MB */
+  /** resident memory of this process during the single-worker run (highest sample), MB */
   peakRssMB: number;
   /** the profile `flakeops-sizing recommend --profile` reads (BenchProfileSchema) */
   profile: BenchProfile;
@@ -57,14 +64,49 @@ export interface BenchOptions {
 
 const SYNTHETIC_COUNT = 4;
 
-/** Synthetic microscope images (seeded, so every bench sees the same ones), as JPEG. */
+/**
+ * Synthetic microscope images (seeded, so every bench sees the same ones), built in a child
+ * process so their construction does not count in this process's memory; in this process if
+ * that fails.
+ */
 async function syntheticImages(): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < SYNTHETIC_COUNT; i++) {
-    const synth = synthesize({ width: 1920, height: 1200, seed: 1000 + i });
-    out.push(await encodeBgr(synth.image, "jpg"));
+  const dir = await mkdtemp(join(tmpdir(), "flakeops-bench-"));
+  try {
+    const child = fileURLToPath(
+      new URL(
+        import.meta.url.endsWith(".ts") ? "./bench-synth.ts" : "./bench-synth.js",
+        import.meta.url,
+      ),
+    );
+    await execFileAsync(process.execPath, [
+      ...process.execArgv,
+      child,
+      dir,
+      String(SYNTHETIC_COUNT),
+    ]);
+    const files = Array.from({ length: SYNTHETIC_COUNT }, (_, i) =>
+      join(dir, `synthetic-${i}.jpg`),
+    );
+    return await Promise.all(files.map((f) => readFile(f)));
+  } catch {
+    return syntheticJpegs(SYNTHETIC_COUNT);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return out;
+}
+
+/**
+ * A full garbage collection before the timed run, so the memory figure is the detector's and
+ * not what building synthetic images left for the collector (V8 exposes gc() to a new context
+ * once --expose-gc is set).
+ */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString("--expose-gc");
+    (runInNewContext("gc") as () => void)();
+  } catch {
+    // no collector hook: the figure then includes leftovers
+  }
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -120,19 +162,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     return { decode: t1 - t0, total: t2 - t0 };
   };
   for (const bytes of inputs) await once(bytes); // warm-up: JIT, kernels, libvips caches
+  collectGarbage();
 
   const decode: number[] = [];
   const total: number[] = [];
   const count = inputs.length * runs;
+  // resident memory sampled after every image of the timed run: the process's own high-water
+  // mark (maxRSS) would also count what building the synthetic images took
+  let peakRss = process.memoryUsage().rss;
   for (let r = 0; r < runs; r++) {
     for (const bytes of inputs) {
       const t = await once(bytes);
       decode.push(t.decode);
       total.push(t.total);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
       options.onProgress?.(decode.length, count);
     }
   }
-  const peakRssMB = round2(process.resourceUsage().maxRSS / 1024);
+  const peakRssMB = round2(peakRss / 1048576);
 
   const pool = new DetectorPool({ workers, maxQueue: count + workers * 2 });
   let imagesPerSecond: number;
