@@ -70,6 +70,19 @@ export function flakesFromLabels(input: FlakeStepsInput): Flake[] {
   return flakes;
 }
 
+/** Per channel, the contrast of each 8-bit value: float32(v / float32 background) - 1. */
+export function contrastLuts(
+  background: readonly [number, number, number],
+): [Float64Array, Float64Array, Float64Array] {
+  const lut = (c: number) => {
+    const bg = Math.fround(background[c]!);
+    const out = new Float64Array(256);
+    for (let v = 0; v < 256; v++) out[v] = Math.fround(v / bg) - 1;
+    return out;
+  };
+  return [lut(0), lut(1), lut(2)];
+}
+
 /** One component's flake: filled mask, contrast, rotated rectangle, fp probability, entropy. */
 export function flakeOf(input: FlakeStepsInput, comp: Component, thickness: string): Flake {
   const { bgr, width, height, background } = input;
@@ -84,17 +97,22 @@ export function flakeOf(input: FlakeStepsInput, comp: Component, thickness: stri
   }
 
   // mean contrast over the filled mask, contrast = float32(v / bg) - 1
-  const bg = background.map((b) => Math.fround(b));
-  const sums = new Float64Array(3);
+  const [lb, lg, lr] = contrastLuts(background);
+  let sb = 0;
+  let sg = 0;
+  let sr = 0;
   let n = 0;
   for (let y = 0; y < comp.h; y++) {
     for (let x = 0; x < comp.w; x++) {
       if (!filled[y * comp.w + x]) continue;
       const p = ((comp.y + y) * width + comp.x + x) * 3;
-      for (let c = 0; c < 3; c++) sums[c]! += Math.fround(bgr[p + c]! / bg[c]!) - 1;
+      sb += lb[bgr[p]!]!;
+      sg += lg[bgr[p + 1]!]!;
+      sr += lr[bgr[p + 2]!]!;
       n++;
     }
   }
+  const sums = [sb, sg, sr] as const;
   const meanContrast: [number, number, number] = [
     round(sums[0]! / n, 4),
     round(sums[1]! / n, 4),

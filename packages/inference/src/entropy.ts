@@ -7,6 +7,10 @@ export function grayAt(bgr: Uint8Array, p: number): number {
   return (bgr[3 * p]! * 1868 + bgr[3 * p + 1]! * 9617 + bgr[3 * p + 2]! * 4899 + 8192) >> 14;
 }
 
+// log2 c and c log2 c for the counts a disk(2) footprint can hold (0..13)
+const LOG2 = Float64Array.from({ length: 14 }, (_, c) => (c > 0 ? Math.log2(c) : 0));
+const C_LOG2_C = Float64Array.from({ length: 14 }, (_, c) => (c > 0 ? c * Math.log2(c) : 0));
+
 /**
  * The reference's flake entropy: inside the flake's bounding box grown by 20 px, erode the
  * filled mask twice by disk(2), then average over the eroded mask the local Shannon entropy
@@ -68,14 +72,14 @@ export function meanEntropy(
         counts[g]!++;
         pop++;
       }
-      // -sum p log2 p with p = c / pop, as skimage's entropy kernel
-      let e = 0;
+      // -sum p log2 p with p = c / pop = log2(pop) - sum(c log2 c) / pop (table lookups)
+      let sum = 0;
       for (let i = 0; i < distinct; i++) {
         const g = seen[i]!;
-        const pr = counts[g]! / pop;
-        e -= (pr * Math.log(pr)) / Math.LN2;
+        sum += C_LOG2_C[counts[g]!]!;
         counts[g] = 0;
       }
+      const e = pop > 0 ? LOG2[pop]! - sum / pop : 0;
       total += e;
       n++;
     }

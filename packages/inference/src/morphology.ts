@@ -21,7 +21,7 @@ export const DISK2: readonly (readonly [number, number])[] = [
 /**
  * Opening of every layer of a label image (0 = none, k = layer) by disk(2), sparse: only the
  * listed pixels (all pixels with a label) are visited. Returns the opened label image and, per
- * label value, the list of its opened pixels (unsorted).
+ * label value, the list of its opened pixels (unsorted). Typed arrays throughout: no garbage.
  */
 export function openLabels(
   labels: Uint8Array,
@@ -33,16 +33,19 @@ export function openLabels(
   into?: Uint8Array,
 ): { opened: Uint8Array; lists: Int32Array[] } {
   const opened = into ?? new Uint8Array(labels.length);
-  const eroded: number[] = [];
+  const w = width;
+  const offsets = DISK2.map(([dx, dy]) => dy * w + dx);
+  const eroded = new Int32Array(pixels.length);
+  let ne = 0;
+  const perLayer = new Int32Array(layerCount + 2);
   for (let n = 0; n < pixels.length; n++) {
     const p = pixels[n]!;
     const k = labels[p]!;
+    perLayer[k]!++;
     const x = p % width;
     const y = (p - x) / width;
     let keep = true;
     if (x >= 2 && y >= 2 && x < width - 2 && y < height - 2) {
-      // interior fast path
-      const w = width;
       keep =
         labels[p - 2 * w] === k &&
         labels[p - w - 1] === k &&
@@ -67,26 +70,42 @@ export function openLabels(
         }
       }
     }
-    if (keep) eroded.push(p);
+    if (keep) eroded[ne++] = p;
   }
-  const grown: number[][] = Array.from({ length: layerCount + 1 }, () => []);
-  for (const p of eroded) {
+  // an opened layer is a subset of the layer: each list fits in the layer's pixel count
+  const start = new Int32Array(layerCount + 2);
+  for (let k = 1; k <= layerCount + 1; k++) start[k] = start[k - 1]! + perLayer[k - 1]!;
+  const fill = start.slice();
+  const out = new Int32Array(pixels.length);
+  for (let n = 0; n < ne; n++) {
+    const p = eroded[n]!;
     const k = labels[p]!;
-    const list = grown[k]!;
     const x = p % width;
     const y = (p - x) / width;
-    for (const [dx, dy] of DISK2) {
-      const qx = x + dx;
-      const qy = y + dy;
-      if (qx < 0 || qy < 0 || qx >= width || qy >= height) continue;
-      const q = qy * width + qx;
-      if (opened[q] === 0) {
-        opened[q] = k;
-        list.push(q);
+    if (x >= 2 && y >= 2 && x < width - 2 && y < height - 2) {
+      for (let i = 0; i < 13; i++) {
+        const q = p + offsets[i]!;
+        if (opened[q] === 0) {
+          opened[q] = k;
+          out[fill[k]!++] = q;
+        }
+      }
+    } else {
+      for (const [dx, dy] of DISK2) {
+        const qx = x + dx;
+        const qy = y + dy;
+        if (qx < 0 || qy < 0 || qx >= width || qy >= height) continue;
+        const q = qy * width + qx;
+        if (opened[q] === 0) {
+          opened[q] = k;
+          out[fill[k]!++] = q;
+        }
       }
     }
   }
-  return { opened, lists: grown.map((l) => Int32Array.from(l)) };
+  const lists: Int32Array[] = [];
+  for (let k = 0; k <= layerCount; k++) lists.push(out.subarray(start[k]!, fill[k]!));
+  return { opened, lists };
 }
 
 /** Erode a local binary mask (w x h, nonzero = set) by disk(2); outside counts as set. */
