@@ -16,6 +16,7 @@ export const INFERENCE_ERROR_CODES = [
   "BAD_OPTION", // an option out of range
   "ABORTED", // cancelled by the caller (timeout, shutdown)
   "OVERLOADED", // the worker pool's queue is full; retry later
+  "INTERNAL", // an unexpected failure inside the detector (a bug), reported without its stack
 ] as const;
 
 export type InferenceErrorCode = (typeof INFERENCE_ERROR_CODES)[number];

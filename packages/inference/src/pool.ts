@@ -95,7 +95,7 @@ export class DetectorPool {
       reply.code,
     )
       ? (reply.code as InferenceErrorCode)
-      : "MODEL_LOAD_FAILED";
+      : "INTERNAL";
     throw new InferenceError(code, reply.message);
   }
 
@@ -110,15 +110,11 @@ export class DetectorPool {
     if (err?.name === "AbortError") {
       return new InferenceError("ABORTED", "detection was cancelled", { cause: e });
     }
-    if (/destroyed|terminated/i.test(err?.message ?? "")) {
+    if (/destroy|terminat/i.test(err?.message ?? "")) {
       return new InferenceError("ABORTED", "the detector pool was closed", { cause: e });
     }
-    return new InferenceError(
-      "MODEL_LOAD_FAILED",
-      `detector worker failed: ${err?.message ?? String(e)}`,
-      {
-        cause: e,
-      },
-    );
+    return new InferenceError("INTERNAL", `detector worker failed: ${err?.message ?? String(e)}`, {
+      cause: e,
+    });
   }
 }

@@ -15,7 +15,7 @@ export interface WorkerTask {
 
 export type WorkerReply =
   | { ok: true; result: DetectionResult }
-  | { ok: false; code: InferenceErrorCode | "INTERNAL"; message: string };
+  | { ok: false; code: InferenceErrorCode; message: string };
 
 const data = (workerData ?? {}) as { modelsDir?: string; memoryBudgetMB?: number };
 const registry = new ModelRegistry({

@@ -106,4 +106,19 @@ describe("DetectorPool", () => {
       await pool.close();
     }
   });
+
+  it("closing rejects the work still waiting with ABORTED", async () => {
+    const pool = new DetectorPool({ workers: 1, maxQueue: 4 });
+    await pool.run(image);
+    const settled = Promise.allSettled([pool.run(big), pool.run(big), pool.run(big)]);
+    await pool.close();
+    const outcomes = await settled;
+    for (const o of outcomes) {
+      if (o.status === "rejected") {
+        expect(o.reason).toBeInstanceOf(InferenceError);
+        expect((o.reason as InferenceError).code).toBe("ABORTED");
+      }
+    }
+    expect(outcomes.filter((o) => o.status === "rejected").length).toBeGreaterThanOrEqual(2);
+  });
 });
