@@ -155,7 +155,7 @@ const f32 = Math.fround;
 /**
  * cv2.minAreaRect: OpenCV's rotating calipers, ported with its single-precision arithmetic and
  * its tie-breaking (the last of equal areas wins), over the hull in OpenCV's order (from the
- * leftmost point, along the larger-y side first), so the truncated centre matches too.
+ * leftmost point, along the smaller-y side first), so the truncated centre matches too.
  */
 export function minAreaRect(c: ArrayLike<number>): RotatedRect {
   const ccw = convexHull(c);
@@ -172,13 +172,12 @@ export function minAreaRect(c: ArrayLike<number>): RotatedRect {
       height: 0,
     };
   }
-  // OpenCV's order: start at the same (leftmost, then lowest y) point, opposite direction
+  // OpenCV's order: from the leftmost (then lowest y) point, along the smaller-y side first
   const px = new Float64Array(n);
   const py = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const j = i === 0 ? 0 : n - i;
-    px[i] = ccw[2 * j]!;
-    py[i] = ccw[2 * j + 1]!;
+    px[i] = ccw[2 * i]!;
+    py[i] = ccw[2 * i + 1]!;
   }
   return rotatingCalipers(px, py, n);
 }
