@@ -75,6 +75,8 @@ describe.skipIf(!SHARED_DATA)("parity with 2DMatGMM on the shared graphene image
       used.add(best);
       const f: Flake = ours[best]!.flake;
       expect(bestIou).toBeGreaterThanOrEqual(0.95);
+      // beyond the tolerances: the integer figures come out exactly as the reference's
+      expect([f.size, ...f.center]).toEqual([rf.size, ...rf.center]);
       if (bestIou === 1) {
         // the same mask: our string is pycocotools' encoding of the reference's runs
         expect(f.mask.counts).toBe(countsToString(rf.mask_rle.counts));
