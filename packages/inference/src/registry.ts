@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferenceError, isInferenceError } from "./errors.js";
@@ -31,6 +31,18 @@ type Loaded = PixelClassifier | InstanceSegmenter;
 interface Entry {
   model: Loaded;
   bytes: number;
+  /** the file it was loaded from and its identity then, to notice a replacement */
+  source?: { file: string; version: string };
+}
+
+/** Inode and modification time: an atomic replacement (temp file + rename) changes both. */
+function fileVersion(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    return `${st.ino}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a model of this kind lives under a MaskTerial models directory. */
@@ -124,6 +136,7 @@ export class ModelRegistry {
   async addGmm(name: string, contrastDict: unknown): Promise<void> {
     const ref = parseModelId(`GMM-${name}`);
     const model = new GmmClassifier(ref, contrastDict); // throws INVALID_MODEL
+    let source: Entry["source"];
     if (this.modelsDir) {
       const dir = modelDir(this.modelsDir, ref);
       const existed = existsSync(dir);
@@ -133,6 +146,8 @@ export class ModelRegistry {
         await mkdir(dir, { recursive: true });
         await writeFile(tmp, `${JSON.stringify(contrastDict, null, 2)}\n`);
         await rename(tmp, file);
+        const version = fileVersion(file);
+        if (version !== undefined) source = { file, version };
       } catch (e) {
         await rm(existed ? tmp : dir, { recursive: true, force: true });
         throw new InferenceError(
@@ -145,7 +160,7 @@ export class ModelRegistry {
       this.added.set(name, contrastDict);
     }
     await this.drop(ref.id);
-    this.store(ref.id, model, model.memoryBytes);
+    this.store(ref.id, model, model.memoryBytes, source);
   }
 
   /** The pixel classifier for a GMM-, AMM- or MLP- id, loading it on first use. */
@@ -179,7 +194,10 @@ export class ModelRegistry {
 
   private async get(ref: ModelRef): Promise<Loaded> {
     const hit = this.cache.get(ref.id);
-    if (hit) {
+    // a model file replaced on disk (another process's addGmm, an upload) is loaded again
+    if (hit?.source && fileVersion(hit.source.file) !== hit.source.version) {
+      await this.drop(ref.id);
+    } else if (hit) {
       this.cache.delete(ref.id); // move to most recent
       this.cache.set(ref.id, hit);
       return hit.model;
@@ -197,11 +215,14 @@ export class ModelRegistry {
     const onDisk = dir !== undefined && existsSync(join(dir, markerFile(ref.kind)));
     let model: Loaded;
     let bytes: number;
+    let source: Entry["source"];
     if (ref.kind === "GMM") {
       let dict: unknown;
       let what: string | undefined;
       if (onDisk) {
         const file = join(dir!, CONTRAST_DICT_FILE);
+        const version = fileVersion(file);
+        if (version !== undefined) source = { file, version };
         dict = await readJson(file, ref.id);
         what = `model ${ref.id}: ${file}`;
       } else if (this.added.has(ref.name)) {
@@ -232,12 +253,12 @@ export class ModelRegistry {
         );
       }
     }
-    this.store(ref.id, model, bytes);
+    this.store(ref.id, model, bytes, source);
     return model;
   }
 
-  private store(id: string, model: Loaded, bytes: number): void {
-    this.cache.set(id, { model, bytes });
+  private store(id: string, model: Loaded, bytes: number, source?: Entry["source"]): void {
+    this.cache.set(id, { model, bytes, source });
     let total = 0;
     for (const e of this.cache.values()) total += e.bytes;
     // evict least recently used (first in the map), never the one just loaded

@@ -172,6 +172,20 @@ describe("ModelRegistry", () => {
     expect(result.flakes.map((f) => [f.thickness, f.size])).toEqual([["1", 588]]);
   });
 
+  it("loads a GMM again when its file is replaced (by another registry or process)", async () => {
+    const root = tempDir();
+    const writer = new ModelRegistry({ modelsDir: root });
+    const reader = new ModelRegistry({ modelsDir: root });
+    await writer.addGmm("Swap", oneLayer);
+    expect((await reader.classifier("GMM-Swap")).classes).toEqual(["1"]);
+    await writer.addGmm("Swap", {
+      "1": GRAPHENE_CONTRAST_DICT["1"],
+      "2": GRAPHENE_CONTRAST_DICT["2"],
+    });
+    expect((await reader.classifier("GMM-Swap")).classes).toEqual(["1", "2"]);
+    expect(reader.loaded()).toEqual(["GMM-Swap"]);
+  });
+
   it("keeps added GMMs in memory without a directory", async () => {
     const r = new ModelRegistry();
     await r.addGmm("Mono", oneLayer);
