@@ -109,16 +109,26 @@ export class GmmClassifier implements PixelClassifier {
     }) as [Float64Array, Float64Array, Float64Array];
     const pixels = new Int32Array(candidates.length);
     let n = 0;
+    // neighbouring candidates often share their values: remember the last answer
+    let lastKey = -1;
+    let lastK = -1;
     for (let i = 0; i < candidates.length; i++) {
       const p = candidates[i]!;
-      const k = this.classifyOne(
-        contrastOf[0][bgr[3 * p]!]!,
-        contrastOf[1][bgr[3 * p + 1]!]!,
-        contrastOf[2][bgr[3 * p + 2]!]!,
-        stdThreshold,
-      );
-      if (k >= 0) {
-        labels[p] = k + 1;
+      const b = bgr[3 * p]!;
+      const g = bgr[3 * p + 1]!;
+      const r = bgr[3 * p + 2]!;
+      const key = (b << 16) | (g << 8) | r;
+      if (key !== lastKey) {
+        lastKey = key;
+        lastK = this.classifyOne(
+          contrastOf[0][b]!,
+          contrastOf[1][g]!,
+          contrastOf[2][r]!,
+          stdThreshold,
+        );
+      }
+      if (lastK >= 0) {
+        labels[p] = lastK + 1;
         pixels[n++] = p;
       }
     }
