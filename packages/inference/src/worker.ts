@@ -1,4 +1,5 @@
 import { workerData } from "node:worker_threads";
+import sharp from "sharp";
 import { type DetectionResult, type DetectOptions, detectImage } from "./detect.js";
 import { type InferenceErrorCode, isInferenceError } from "./errors.js";
 import { ModelRegistry } from "./registry.js";
@@ -16,6 +17,9 @@ export interface WorkerTask {
 export type WorkerReply =
   | { ok: true; result: DetectionResult }
   | { ok: false; code: InferenceErrorCode; message: string };
+
+// one libvips thread per detector worker: the pool already runs a worker per core
+sharp.concurrency(1);
 
 const data = (workerData ?? {}) as { modelsDir?: string; memoryBudgetMB?: number };
 const registry = new ModelRegistry({
