@@ -686,3 +686,17 @@ export function swapRedBlue(data: Uint8Array): void {
     data[i + 2] = r;
   }
 }
+
+/**
+ * Run the kernels a few times on a small image, so that a fresh thread's first real image
+ * finds them compiled by the optimising tier (V8 starts WebAssembly on its baseline compiler,
+ * about twice as slow here, and tiers up functions once they have run enough).
+ */
+export function warmUpKernels(): void {
+  const side = 256;
+  const image = new Uint8Array(side * side * 3);
+  for (let i = 0; i < image.length; i++) image[i] = (i * 7919) % 251;
+  const none = new Uint32Array(256);
+  for (let i = 0; i < 3; i++)
+    medianAndHistograms(image, side, side, "rgb").candidates([none, none, none]);
+}

@@ -1,6 +1,7 @@
 import { workerData } from "node:worker_threads";
 import sharp from "sharp";
 import { type DetectionResult, type DetectOptions, detectImage } from "./detect.js";
+import { warmUpKernels } from "./detect-wasm.js";
 import { type InferenceErrorCode, isInferenceError } from "./errors.js";
 import { ModelRegistry } from "./registry.js";
 
@@ -20,6 +21,7 @@ export type WorkerReply =
 
 // one libvips thread per detector worker: the pool already runs a worker per core
 sharp.concurrency(1);
+warmUpKernels();
 
 const data = (workerData ?? {}) as { modelsDir?: string; memoryBudgetMB?: number };
 const registry = new ModelRegistry({
