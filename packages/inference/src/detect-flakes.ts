@@ -20,6 +20,8 @@ export interface FlakeStepsInput {
   pixels?: Int32Array;
   /** an all-zero scratch array the size of `labels`, handed back all zero (default a new one) */
   scratch?: Uint8Array;
+  /** where B, G, R sit in each pixel of `bgr` (default B, G, R order) */
+  offsets?: readonly [number, number, number];
 }
 
 const round = (v: number, digits: number) => {
@@ -86,6 +88,8 @@ export function contrastLuts(
 /** One component's flake: filled mask, contrast, rotated rectangle, fp probability, entropy. */
 export function flakeOf(input: FlakeStepsInput, comp: Component, thickness: string): Flake {
   const { bgr, width, height, background } = input;
+  const offsets = input.offsets ?? ([0, 1, 2] as const);
+  const [ob, og, or] = offsets;
   const { padded, pw, filled } = componentMasks(comp, width);
   const startX = (comp.pixels[0]! % width) - comp.x + 1;
   const startY = Math.floor(comp.pixels[0]! / width) - comp.y + 1;
@@ -106,9 +110,9 @@ export function flakeOf(input: FlakeStepsInput, comp: Component, thickness: stri
     for (let x = 0; x < comp.w; x++) {
       if (!filled[y * comp.w + x]) continue;
       const p = ((comp.y + y) * width + comp.x + x) * 3;
-      sb += lb[bgr[p]!]!;
-      sg += lg[bgr[p + 1]!]!;
-      sr += lr[bgr[p + 2]!]!;
+      sb += lb[bgr[p + ob]!]!;
+      sg += lg[bgr[p + og]!]!;
+      sr += lr[bgr[p + or]!]!;
       n++;
     }
   }
@@ -132,7 +136,7 @@ export function flakeOf(input: FlakeStepsInput, comp: Component, thickness: stri
     aspect_ratio: minSide > 0 ? round(maxSide / minSide, 2) : 0,
     mean_contrast: meanContrast,
     false_positive_probability: falsePositiveProbability(contour),
-    entropy: round(meanEntropy(bgr, width, height, filled, box), 4),
+    entropy: round(meanEntropy(bgr, width, height, filled, box, offsets), 4),
     bbox: [comp.x, comp.y, comp.w, comp.h],
     mask: {
       size: [height, width],

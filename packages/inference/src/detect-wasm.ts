@@ -552,17 +552,29 @@ function layout(width: number, height: number) {
   return { k, rowBytes, stride, src, tmp, dst, hist, lut, pat, list };
 }
 
+/** Byte offsets of B, G and R within a pixel: [0, 1, 2] for BGR data, [2, 1, 0] for RGB. */
+export type ChannelOffsets = readonly [number, number, number];
+export const BGR: ChannelOffsets = [0, 1, 2];
+export const RGB: ChannelOffsets = [2, 1, 0];
+
 export interface MedianAndHistograms {
-  /** median-filtered BGR (a view into the kernels' memory: valid until the next call) */
+  /**
+   * The median-filtered image in the input's channel order (a view into the kernels' memory:
+   * valid until the next call on this thread).
+   */
   median: Uint8Array;
+  /** where B, G and R sit in each pixel of `median` */
+  offsets: ChannelOffsets;
+  /** B, G and R histograms of the median image */
   histograms: [Uint32Array, Uint32Array, Uint32Array];
-  /** pixel indices whose three channel values all have a bit in `luts` (see candidates) */
+  /** pixel indices whose B, G, R values all share a bit in `luts` (B, G, R lookup tables) */
   candidates(luts: readonly [Uint32Array, Uint32Array, Uint32Array]): Int32Array;
 }
 
 /**
- * 5x5 median (replicated border) of an interleaved BGR image, and its channel histograms.
- * With `order` "rgb" the input is RGB and is swapped to BGR on the way in.
+ * 5x5 median (replicated border) of an interleaved 3-channel image, and its channel
+ * histograms. The filter treats channels alike, so RGB input ("rgb") is filtered as it is and
+ * the offsets say where each channel sits: no swap needed.
  */
 export function medianAndHistograms(
   bgr: Uint8Array,
@@ -589,7 +601,6 @@ export function medianAndHistograms(
       mem[at + 9 + rowBytes + c] = last;
     }
   }
-  if (order === "rgb") k.swap3(L.src, ((height + 5) * stride) / 48);
   k.median5(L.src, stride, L.tmp, L.dst, rowBytes, rowBytes, height);
   const buf = k.mem.buffer;
   const sets = new Uint32Array(buf, L.hist, 4 * 768);
@@ -613,14 +624,19 @@ export function medianAndHistograms(
   for (let p = four * 4; p < pixels; p++) {
     for (let c = 0; c < 3; c++) hist[c]![median[3 * p + c]!]!++;
   }
+  const offsets = order === "rgb" ? RGB : BGR;
+  // channel m of the memory layout holds colour byChannel[m] (0 = B, 1 = G, 2 = R)
+  const byChannel = [0, 1, 2].map((m) => offsets.indexOf(m));
   return {
     median,
-    histograms: [hist[0], hist[1], hist[2]],
-    candidates(luts) {
+    offsets,
+    histograms: [hist[offsets[0]]!, hist[offsets[1]]!, hist[offsets[2]]!],
+    candidates(bgrLuts) {
+      const luts = byChannel.map((colour) => bgrLuts[colour]!);
       const lut = new Uint32Array(buf, L.lut, 768);
-      lut.set(luts[0], 0);
-      lut.set(luts[1], 256);
-      lut.set(luts[2], 512);
+      lut.set(luts[0]!, 0);
+      lut.set(luts[1]!, 256);
+      lut.set(luts[2]!, 512);
       // the block test watches one channel: the one whose candidate range [lo, hi] holds the
       // fewest pixels (the histogram says how many)
       let best = -1;

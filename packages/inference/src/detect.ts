@@ -113,7 +113,7 @@ export async function detectBgr(
   image: BgrImage,
   classifier: PixelClassifier,
   options: ResolvedOptions & { segmenter?: InstanceSegmenter; signal?: AbortSignal },
-  /** "rgb" when `image.data` is still in decode order (swapped on the way into the kernels) */
+  /** "rgb" when `image.data` is still in decode order (the GMM path reads it as it is) */
   order: "bgr" | "rgb" = "bgr",
 ): Promise<{ background: [number, number, number]; flakes: Flake[] }> {
   const { width, height } = image;
@@ -137,15 +137,24 @@ export async function detectBgr(
       background,
       options.stdThreshold,
       zeroA,
+      mh.offsets,
     );
     try {
-      const flakes = flakesFromLabels({ ...base, bgr: mh.median, labels, pixels, scratch: zeroB });
+      const flakes = flakesFromLabels({
+        ...base,
+        bgr: mh.median,
+        offsets: mh.offsets,
+        labels,
+        pixels,
+        scratch: zeroB,
+      });
       return { background, flakes };
     } finally {
       for (let i = 0; i < pixels.length; i++) labels[pixels[i]!] = 0;
     }
   }
   const median = mh.median.slice();
+  if (order === "rgb") swapRedBlue(median);
   let labels: Uint8Array;
   if (classifier instanceof GmmClassifier) {
     labels = classifier.labelImage(median, background, options.stdThreshold);

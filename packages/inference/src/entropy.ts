@@ -3,8 +3,19 @@ import { DISK2, erodeDisk2 } from "./morphology.js";
 const MARGIN = 20;
 
 /** cv2.cvtColor(BGR2GRAY) for 8-bit: fixed-point weights with 14 fraction bits, rounded. */
-export function grayAt(bgr: Uint8Array, p: number): number {
-  return (bgr[3 * p]! * 1868 + bgr[3 * p + 1]! * 9617 + bgr[3 * p + 2]! * 4899 + 8192) >> 14;
+export function grayAt(
+  bgr: Uint8Array,
+  p: number,
+  offsets: readonly [number, number, number] = [0, 1, 2],
+): number {
+  const i = 3 * p;
+  return (
+    (bgr[i + offsets[0]]! * 1868 +
+      bgr[i + offsets[1]]! * 9617 +
+      bgr[i + offsets[2]]! * 4899 +
+      8192) >>
+    14
+  );
 }
 
 // log2 c and c log2 c for the counts a disk(2) footprint can hold (0..13)
@@ -23,6 +34,8 @@ export function meanEntropy(
   height: number,
   filled: Uint8Array,
   box: { x: number; y: number; w: number; h: number },
+  /** where B, G, R sit in each pixel of `bgr` */
+  offsets: readonly [number, number, number] = [0, 1, 2],
 ): number {
   const x0 = Math.max(box.x - MARGIN, 0);
   const y0 = Math.max(box.y - MARGIN, 0);
@@ -41,14 +54,14 @@ export function meanEntropy(
   const gray = new Uint8Array(rw * rh);
   for (let y = 0; y < rh; y++) {
     for (let x = 0; x < rw; x++) {
-      if (eroded[y * rw + x]) gray[y * rw + x] = grayAt(bgr, (y + y0) * width + (x + x0));
+      if (eroded[y * rw + x]) gray[y * rw + x] = grayAt(bgr, (y + y0) * width + (x + x0), offsets);
     }
   }
   const counts = new Uint8Array(256);
   const seen = new Int32Array(13);
   const dx = DISK2.map((d) => d[0]);
   const dy = DISK2.map((d) => d[1]);
-  const offsets = DISK2.map(([ox, oy]) => oy * rw + ox);
+  const steps = DISK2.map(([ox, oy]) => oy * rw + ox);
   let total = 0;
   let n = 0;
   for (let y = 0; y < rh; y++) {
@@ -65,7 +78,7 @@ export function meanEntropy(
           const qy = y + dy[k]!;
           if (qx < 0 || qy < 0 || qx >= rw || qy >= rh) continue;
         }
-        const q = p + offsets[k]!;
+        const q = p + steps[k]!;
         if (!eroded[q]) continue;
         const g = gray[q]!;
         if (counts[g] === 0) seen[distinct++] = g;

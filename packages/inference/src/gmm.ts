@@ -101,7 +101,10 @@ export class GmmClassifier implements PixelClassifier {
     stdThreshold: number,
     /** an all-zero array of one value per pixel to fill (default a new one) */
     into?: Uint8Array,
+    /** where B, G, R sit in each pixel of `bgr` (default B, G, R order) */
+    offsets: readonly [number, number, number] = [0, 1, 2],
   ): { labels: Uint8Array; pixels: Int32Array } {
+    const [ob, og, or] = offsets;
     const labels = into ?? new Uint8Array(bgr.length / 3);
     const contrastOf = [0, 1, 2].map((c) => {
       const bg = Math.fround(background[c]!);
@@ -114,9 +117,9 @@ export class GmmClassifier implements PixelClassifier {
     let lastK = -1;
     for (let i = 0; i < candidates.length; i++) {
       const p = candidates[i]!;
-      const b = bgr[3 * p]!;
-      const g = bgr[3 * p + 1]!;
-      const r = bgr[3 * p + 2]!;
+      const b = bgr[3 * p + ob]!;
+      const g = bgr[3 * p + og]!;
+      const r = bgr[3 * p + or]!;
       const key = (b << 16) | (g << 8) | r;
       if (key !== lastKey) {
         lastKey = key;
