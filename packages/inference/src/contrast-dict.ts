@@ -28,7 +28,7 @@ export interface LayerGaussian {
 }
 
 /** Lower Cholesky factor of a symmetric 3x3 matrix, or null when not positive definite. */
-export function cholesky3(a: number[][]): Float64Array | null {
+export function cholesky3(a: readonly (readonly number[])[]): Float64Array | null {
   const l = new Float64Array(9);
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j <= i; j++) {

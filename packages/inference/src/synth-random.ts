@@ -39,25 +39,3 @@ export class Random {
     return r * Math.cos(2 * Math.PI * v);
   }
 }
-
-/** Lower-triangular Cholesky factor of a symmetric positive-definite 3x3 matrix. */
-export function cholesky3(m: readonly (readonly number[])[]): number[][] {
-  const l = [
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-  ];
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = m[i]?.[j] ?? 0;
-      for (let k = 0; k < j; k++) sum -= (l[i]?.[k] ?? 0) * (l[j]?.[k] ?? 0);
-      if (i === j) {
-        l[i]![j] = Math.sqrt(Math.max(sum, 0));
-      } else {
-        const d = l[j]?.[j] ?? 0;
-        l[i]![j] = d > 0 ? sum / d : 0;
-      }
-    }
-  }
-  return l;
-}

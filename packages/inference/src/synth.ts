@@ -1,7 +1,8 @@
+import { cholesky3 } from "./contrast-dict.js";
 import { InferenceError } from "./errors.js";
 import { GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
 import type { BgrImage } from "./models.js";
-import { cholesky3, Random } from "./synth-random.js";
+import { Random } from "./synth-random.js";
 
 /**
  * Synthetic optical-microscope images of flakes on SiO2/Si, with ground truth. The optics
@@ -279,11 +280,17 @@ function flakeSpecs(
 
 function drawContrast(layer: SynthDictionary[string], spread: number, rng: Random): number[] {
   const l = cholesky3(layer.covariance_matrix);
+  if (!l) {
+    throw new InferenceError(
+      "INVALID_MODEL",
+      "a synthesis dictionary covariance is not positive definite",
+    );
+  }
   const z = [rng.normal(), rng.normal(), rng.normal()];
   const mean = [layer.contrast.b, layer.contrast.g, layer.contrast.r];
   return mean.map((m, i) => {
     let s = 0;
-    for (let k = 0; k <= i; k++) s += (l[i]?.[k] ?? 0) * (z[k] ?? 0);
+    for (let k = 0; k <= i; k++) s += l[i * 3 + k]! * z[k]!;
     return m + spread * s;
   });
 }

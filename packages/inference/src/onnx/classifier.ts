@@ -1,4 +1,3 @@
-import * as ort from "onnxruntime-node";
 import { InferenceError } from "../errors.js";
 import type { ModelRef, PixelClassifier } from "../models.js";
 import { type ClassifierMeta, ClassifierMetaSchema } from "./classifier-meta.js";
@@ -65,7 +64,7 @@ export class OnnxPixelClassifier implements PixelClassifier, Releasable {
       }
       const results = await runSession(
         this.loaded,
-        { [this.inputName]: new ort.Tensor("float32", input, [count, 3]) },
+        { [this.inputName]: new this.loaded.ort.Tensor("float32", input, [count, 3]) },
         this.ref.id,
       );
       const scores = floatData(results[this.outputName], this.outputName, this.ref.id);

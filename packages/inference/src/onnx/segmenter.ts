@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { InferenceError } from "../errors.js";
 import type { BgrImage, InstanceSegmenter, ModelRef, SegmentationInstance } from "../models.js";
@@ -94,7 +94,7 @@ export class OnnxInstanceSegmenter implements InstanceSegmenter, Releasable {
       }
     }
     const dims = layoutDims(layout, h, w) as number[];
-    return new ort.Tensor("float32", data, dims);
+    return new this.loaded.ort.Tensor("float32", data, dims);
   }
 
   private readInstances(

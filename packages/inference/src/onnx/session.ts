@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import type { z } from "zod";
 import { InferenceError } from "../errors.js";
 
@@ -18,7 +18,19 @@ export interface Releasable {
   release(): Promise<void>;
 }
 
+/**
+ * onnxruntime's native addon costs ~37 MB of resident memory, so it loads on the first ONNX
+ * model, not on import: a service that only runs the GMM never pays for it.
+ */
+let runtime: Promise<typeof ort> | undefined;
+export function onnxRuntime(): Promise<typeof ort> {
+  runtime ??= import("onnxruntime-node");
+  return runtime;
+}
+
 export interface LoadedSession {
+  /** The runtime the session came from, for building its input tensors. */
+  readonly ort: typeof ort;
   readonly session: ort.InferenceSession;
   readonly file: string;
   readonly bytes: number;
@@ -40,15 +52,16 @@ export async function loadSession(dir: string, modelId: string): Promise<LoadedS
   if (bytes.length === 0) {
     throw new InferenceError("INVALID_MODEL", `model ${modelId}: ${file} is empty`);
   }
+  const runtime = await onnxRuntime();
   try {
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await runtime.InferenceSession.create(bytes, {
       executionProviders: ["cpu"],
       graphOptimizationLevel: "all",
       // One thread per session: the service runs a worker per core, so more would oversubscribe.
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
     });
-    return { session, file, bytes: bytes.length };
+    return { ort: runtime, session, file, bytes: bytes.length };
   } catch (e) {
     const detail = e instanceof Error ? e.message.split("\n")[0] : String(e);
     throw new InferenceError(
