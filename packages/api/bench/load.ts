@@ -152,6 +152,16 @@ async function main() {
     // After the burst: let the pool go idle and see where memory settles.
     await new Promise((r) => setTimeout(r, 3000));
     const after = rssMB(pid);
+    // The main thread's own share (the rest of RSS is the detector threads and native memory).
+    const metricsText = await (await fetch(`${url}/metrics`)).text();
+    const gauge = (name: string) =>
+      Math.round(
+        Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metricsText)?.[1] ?? Number.NaN) / 1048576,
+      );
+    const mainThread = {
+      heapUsedMB: gauge("flakeops_nodejs_heap_size_used_bytes"),
+      externalMB: gauge("flakeops_nodejs_external_memory_bytes"),
+    };
     const mbs = samples.map((s) => s.mb);
     const q = Math.max(1, Math.floor(samples.length / 4));
     const summary = {
@@ -177,6 +187,7 @@ async function main() {
         lastQuarterMean: Math.round(mbs.slice(-q).reduce((a, b) => a + b, 0) / q),
         p50: Math.round(pct(mbs, 50)),
         afterIdle3s: Math.round(after),
+        mainThread,
       },
     };
     if (args.json) console.log(JSON.stringify(summary, null, 2));
@@ -188,6 +199,9 @@ async function main() {
       console.log(`throughput: ${summary.imagesPerSecond} images/s`);
       console.log(
         `latency ms: p50 ${summary.latencyMs.p50}, p90 ${summary.latencyMs.p90}, p99 ${summary.latencyMs.p99}, max ${summary.latencyMs.max}`,
+      );
+      console.log(
+        `main thread MB: heap used ${mainThread.heapUsedMB}, external ${mainThread.externalMB}`,
       );
       console.log(
         `server RSS MB: baseline ${summary.rssMB.baseline}, peak ${summary.rssMB.peak}, first-quarter mean ${summary.rssMB.firstQuarterMean}, last-quarter mean ${summary.rssMB.lastQuarterMean}, 3 s after ${summary.rssMB.afterIdle3s}`,
