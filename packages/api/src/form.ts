@@ -3,17 +3,21 @@ import { z } from "zod";
 import { DEADLINE } from "./detection.js";
 import { ApiError, badField } from "./errors.js";
 import { tooLarge } from "./limits.js";
+import { MultipartError, type MultipartForm, parseMultipart } from "./multipart.js";
 import type { AppEnv } from "./types.js";
 
-/** Read the multipart body (already size-capped upstream); malformed bodies are a 400. */
-export async function readForm(c: Context<AppEnv>): Promise<FormData> {
-  const parsing = c.req.raw.formData();
+/**
+ * Read the multipart body (size-capped by limitBody, within the request deadline) and parse
+ * it. A malformed body is a 400; see multipart.ts for why this is not Request.formData().
+ */
+export async function readForm(c: Context<AppEnv>): Promise<MultipartForm> {
+  const reading = c.req.raw.arrayBuffer();
   const deadline = c.get("deadline");
+  let body: ArrayBuffer;
   try {
-    if (!deadline) return await parsing;
-    return await Promise.race([parsing, aborted(deadline)]);
+    body = deadline ? await Promise.race([reading, aborted(deadline)]) : await reading;
   } catch (e) {
-    parsing.catch(() => {}); // when the deadline won, the unread body fails later: nobody waits
+    reading.catch(() => {}); // when the deadline won, the unread body fails later: nobody waits
     if (e instanceof ApiError) throw e;
     const cap = c.get("bodyOverflow");
     if (cap !== undefined) throw tooLarge(cap);
@@ -32,7 +36,17 @@ export async function readForm(c: Context<AppEnv>): Promise<FormData> {
         },
       );
     }
-    throw new ApiError(400, "BAD_MULTIPART", "the multipart/form-data body could not be parsed");
+    throw new ApiError(400, "BAD_MULTIPART", "the request body could not be read");
+  }
+  try {
+    return parseMultipart(new Uint8Array(body), c.req.header("content-type") ?? "");
+  } catch (e) {
+    if (!(e instanceof MultipartError)) throw e;
+    throw new ApiError(
+      400,
+      "BAD_MULTIPART",
+      `the multipart/form-data body could not be parsed: ${e.message}`,
+    );
   }
 }
 
@@ -44,10 +58,10 @@ function aborted(signal: AbortSignal): Promise<never> {
 }
 
 /** The uploaded file of a field: missing or a plain string is a 400 naming the field. */
-export async function fileField(
-  form: FormData,
+export function fileField(
+  form: MultipartForm,
   name: string,
-): Promise<{ bytes: Uint8Array; filename: string }> {
+): { bytes: Uint8Array; filename: string } {
   const v = form.get(name);
   if (v === null)
     throw new ApiError(400, "MISSING_FIELD", `${name}: a file field "${name}" is required`);
@@ -57,14 +71,14 @@ export async function fileField(
       `expected a file upload (e.g. curl -F "${name}=@image.jpg"), got a text value`,
     );
   }
-  return { bytes: new Uint8Array(await v.arrayBuffer()), filename: v.name };
+  return { bytes: v.bytes, filename: v.filename };
 }
 
 /**
  * The text fields named by a zod object schema, validated by it. Empty optional fields count
  * as absent (HTML forms send them); the first problem becomes a 400 naming its field.
  */
-export function textFields<S extends z.ZodObject>(form: FormData, schema: S): z.infer<S> {
+export function textFields<S extends z.ZodObject>(form: MultipartForm, schema: S): z.infer<S> {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const all = form.getAll(key);

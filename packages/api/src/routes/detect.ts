@@ -32,7 +32,7 @@ export function detectRoutes(s: Services) {
     limitBody(s.config.maxBodyBytes),
     async (c) => {
       const form = await readForm(c);
-      const image = await fileField(form, "image");
+      const image = fileField(form, "image");
       const fields = textFields(form, DetectFields);
       const customer = actingCustomer(c.get("customer"), fields.customer_id);
       if (customer === undefined) {

@@ -51,7 +51,7 @@ export function maskterialRoutes(s: Services) {
     })
     .post("/predict", requireMultipart(), admit(s), limitBody(s.config.maxBodyBytes), async (c) => {
       const form = await readForm(c);
-      const image = await fileField(form, "files");
+      const image = fileField(form, "files");
       const f = textFields(form, PredictFields);
       if (!f.classification_model && !f.segmentation_model) {
         throw new ApiError(
@@ -81,7 +81,7 @@ export function maskterialRoutes(s: Services) {
         throw new ApiError(503, "SHUTTING_DOWN", "the server is shutting down");
       const form = await readForm(c);
       const { model_name } = textFields(form, UploadGmmFields);
-      const file = await fileField(form, "contrast_file");
+      const file = fileField(form, "contrast_file");
       let dict: unknown;
       try {
         dict = JSON.parse(Buffer.from(file.bytes).toString("utf8"));
