@@ -11,13 +11,11 @@ describe("parseMultipart", () => {
   it("reads back what the platform's FormData encoder writes (property)", async () => {
     const name = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[\r\n"\\%]/.test(s));
     const field = fc.oneof(
-      fc
-        .tuple(name, fc.string({ maxLength: 200 }))
-        .map(([n, v]) => ({
-          n,
-          v: v as string | Uint8Array,
-          filename: undefined as string | undefined,
-        })),
+      fc.tuple(name, fc.string({ maxLength: 200 })).map(([n, v]) => ({
+        n,
+        v: v as string | Uint8Array,
+        filename: undefined as string | undefined,
+      })),
       fc
         .tuple(name, fc.uint8Array({ maxLength: 3000 }), name)
         .map(([n, v, filename]) => ({ n, v: v as string | Uint8Array, filename })),
