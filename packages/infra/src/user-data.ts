@@ -119,6 +119,9 @@ export function renderUserData(opts: UserDataOptions): string {
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(opts.port),
+    // Fewer glibc arenas for the detector's worker threads: libvips' decode buffers otherwise
+    // fragment one arena per thread (measured on the API load bench: lower, flatter RSS).
+    MALLOC_ARENA_MAX: "2",
     // Without a models bucket the API serves its embedded default model.
     ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
     ...opts.environment,
