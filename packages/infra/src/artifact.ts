@@ -108,18 +108,7 @@ export function resolveArtifact(
   const digest = (isDir ? directoryDigest(artifact.path) : fileDigest(artifact.path)).slice(0, 16);
   const format = isDir ? "zip" : "tgz";
   const key = `api/${digest}.${format}`;
-  const bucket = new aws.s3.Bucket(`${name}-artifacts`, { forceDestroy: true, tags }, { parent });
-  new aws.s3.BucketPublicAccessBlock(
-    `${name}-artifacts`,
-    {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    },
-    { parent },
-  );
+  const bucket = privateBucket(`${name}-artifacts`, tags, parent);
   const object = new aws.s3.BucketObject(
     `${name}-api`,
     {
@@ -187,4 +176,25 @@ export function instanceS3Read(
       ),
     bucketArns: partition.apply((p) => (models ? [s3Arn(p, models.bucket)] : [])),
   };
+}
+
+/** A bucket nothing public can reach: every public-access block on. */
+export function privateBucket(
+  name: string,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): aws.s3.Bucket {
+  const bucket = new aws.s3.Bucket(name, { forceDestroy: true, tags }, { parent });
+  new aws.s3.BucketPublicAccessBlock(
+    name,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    { parent },
+  );
+  return bucket;
 }

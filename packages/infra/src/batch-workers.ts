@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { instanceS3Read, resolveArtifact } from "./artifact.js";
+import { instanceS3Read, privateBucket, resolveArtifact } from "./artifact.js";
 import { checkBatchSettings } from "./batch-worker.js";
 import { ConfigError } from "./config.js";
 import { createInstanceProfile } from "./iam.js";
@@ -84,18 +84,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
     const { tags } = plan;
 
     // Jobs: a private bucket whose input prefix notifies a queue; failures end in a dead-letter queue.
-    const bucket = new aws.s3.Bucket(`${name}-jobs`, { forceDestroy: true, tags }, { parent });
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-jobs`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent },
-    );
+    const bucket = privateBucket(`${name}-jobs`, tags, parent);
     const deadLetters = new aws.sqs.Queue(
       `${name}-jobs-dlq`,
       { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true, tags },

@@ -5,6 +5,7 @@ import {
   REGIONS,
   recommendForUseCase,
   recommendForWorkload,
+  SizingError,
   USE_CASES,
   type UseCase,
 } from "@flakeops/sizing";
@@ -174,12 +175,11 @@ export interface Tier {
 export const DEFAULT_USE_CASE: UseCase = "production";
 
 /** Run a sizing call, turning its typed errors into one-line preview failures. */
-function sizing<T>(what: string, fn: () => T): T {
+export function sizingOrFail<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Error && e.name === "SizingError")
-      throw new ConfigError(`${what}: ${e.message}`);
+    if (e instanceof SizingError) throw new ConfigError(`${what}: ${e.message}`);
     throw e;
   }
 }
@@ -206,7 +206,7 @@ export function resolveTier(config: StackConfig): Tier {
   };
   let source: Tier["source"];
   if (config.instanceType !== undefined) {
-    const type = sizing("instanceType", () => getInstanceType(config.instanceType!, region));
+    const type = sizingOrFail("instanceType", () => getInstanceType(config.instanceType!, region));
     source = "instanceType";
     picked = {
       instanceType: type.type,
@@ -216,7 +216,7 @@ export function resolveTier(config: StackConfig): Tier {
       warnings: [],
     };
   } else if (config.imagesPerHour !== undefined) {
-    const rec = sizing("imagesPerHour", () =>
+    const rec = sizingOrFail("imagesPerHour", () =>
       recommendForWorkload({
         imagesPerHour: config.imagesPerHour!,
         ...(config.p95LatencyMs === undefined ? {} : { p95LatencyMs: config.p95LatencyMs }),
@@ -235,7 +235,7 @@ export function resolveTier(config: StackConfig): Tier {
     };
   } else {
     const useCase = config.useCase ?? DEFAULT_USE_CASE;
-    const rec = sizing("useCase", () =>
+    const rec = sizingOrFail("useCase", () =>
       recommendForUseCase(useCase, region === undefined ? {} : { region }),
     );
     source = "useCase";

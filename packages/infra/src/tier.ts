@@ -12,7 +12,7 @@ import { createAlarms, type TierAlarm } from "./alarms.js";
 import { amiQuery, lookupAmi } from "./ami.js";
 import { type ArtifactArg, checkArtifact } from "./artifact.js";
 import { createBudget } from "./budget.js";
-import { ConfigError } from "./config.js";
+import { ConfigError, sizingOrFail } from "./config.js";
 import { createDashboard } from "./dashboard.js";
 import { createTopic } from "./notifications.js";
 import { isS3Uri } from "./user-data.js";
@@ -413,15 +413,4 @@ function estimateCost(
     }
   }
   return sizingOrFail("cost estimate", () => estimateTierCost(input));
-}
-
-/** Sizing's typed errors become one-line preview failures. */
-function sizingOrFail<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof Error && e.name === "SizingError")
-      throw new ConfigError(`${what}: ${e.message}`);
-    throw e;
-  }
 }
