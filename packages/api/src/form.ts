@@ -39,7 +39,7 @@ export async function readForm(c: Context<AppEnv>): Promise<MultipartForm> {
     throw new ApiError(400, "BAD_MULTIPART", "the request body could not be read");
   }
   try {
-    return parseMultipart(new Uint8Array(body), c.req.header("content-type") ?? "");
+    return await parseMultipart(new Uint8Array(body), c.req.header("content-type") ?? "");
   } catch (e) {
     if (!(e instanceof MultipartError)) throw e;
     throw new ApiError(
