@@ -2,10 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InferenceError } from "../src/errors.js";
 import { parseModelId } from "../src/models.js";
 import { loadOnnxClassifier } from "../src/onnx/index.js";
-import { buildModel, nearestMeanModel } from "./onnx-fixtures.js";
+import { buildModel, loadFailure as failure, nearestMeanModel } from "./onnx-fixtures.js";
 
 // Background at contrast 0 and three layers, as a MaskTerial MLP orders its classes.
 const MEANS = [
@@ -144,14 +143,6 @@ describe("ONNX pixel classifier", () => {
 
 describe("ONNX pixel classifier: bad models", () => {
   const ref = parseModelId("MLP-Bad");
-  async function failure(p: Promise<unknown>): Promise<InferenceError> {
-    const e = await p.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(e).toBeInstanceOf(InferenceError);
-    return e as InferenceError;
-  }
 
   it("missing model.onnx is MODEL_LOAD_FAILED naming the file", async () => {
     const dir = await modelDir("missing", null);

@@ -1,4 +1,6 @@
 import onnxProto, { type onnx as P } from "onnx-proto";
+import { expect } from "vitest";
+import { InferenceError } from "../src/errors.js";
 
 // onnx-proto is CommonJS; its named export is only visible through the default import in Node.
 const { onnx } = onnxProto;
@@ -280,4 +282,14 @@ export function rectMask(
   const m = new Uint8Array(width * height);
   for (let y = r.y; y < r.y + r.h; y++) m.fill(1, y * width + r.x, y * width + r.x + r.w);
   return m;
+}
+
+/** Await a load that must fail, and return its InferenceError for the caller's assertions. */
+export async function loadFailure(p: Promise<unknown>): Promise<InferenceError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(InferenceError);
+  return e as InferenceError;
 }

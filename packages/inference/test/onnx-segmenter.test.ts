@@ -2,10 +2,15 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InferenceError } from "../src/errors.js";
 import { parseModelId } from "../src/models.js";
 import { loadOnnxSegmenter } from "../src/onnx/index.js";
-import { bandSegmenterModel, buildModel, paintedImage, rectMask } from "./onnx-fixtures.js";
+import {
+  bandSegmenterModel,
+  buildModel,
+  loadFailure as failure,
+  paintedImage,
+  rectMask,
+} from "./onnx-fixtures.js";
 
 let root: string;
 beforeAll(async () => {
@@ -135,14 +140,6 @@ describe("ONNX segmenter", () => {
 
 describe("ONNX segmenter: bad models", () => {
   const ref = parseModelId("M2F-Bad");
-  async function failure(p: Promise<unknown>): Promise<InferenceError> {
-    const e = await p.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(e).toBeInstanceOf(InferenceError);
-    return e as InferenceError;
-  }
 
   it("missing model.onnx names the file", async () => {
     const dir = await modelDir("missing", null, config);
