@@ -120,7 +120,7 @@ export async function detectUpload(
         retryHeaders(1000),
       );
     }
-    if (isInferenceError(e) && (e.code as string) === "OVERLOADED") {
+    if (isInferenceError(e) && e.code === "OVERLOADED") {
       deps.metrics.rejected.inc({ reason: "overloaded" });
       throw overloaded(deps.admission.backlogMs(), e.message);
     }

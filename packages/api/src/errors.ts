@@ -1,4 +1,4 @@
-import { isInferenceError } from "@flakeops/inference";
+import { type InferenceErrorCode, isInferenceError } from "@flakeops/inference";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -23,8 +23,11 @@ export class ApiError extends Error {
 
 export type ErrorStyle = "flakeops" | "fastapi";
 
-/** Inference failures are the caller's fault except a model that will not load. */
-const INFERENCE_STATUS: Record<string, ContentfulStatusCode> = {
+/**
+ * Inference failures are the caller's fault except a model that will not load or a detector
+ * bug. Typed over every code, so a new code cannot ship without its status.
+ */
+const INFERENCE_STATUS: Record<InferenceErrorCode, ContentfulStatusCode> = {
   EMPTY_INPUT: 400,
   NOT_AN_IMAGE: 415,
   UNSUPPORTED_IMAGE: 415,
@@ -38,12 +41,13 @@ const INFERENCE_STATUS: Record<string, ContentfulStatusCode> = {
   MODEL_LOAD_FAILED: 500,
   ABORTED: 503,
   OVERLOADED: 503,
+  INTERNAL: 500,
 };
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (isInferenceError(err)) {
-    const status = INFERENCE_STATUS[err.code] ?? 500;
+    const status = INFERENCE_STATUS[err.code];
     return new ApiError(status, err.code, err.message);
   }
   if (err instanceof HTTPException) {

@@ -7,6 +7,7 @@ import { InferenceError } from "./errors.js";
 import type { Flake } from "./flake.js";
 import { GmmClassifier } from "./gmm.js";
 import type { BgrImage, InstanceSegmenter, PixelClassifier } from "./models.js";
+import { drawOverlay } from "./overlay.js";
 import { DEFAULT_MODEL_ID, defaultRegistry, type ModelRegistry } from "./registry.js";
 
 export interface DetectOptions {
@@ -22,6 +23,8 @@ export interface DetectOptions {
   /** 0-1 */
   minClassOccupancy?: number;
   maxPixels?: number;
+  /** Also render the overlay PNG (flakes outlined by layer) from the decoded pixels. */
+  overlay?: boolean;
   signal?: AbortSignal;
 }
 
@@ -31,6 +34,8 @@ export interface DetectionResult {
   model: string;
   background_bgr: [number, number, number];
   flakes: Flake[];
+  /** PNG, when `overlay` was asked for. */
+  overlay?: Uint8Array;
   timings: { decode_ms: number; detect_ms: number; total_ms: number };
 }
 
@@ -167,10 +172,11 @@ export async function detectBgr(
   }
   throwIfAborted(options.signal);
   const input = { ...base, bgr: median, labels };
-  if (options.segmenter && order === "rgb") swapRedBlue(image.data);
-  const flakes = options.segmenter
-    ? await segmentAndClassify(image, options.segmenter, input, options)
-    : flakesFromLabels(input);
+  if (!options.segmenter) return { background, flakes: flakesFromLabels(input) };
+  // Segmenters take BGR; swap a copy so the caller's pixels keep their order (for the overlay).
+  const bgrImage = order === "rgb" ? { width, height, data: image.data.slice() } : image;
+  if (order === "rgb") swapRedBlue(bgrImage.data);
+  const flakes = await segmentAndClassify(bgrImage, options.segmenter, input, options);
   return { background, flakes };
 }
 
@@ -198,6 +204,10 @@ export async function detectImage(
     "rgb",
   );
   const t2 = performance.now();
+  // Detection is done with the pixels (still in decode order, RGB): draw on them directly.
+  const overlay = options.overlay
+    ? await drawOverlay(image.data, image.width, image.height, flakes)
+    : undefined;
   const ms = (v: number) => Math.round(v * 100) / 100;
   return {
     width: image.width,
@@ -209,6 +219,7 @@ export async function detectImage(
       number,
     ],
     flakes,
+    ...(overlay && { overlay }),
     timings: { decode_ms: ms(t1 - t0), detect_ms: ms(t2 - t1), total_ms: ms(t2 - t0) },
   };
 }

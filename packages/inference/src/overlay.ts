@@ -51,8 +51,20 @@ export async function renderOverlay(
 ): Promise<Buffer> {
   // Bytes go through the detector's own decoder, so EXIF orientation matches the flakes.
   const image = input instanceof Uint8Array ? await decodeImage(input) : input;
-  const { width, height } = image;
-  const rgb = bgrToRgb(image);
+  return drawOverlay(bgrToRgb(image), image.width, image.height, flakes, options);
+}
+
+/**
+ * Draw onto `rgb` (RGB pixels, modified in place) and encode the PNG. detectImage calls this
+ * with the pixels it already decoded, so an overlay never costs a second decode.
+ */
+export async function drawOverlay(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  flakes: readonly Flake[],
+  options: OverlayOptions = {},
+): Promise<Buffer> {
   const lineWidth = Math.max(1, Math.floor(options.lineWidth ?? 2));
   flakes.forEach((flake, i) => {
     const [h, w] = flake.mask.size;

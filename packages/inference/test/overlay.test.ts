@@ -1,8 +1,11 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { detectImage } from "../src/detect.js";
 import type { Flake } from "../src/flake.js";
 import { layerColor, renderOverlay } from "../src/overlay.js";
 import { encodeRle } from "../src/rle.js";
+import { synthesize } from "../src/synth.js";
+import { encodeBgr } from "../src/synth-io.js";
 
 const W = 160;
 const H = 120;
@@ -77,5 +80,17 @@ describe("renderOverlay", () => {
     const flake = rectFlake("1", 0, 0, 10, 10);
     flake.mask = { size: [10, 10], counts: flake.mask.counts };
     await expect(renderOverlay(image, [flake])).rejects.toThrow(/10x10 mask; the image is 160x120/);
+  });
+});
+
+describe("detectImage({ overlay: true })", () => {
+  it("draws on the pixels it decoded: the same PNG renderOverlay makes from the bytes", async () => {
+    const synth = synthesize({ width: 320, height: 240, seed: 5 });
+    const bytes = await encodeBgr(synth.image, "png");
+    const { overlay, flakes } = await detectImage(bytes, { overlay: true });
+    expect(flakes.length).toBeGreaterThan(0);
+    expect(overlay).toBeDefined();
+    expect(Buffer.from(overlay!).equals(await renderOverlay(bytes, flakes))).toBe(true);
+    expect((await detectImage(bytes)).overlay).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL_ID, renderOverlay } from "@flakeops/inference";
+import { DEFAULT_MODEL_ID } from "@flakeops/inference";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { actingCustomer, requireKey } from "../auth.js";
@@ -43,6 +43,7 @@ export function detectRoutes(s: Services) {
         model: fields.model ?? DEFAULT_MODEL_ID,
         ...(fields.size_threshold !== undefined && { sizeThreshold: fields.size_threshold }),
         ...(fields.std_threshold !== undefined && { stdThreshold: fields.std_threshold }),
+        ...(fields.return_overlay && { overlay: true }),
       });
       const body: DetectResponse = {
         request_id: c.get("requestId"),
@@ -55,9 +56,8 @@ export function detectRoutes(s: Services) {
             : result.flakes,
         timings: result.timings,
       };
-      if (fields.return_overlay) {
-        const png = await renderOverlay(image.bytes, result.flakes);
-        body.overlay = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+      if (result.overlay) {
+        body.overlay = `data:image/png;base64,${Buffer.from(result.overlay).toString("base64")}`;
       }
       return c.json(body, 200);
     },

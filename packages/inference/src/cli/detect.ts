@@ -2,7 +2,6 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { type DetectionResult, detectImage } from "../detect.js";
 import { isInferenceError } from "../errors.js";
-import { renderOverlay } from "../overlay.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../registry.js";
 import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
 import { fixed, flakeTable } from "./format.js";
@@ -110,12 +109,13 @@ export async function detectCommand(argv: string[], io: CliIo): Promise<number> 
   for (const image of positionals) {
     try {
       const bytes = await readImageFile(resolve(cwd, image), image);
-      const result = await detectImage(bytes, { ...options, registry });
+      const { overlay, ...result } = await detectImage(bytes, {
+        ...options,
+        registry,
+        overlay: overlayTarget !== undefined,
+      });
       results.push({ image, ...result });
-      if (overlayTarget) {
-        const file = overlayTarget(image);
-        await writeFile(file, await renderOverlay(bytes, result.flakes));
-      }
+      if (overlayTarget && overlay) await writeFile(overlayTarget(image), overlay);
       if (!values.json) {
         // Tables wait for the bar to finish, so they do not tear through it.
         const text = humanResult(image, result, options.model);
