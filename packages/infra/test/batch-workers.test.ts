@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { estimateTierCost, getInstanceType } from "@flakeops/sizing";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,7 +15,7 @@ import {
   T,
   userDataOf,
 } from "./assertions.js";
-import { installMocks, type MockCloud, resolved, run } from "./harness.js";
+import { fakeArtifact, installMocks, type MockCloud, resolved, run } from "./harness.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
 
 let cloud: MockCloud;
@@ -26,9 +23,7 @@ let tarball: string;
 
 beforeAll(async () => {
   cloud = await installMocks();
-  const dir = mkdtempSync(join(tmpdir(), "flakeops-batch-workers-"));
-  tarball = join(dir, "api.tgz");
-  writeFileSync(tarball, "the api deploy output, tarred");
+  tarball = fakeArtifact();
 });
 
 function deploy(args: Partial<BatchWorkersArgs> = {}): Promise<BatchWorkers> {

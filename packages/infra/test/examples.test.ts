@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -21,7 +20,14 @@ import {
   T,
   userDataOf,
 } from "./assertions.js";
-import { installMocks, type MockCloud, resolved, run, setStackConfig } from "./harness.js";
+import {
+  fakeArtifact,
+  installMocks,
+  type MockCloud,
+  resolved,
+  run,
+  setStackConfig,
+} from "./harness.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
 
 /**
@@ -39,9 +45,7 @@ let tarball: string;
 
 beforeAll(async () => {
   cloud = await installMocks();
-  const dir = mkdtempSync(join(tmpdir(), "flakeops-examples-"));
-  tarball = join(dir, "api.tgz");
-  writeFileSync(tarball, "the api deploy output, tarred");
+  tarball = fakeArtifact();
   for (const name of EXAMPLES) {
     programs[name] = (await import(`../../../examples/${name}/index.ts`)).default as Program;
   }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -188,4 +191,14 @@ export async function run<T>(cloud: MockCloud, program: () => T | Promise<T>): P
   const result = await program();
   await settle(cloud);
   return result;
+}
+
+/**
+ * A stand-in for the api package's deploy output: under mocks only its content hash matters
+ * (it names the S3 key), so any bytes do. Returns the file's path in a fresh temp folder.
+ */
+export function fakeArtifact(): string {
+  const file = join(mkdtempSync(join(tmpdir(), "flakeops-infra-")), "api.tgz");
+  writeFileSync(file, "the api deploy output, tarred");
+  return file;
 }

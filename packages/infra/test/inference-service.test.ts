@@ -1,6 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ALARM_RULES, estimateTierCost } from "@flakeops/sizing";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -23,7 +22,7 @@ import {
   T,
   userDataOf,
 } from "./assertions.js";
-import { installMocks, type MockCloud, resolved, run } from "./harness.js";
+import { fakeArtifact, installMocks, type MockCloud, resolved, run } from "./harness.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
 
 let cloud: MockCloud;
@@ -32,10 +31,8 @@ let deployDir: string;
 
 beforeAll(async () => {
   cloud = await installMocks();
-  const dir = mkdtempSync(join(tmpdir(), "flakeops-infra-"));
-  tarball = join(dir, "api.tgz");
-  writeFileSync(tarball, "not really a tarball; only its hash matters here");
-  deployDir = join(dir, "api");
+  tarball = fakeArtifact();
+  deployDir = join(dirname(tarball), "api");
   mkdirSync(join(deployDir, "dist"), { recursive: true });
   writeFileSync(join(deployDir, "dist", "main.js"), "// the API");
 });
