@@ -1,4 +1,4 @@
-import { FlakeSchema } from "@flakeops/inference";
+import { FlakeSchema, isModelName } from "@flakeops/inference";
 import { z } from "zod";
 import { customerId, formBool, formNumber } from "./form.js";
 
@@ -47,26 +47,19 @@ export const PredictFields = z.object({
   return_bbox: formBool.optional(),
 });
 
-export const PredictFlake = z.object({
-  mask: z.object({ size: z.tuple([z.number(), z.number()]), counts: z.string() }),
+/** MaskTerial's flake: ours with an integer class for thickness, integer sides, bbox on request. */
+export const PredictFlake = FlakeSchema.extend({
   thickness: z.number().int(),
-  size: z.number().int(),
-  mean_contrast: z.tuple([z.number(), z.number(), z.number()]),
-  center: z.tuple([z.number(), z.number()]),
   max_sidelength: z.number().int(),
   min_sidelength: z.number().int(),
-  aspect_ratio: z.number(),
-  false_positive_probability: z.number(),
-  entropy: z.number(),
-  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+  bbox: FlakeSchema.shape.bbox.optional(),
 });
 export const PredictResponse = z.array(PredictFlake);
 
 export const UploadGmmFields = z.object({
   model_name: z
     .string()
-    .regex(/^[A-Za-z0-9_.]{1,64}$/, "must be 1-64 letters, digits, '_' or '.'")
-    .refine((s) => !s.includes(".."), "may not contain '..'"),
+    .refine(isModelName, "must be 1-64 letters, digits, '_' or '.', without '..'"),
 });
 
 export const AvailableModels = z.object({

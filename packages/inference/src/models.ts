@@ -22,13 +22,18 @@ export interface ModelRef {
 
 const MODEL_NAME = /^[A-Za-z0-9_.]{1,64}$/;
 
+/** A model name (the part after "Kind-"): it names a folder, so it may not walk out of one. */
+export function isModelName(name: string): boolean {
+  return MODEL_NAME.test(name) && !name.includes("..");
+}
+
 /** Parse "Kind-Name"; the name may not walk out of the models directory. */
 export function parseModelId(id: string): ModelRef {
   const dash = id.indexOf("-");
   const kind = id.slice(0, dash);
   const name = id.slice(dash + 1);
   const kinds: readonly string[] = [...CLASSIFIER_KINDS, ...SEGMENTATION_KINDS];
-  if (dash < 1 || !kinds.includes(kind) || !MODEL_NAME.test(name) || name.includes("..")) {
+  if (dash < 1 || !kinds.includes(kind) || !isModelName(name)) {
     throw new InferenceError(
       "UNKNOWN_MODEL",
       `"${id}" is not a model id: expected <Kind>-<Name> with Kind one of ${kinds.join(", ")} and Name of letters, digits, "_" or "."`,
