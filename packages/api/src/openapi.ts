@@ -69,7 +69,7 @@ export function openApiDocument(version: string): unknown {
     path: "/detect",
     summary: "Detect flakes in one image",
     description:
-      "Fields: image (file, required), customer_id (^[A-Za-z0-9_-]{1,64}$; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px, 1-10000000), std_threshold (0-100], return_mask (default true), return_overlay (adds a PNG data URL).",
+      "Fields: image (file, required), customer_id (^[A-Za-z0-9_-]{1,64}$; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px), std_threshold (standard deviations), return_mask (default true), return_overlay (adds a PNG data URL).",
     security,
     request: {
       body: {

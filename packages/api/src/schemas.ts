@@ -1,4 +1,4 @@
-import { FlakeSchema, isModelName } from "@flakeops/inference";
+import { FlakeSchema, isModelName, DETECT_OPTION_SCHEMAS as range } from "@flakeops/inference";
 import { z } from "zod";
 import { customerId, formBool, formNumber } from "./form.js";
 
@@ -17,9 +17,9 @@ export const DetectFields = z.object({
   customer_id: customerId.optional(),
   model: z.string().max(200).optional(),
   /** Smallest flake kept, in pixels. */
-  size_threshold: formNumber(z.number().int().min(1).max(10_000_000)).optional(),
+  size_threshold: formNumber(range.sizeThreshold).optional(),
   /** Mahalanobis distance cut-off of the contrast classifier. */
-  std_threshold: formNumber(z.number().gt(0).max(100)).optional(),
+  std_threshold: formNumber(range.stdThreshold).optional(),
   return_mask: formBool.optional(),
   return_overlay: formBool.optional(),
 });
@@ -41,9 +41,9 @@ export const PredictFields = z.object({
   segmentation_model: z.string().max(200).optional(),
   classification_model: z.string().max(200).optional(),
   postprocessing_model: z.string().max(200).optional(),
-  score_threshold: formNumber(z.number().min(0).max(1)).optional(),
-  min_class_occupancy: formNumber(z.number().min(0).max(1)).optional(),
-  size_threshold: formNumber(z.number().int().min(1).max(10_000_000)).optional(),
+  score_threshold: formNumber(range.scoreThreshold).optional(),
+  min_class_occupancy: formNumber(range.minClassOccupancy).optional(),
+  size_threshold: formNumber(range.sizeThreshold).optional(),
   return_bbox: formBool.optional(),
 });
 

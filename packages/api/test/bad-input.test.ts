@@ -111,7 +111,7 @@ describe("bad input on POST /detect", () => {
     ["size_threshold", "0"],
     ["size_threshold", "-5"],
     ["size_threshold", "1.5"],
-    ["size_threshold", "20000000"],
+    ["size_threshold", "2000000000"],
     ["size_threshold", "lots"],
     ["std_threshold", "0"],
     ["std_threshold", "1000"],

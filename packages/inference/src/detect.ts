@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { backgroundFromHistograms } from "./background.js";
 import { decodeRgb } from "./decode.js";
 import { flakesFromLabels } from "./detect-flakes.js";
@@ -51,36 +52,54 @@ export interface ResolvedOptions {
   minClassOccupancy: number;
 }
 
-function badOption(name: string, value: unknown, accepted: string): InferenceError {
-  return new InferenceError("BAD_OPTION", `${name} is ${String(value)}; accepted: ${accepted}`);
+/**
+ * The accepted range of each numeric option: detectImage checks with these, and the API
+ * validates its form fields with the same schemas, so the two cannot disagree.
+ */
+export const DETECT_OPTION_SCHEMAS = {
+  sizeThreshold: z.number().int().min(1).max(1e9),
+  stdThreshold: z.number().gt(0).max(100),
+  scoreThreshold: z.number().min(0).max(1),
+  minClassOccupancy: z.number().min(0).max(1),
+  maxPixels: z.number().int().min(1),
+} as const;
+
+const ACCEPTED: Record<keyof typeof DETECT_OPTION_SCHEMAS, string> = {
+  sizeThreshold: "an integer number of pixels >= 1",
+  stdThreshold: "a number > 0 and <= 100 (standard deviations)",
+  scoreThreshold: "a number from 0 to 1",
+  minClassOccupancy: "a number from 0 to 1",
+  maxPixels: "a positive integer",
+};
+
+function checked<K extends keyof typeof DETECT_OPTION_SCHEMAS>(
+  name: K,
+  value: number | undefined,
+  fallback: number,
+): number {
+  const v = value ?? fallback;
+  if (!DETECT_OPTION_SCHEMAS[name].safeParse(v).success) {
+    throw new InferenceError(
+      "BAD_OPTION",
+      `${name} is ${String(value)}; accepted: ${ACCEPTED[name]}`,
+    );
+  }
+  return v;
 }
 
 /** Check the numeric options and fill in defaults. */
 export function resolveOptions(o: DetectOptions): ResolvedOptions {
-  const size = o.sizeThreshold ?? DEFAULT_SIZE_THRESHOLD;
-  if (!Number.isInteger(size) || size < 1 || size > 1e9) {
-    throw badOption("sizeThreshold", o.sizeThreshold, "an integer number of pixels >= 1");
-  }
-  const std = o.stdThreshold ?? DEFAULT_STD_THRESHOLD;
-  if (!Number.isFinite(std) || std <= 0 || std > 100) {
-    throw badOption(
-      "stdThreshold",
-      o.stdThreshold,
-      "a number > 0 and <= 100 (standard deviations)",
-    );
-  }
-  const score = o.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD;
-  if (!Number.isFinite(score) || score < 0 || score > 1) {
-    throw badOption("scoreThreshold", o.scoreThreshold, "a number from 0 to 1");
-  }
-  const occ = o.minClassOccupancy ?? DEFAULT_MIN_CLASS_OCCUPANCY;
-  if (!Number.isFinite(occ) || occ < 0 || occ > 1) {
-    throw badOption("minClassOccupancy", o.minClassOccupancy, "a number from 0 to 1");
-  }
-  if (o.maxPixels !== undefined && (!Number.isInteger(o.maxPixels) || o.maxPixels < 1)) {
-    throw badOption("maxPixels", o.maxPixels, "a positive integer");
-  }
-  return { sizeThreshold: size, stdThreshold: std, scoreThreshold: score, minClassOccupancy: occ };
+  if (o.maxPixels !== undefined) checked("maxPixels", o.maxPixels, 0);
+  return {
+    sizeThreshold: checked("sizeThreshold", o.sizeThreshold, DEFAULT_SIZE_THRESHOLD),
+    stdThreshold: checked("stdThreshold", o.stdThreshold, DEFAULT_STD_THRESHOLD),
+    scoreThreshold: checked("scoreThreshold", o.scoreThreshold, DEFAULT_SCORE_THRESHOLD),
+    minClassOccupancy: checked(
+      "minClassOccupancy",
+      o.minClassOccupancy,
+      DEFAULT_MIN_CLASS_OCCUPANCY,
+    ),
+  };
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -18,6 +18,7 @@ export {
 export {
   DEFAULT_SIZE_THRESHOLD,
   DEFAULT_STD_THRESHOLD,
+  DETECT_OPTION_SCHEMAS,
   type DetectionResult,
   type DetectOptions,
   detectImage,
