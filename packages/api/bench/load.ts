@@ -14,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { synthesize } from "@flakeops/inference";
+import { synthesize } from "@flakeops/inference/tools";
 import autocannon from "autocannon";
 import sharp from "sharp";
 

@@ -1,12 +1,3 @@
-export { type BenchOptions, type BenchProfile, type BenchResult, runBench } from "./bench.js";
-export {
-  type CalibrateOptions,
-  type CalibrationResult,
-  type CalibrationSample,
-  calibrate,
-  calibrateDetailed,
-  type LayerFit,
-} from "./calibrate.js";
 export { type ContrastDict, ContrastDictSchema } from "./contrast-dict.js";
 export {
   DEFAULT_MAX_PIXELS,
@@ -42,17 +33,3 @@ export { layerColor, type OverlayOptions, renderOverlay } from "./overlay.js";
 export { DetectorPool, type DetectorPoolOptions } from "./pool.js";
 export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
 export { decodeRle, encodeRle } from "./rle.js";
-export {
-  type SynthDictionary,
-  type SynthesizeOptions,
-  type SynthFlake,
-  type SynthFlakeSpec,
-  type SynthImage,
-  synthesize,
-} from "./synth.js";
-export {
-  encodeBgr,
-  encodeLabelPng,
-  type SynthManifest,
-  writeSynthSet,
-} from "./synth-io.js";

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InferenceError, runBench } from "../src/index.js";
+import { InferenceError } from "../src/index.js";
+import { runBench } from "../src/tools.js";
 import { bgrImage, png } from "./fixtures.js";
 
 const root = mkdtempSync(join(tmpdir(), "flakeops-bench-"));
