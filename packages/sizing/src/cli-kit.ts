@@ -143,7 +143,8 @@ export function stringFlag(raw: string | boolean | string[] | undefined): string
 /** A flag the command cannot run without. */
 export function requiredFlag(values: FlagValues, flag: string, command: string): string {
   const v = stringFlag(values[flag]);
-  if (v === undefined || v === "") throw usageError(`${command} needs --${flag}`, `--${flag} VALUE`);
+  if (v === undefined || v === "")
+    throw usageError(`${command} needs --${flag}`, `--${flag} VALUE`);
   return v;
 }
 
