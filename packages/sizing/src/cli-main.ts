@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { ALARM_RULES, windowMinutes } from "./alarm-rules.js";
+import { isSizingError, SizingError } from "./errors.js";
+import { usd } from "./format.js";
 import {
   DEFAULT_REGION,
   isBelowMinimum,
@@ -9,16 +11,14 @@ import {
   MIN_INSTANCE_TYPE,
   NOT_RECOMMENDED_TYPES,
   priceBook,
-} from "./catalog.js";
-import { isSizingError, SizingError } from "./errors.js";
-import { usd } from "./format.js";
-import { parseMetricsFile } from "./metrics.js";
-import { planMigration } from "./migrate.js";
-import { costOf, HOURS_PER_MONTH, parsePricing, roundUSD, spotProfile } from "./pricing.js";
-import { parseBenchProfile } from "./profile.js";
-import { rightsize } from "./rightsize.js";
-import { parseUseCase, recommendForUseCase } from "./use-cases.js";
-import { recommendForWorkload, type WorkloadInput } from "./workload.js";
+} from "./pricing/catalog.js";
+import { costOf, HOURS_PER_MONTH, parsePricing, roundUSD, spotProfile } from "./pricing/pricing.js";
+import { parseMetricsFile } from "./rightsize/metrics.js";
+import { planMigration } from "./rightsize/migrate.js";
+import { rightsize } from "./rightsize/rightsize.js";
+import { parseBenchProfile } from "./workload/profile.js";
+import { parseUseCase, recommendForUseCase } from "./workload/use-cases.js";
+import { recommendForWorkload, type WorkloadInput } from "./workload/workload.js";
 
 export interface CliIo {
   stdout(text: string): void;

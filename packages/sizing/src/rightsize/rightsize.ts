@@ -1,4 +1,6 @@
-import { type AlarmMetric, alarmRule } from "./alarm-rules.js";
+import { type AlarmMetric, alarmRule } from "../alarm-rules.js";
+import { requirePositive, SizingError } from "../errors.js";
+import { pct as percent, round } from "../format.js";
 import {
   familyLadder,
   getInstanceType,
@@ -6,12 +8,10 @@ import {
   isBelowMinimum,
   MIN_INSTANCE_TYPE,
   priceBook,
-} from "./catalog.js";
-import { requirePositive, SizingError } from "./errors.js";
-import { pct as percent, round } from "./format.js";
+} from "../pricing/catalog.js";
+import { costOf, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { burstSurplusWarning } from "../pricing/warnings.js";
 import type { MetricStats } from "./metrics.js";
-import { costOf, type PricingModel, roundUSD } from "./pricing.js";
-import { burstSurplusWarning } from "./warnings.js";
 
 /** Downsizing needs a week of data (a weekly cycle), and memory p95 under half. */
 export const DOWNSIZE_MIN_DAYS = 7;

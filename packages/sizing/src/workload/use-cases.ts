@@ -1,8 +1,8 @@
+import { SizingError } from "../errors.js";
+import { familyLadder, getInstanceType, type InstanceType } from "../pricing/catalog.js";
+import { costOf, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { capacityWarnings } from "../pricing/warnings.js";
 import { workersPerInstance } from "./capacity.js";
-import { familyLadder, getInstanceType, type InstanceType } from "./catalog.js";
-import { SizingError } from "./errors.js";
-import { costOf, type PricingModel, roundUSD } from "./pricing.js";
-import { capacityWarnings } from "./warnings.js";
 
 export const USE_CASES = [
   "testing",

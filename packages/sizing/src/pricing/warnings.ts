@@ -1,3 +1,4 @@
+import { pct, usd } from "../format.js";
 import {
   type InstanceType,
   isBelowMinimum,
@@ -6,7 +7,6 @@ import {
   NOT_RECOMMENDED_TYPES,
   priceBook,
 } from "./catalog.js";
-import { pct, usd } from "./format.js";
 import {
   HOURS_PER_MONTH,
   hourlyPrice,

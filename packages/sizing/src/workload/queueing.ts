@@ -1,4 +1,4 @@
-import { requireCount, requirePositive, SizingError } from "./errors.js";
+import { requireCount, requirePositive, SizingError } from "../errors.js";
 
 /**
  * M/M/c queueing (Erlang C): Poisson arrivals, c identical servers (workers), exponential

@@ -1,7 +1,7 @@
-import { ALARM_RULES } from "./alarm-rules.js";
+import { ALARM_RULES } from "../alarm-rules.js";
+import { requireCount, requirePositive, SizingError } from "../errors.js";
+import { round } from "../format.js";
 import { DEFAULT_REGION, getInstanceType, type InstanceType, priceBook } from "./catalog.js";
-import { requireCount, requirePositive, SizingError } from "./errors.js";
-import { round } from "./format.js";
 
 export const PRICING_MODELS = ["on-demand", "ri-1y", "ri-3y", "spot"] as const;
 export type PricingModel = (typeof PRICING_MODELS)[number];

@@ -1,6 +1,6 @@
-import { alarmRule } from "./alarm-rules.js";
-import { type InstanceSpec, SYSTEM_RESERVE_GIB } from "./catalog.js";
-import { requirePositive } from "./errors.js";
+import { alarmRule } from "../alarm-rules.js";
+import { requirePositive } from "../errors.js";
+import { type InstanceSpec, SYSTEM_RESERVE_GIB } from "../pricing/catalog.js";
 
 /** Memory may be used up to the memory-high alarm threshold before the group scales out. */
 export function usableMemoryGiB(type: InstanceSpec): number {

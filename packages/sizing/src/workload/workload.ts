@@ -1,18 +1,18 @@
-import { alarmRule } from "./alarm-rules.js";
-import { workersPerInstance } from "./capacity.js";
+import { alarmRule } from "../alarm-rules.js";
+import { requirePositive, SizingError } from "../errors.js";
+import { round } from "../format.js";
 import {
   CATALOG,
   DEFAULT_MODEL_MEMORY_GIB,
   type InstanceType,
   isBelowMinimum,
   listInstanceTypes,
-} from "./catalog.js";
-import { requirePositive, SizingError } from "./errors.js";
-import { round } from "./format.js";
-import { costOf, HOURS_PER_MONTH, type PricingModel, roundUSD } from "./pricing.js";
+} from "../pricing/catalog.js";
+import { costOf, HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { burstSurplusWarning } from "../pricing/warnings.js";
+import { workersPerInstance } from "./capacity.js";
 import type { BenchProfile } from "./profile.js";
 import { mmc } from "./queueing.js";
-import { burstSurplusWarning } from "./warnings.js";
 
 export const DEFAULT_PEAK_FACTOR = 2;
 export const DEFAULT_P95_LATENCY_MS = 2000;

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { AlarmMetric } from "./alarm-rules.js";
-import { ALARM_RULES } from "./alarm-rules.js";
-import { SizingError } from "./errors.js";
+import type { AlarmMetric } from "../alarm-rules.js";
+import { ALARM_RULES } from "../alarm-rules.js";
+import { SizingError } from "../errors.js";
 
 /** The metrics right-sizing reads: exactly those the alarm table watches. */
 export const RIGHTSIZE_METRICS: readonly AlarmMetric[] = [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SizingError } from "./errors.js";
+import { SizingError } from "../errors.js";
 
 /**
  * A benchmark profile: what `flakeops-detect bench` measures on a machine and

@@ -1,4 +1,4 @@
-import { SizingError } from "./errors.js";
+import { SizingError } from "../errors.js";
 
 /**
  * The instance catalog: what each EC2 type is (region-independent), and per-region price books

@@ -1,6 +1,6 @@
-import { getInstanceType } from "./catalog.js";
-import { costOf, type PricingModel, roundUSD } from "./pricing.js";
-import { capacityWarnings } from "./warnings.js";
+import { getInstanceType } from "../pricing/catalog.js";
+import { costOf, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { capacityWarnings } from "../pricing/warnings.js";
 
 export interface MigrationStep {
   title: string;
