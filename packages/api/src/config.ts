@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE, DEFAULT_PORT } from "./contract.js";
 
 /**
  * Everything the service reads from its environment, parsed once in main.ts and passed to
@@ -40,10 +41,14 @@ export class ConfigError extends Error {
 
 export const DEFAULT_IMDS_URL = "http://169.254.169.254";
 
+/**
+ * The one place the defaults live: loadConfig passes only what the environment sets, and
+ * everything else comes from here (tests pass their own overrides).
+ */
 export function defaultConfig(overrides: Partial<Config> = {}): Config {
   const workers = overrides.workers ?? Math.max(1, availableParallelism());
   return {
-    port: 5000,
+    port: DEFAULT_PORT,
     host: "0.0.0.0",
     modelsDir: undefined,
     workers,
@@ -72,12 +77,12 @@ function int(env: NodeJS.ProcessEnv, name: string, min: number, max: number): nu
   return n;
 }
 
-const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 function addKey(keys: Map<string, string>, key: string, customer: string, source: string): void {
   if (key.length < 8) throw new ConfigError(`${source}: API keys must have at least 8 characters`);
-  if (!CUSTOMER_ID.test(customer)) {
-    throw new ConfigError(`${source}: customer_id "${customer}" must match ${CUSTOMER_ID}`);
+  if (!CUSTOMER_ID_PATTERN.test(customer)) {
+    throw new ConfigError(
+      `${source}: customer_id "${customer}" must match ${CUSTOMER_ID_PATTERN} (${CUSTOMER_ID_RULE})`,
+    );
   }
   keys.set(key, customer);
 }
@@ -114,29 +119,45 @@ export function parseApiKeys(env: NodeJS.ProcessEnv): Map<string, string> {
   return keys;
 }
 
+type IntegerKey = {
+  [K in keyof Config]: Config[K] extends number ? K : never;
+}[keyof Config];
+
+/** The integer settings: the variable that sets each and the range it accepts. */
+const INTEGER_ENV: readonly (readonly [IntegerKey, string, number, number])[] = [
+  ["workers", "FLAKEOPS_WORKERS", 1, 256],
+  ["port", "PORT", 0, 65535],
+  ["maxQueue", "FLAKEOPS_MAX_QUEUE", 0, 100_000],
+  ["maxBodyBytes", "FLAKEOPS_MAX_BODY_BYTES", 1024, 2 ** 31],
+  ["maxModelBytes", "FLAKEOPS_MAX_MODEL_BYTES", 1024, 2 ** 31],
+  ["maxPixels", "FLAKEOPS_MAX_PIXELS", 1, 2 ** 31],
+  ["requestTimeoutMs", "FLAKEOPS_REQUEST_TIMEOUT_MS", 100, 3_600_000],
+  ["shutdownDeadlineMs", "FLAKEOPS_SHUTDOWN_DEADLINE_MS", 0, 3_600_000],
+  ["imdsTimeoutMs", "FLAKEOPS_IMDS_TIMEOUT_MS", 1, 10_000],
+];
+
+/** The Config the environment describes: what it sets, defaultConfig's values for the rest. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const workers = int(env, "FLAKEOPS_WORKERS", 1, 256) ?? Math.max(1, availableParallelism());
-  const imds = env.FLAKEOPS_IMDS_URL?.trim();
-  const origins = (env.FLAKEOPS_CORS_ORIGINS ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const set: Partial<Config> = {};
+  for (const [key, name, min, max] of INTEGER_ENV) {
+    const n = int(env, name, min, max);
+    if (n !== undefined) set[key] = n;
+  }
+  const text = (name: string) => env[name]?.trim() || undefined;
+  const host = text("HOST");
+  if (host !== undefined) set.host = host;
+  const logLevel = text("LOG_LEVEL");
+  if (logLevel !== undefined) set.logLevel = logLevel;
+  const imds = text("FLAKEOPS_IMDS_URL");
   return defaultConfig({
-    port: int(env, "PORT", 0, 65535) ?? 5000,
-    host: env.HOST?.trim() || "0.0.0.0",
-    modelsDir: env.FLAKEOPS_MODELS_DIR?.trim() || undefined,
-    workers,
-    maxQueue: int(env, "FLAKEOPS_MAX_QUEUE", 0, 100_000) ?? workers * 4,
-    maxBodyBytes: int(env, "FLAKEOPS_MAX_BODY_BYTES", 1024, 2 ** 31) ?? 20 * 1024 * 1024,
-    maxModelBytes: int(env, "FLAKEOPS_MAX_MODEL_BYTES", 1024, 2 ** 31) ?? 1024 * 1024,
-    maxPixels: int(env, "FLAKEOPS_MAX_PIXELS", 1, 2 ** 31) ?? 4096 * 4096,
-    requestTimeoutMs: int(env, "FLAKEOPS_REQUEST_TIMEOUT_MS", 100, 3_600_000) ?? 30_000,
-    shutdownDeadlineMs: int(env, "FLAKEOPS_SHUTDOWN_DEADLINE_MS", 0, 3_600_000) ?? 20_000,
+    ...set,
+    modelsDir: text("FLAKEOPS_MODELS_DIR"),
     apiKeys: parseApiKeys(env),
-    corsOrigins: origins,
+    corsOrigins: (env.FLAKEOPS_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     // Off EC2 the lookup costs one short timeout, once; "off" skips it entirely.
-    imdsUrl: imds === "off" ? undefined : imds || DEFAULT_IMDS_URL,
-    imdsTimeoutMs: int(env, "FLAKEOPS_IMDS_TIMEOUT_MS", 1, 10_000) ?? 300,
-    logLevel: env.LOG_LEVEL?.trim() || "info",
+    imdsUrl: imds === "off" ? undefined : (imds ?? DEFAULT_IMDS_URL),
   });
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE } from "./contract.js";
 import { DEADLINE } from "./detection.js";
 import { ApiError, badField } from "./errors.js";
 import { tooLarge } from "./limits.js";
@@ -113,7 +114,4 @@ export const formNumber = <T extends z.ZodNumber>(inner: T) =>
     .transform(Number)
     .pipe(inner);
 
-export const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-export const customerId = z
-  .string()
-  .regex(CUSTOMER_ID, "must be 1-64 characters of letters, digits, '_' or '-'");
+export const customerId = z.string().regex(CUSTOMER_ID_PATTERN, `must be ${CUSTOMER_ID_RULE}`);

@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { startServer } from "./server.js";
 
-/** `flakeops-api` / `pnpm start`: config from the environment, port 5000 unless PORT. */
+/** `flakeops-api` / `pnpm start`: config from the environment, DEFAULT_PORT (contract.ts) unless PORT. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {

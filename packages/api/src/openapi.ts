@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
+import { CUSTOMER_ID_PATTERN, DETECT_PATH, HEALTH_PATH } from "./contract.js";
 import {
   AvailableModels,
   DetectFields,
@@ -66,10 +67,9 @@ export function openApiDocument(version: string): unknown {
 
   r.registerPath({
     method: "post",
-    path: "/detect",
+    path: DETECT_PATH,
     summary: "Detect flakes in one image",
-    description:
-      "Fields: image (file, required), customer_id (^[A-Za-z0-9_-]{1,64}$; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px), std_threshold (standard deviations), return_mask (default true), return_overlay (adds a PNG data URL).",
+    description: `Fields: image (file, required), customer_id (${CUSTOMER_ID_PATTERN.source}; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px), std_threshold (standard deviations), return_mask (default true), return_overlay (adds a PNG data URL).`,
     security,
     request: {
       body: {
@@ -121,7 +121,7 @@ export function openApiDocument(version: string): unknown {
   });
   r.registerPath({
     method: "get",
-    path: "/health",
+    path: HEALTH_PATH,
     summary: "Load-balancer health check (no key needed)",
     responses: {
       200: json(HealthResponse, "Serving"),

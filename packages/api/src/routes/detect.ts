@@ -2,6 +2,7 @@ import { DEFAULT_MODEL_ID } from "@flakeops/inference";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { actingCustomer, requireKey } from "../auth.js";
+import { DETECT_PATH } from "../contract.js";
 import { admit, detectUpload } from "../detection.js";
 import { ApiError } from "../errors.js";
 import { fileField, readForm, textFields } from "../form.js";
@@ -16,7 +17,7 @@ export function detectRoutes(s: Services) {
   if (s.config.corsOrigins.length > 0) {
     const origins = s.config.corsOrigins;
     app.use(
-      "/detect",
+      DETECT_PATH,
       cors({
         origin: origins.includes("*") ? "*" : [...origins],
         exposeHeaders: ["X-Request-Id", "Retry-After", "Retry-After-Ms"],
@@ -25,7 +26,7 @@ export function detectRoutes(s: Services) {
   }
   // Cheap refusals first, all before the body is read: auth, media type, draining/queue full.
   return app.post(
-    "/detect",
+    DETECT_PATH,
     requireKey(s.keys),
     requireMultipart(),
     admit(s),

@@ -3,6 +3,7 @@ import { DEFAULT_MODEL_ID } from "@flakeops/inference";
 import { getInstanceType } from "@flakeops/sizing";
 import { Hono } from "hono";
 import { requireKey } from "../auth.js";
+import { HEALTH_PATH } from "../contract.js";
 import type { Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 
@@ -13,7 +14,7 @@ export function systemRoutes(s: Services) {
   app.use("/metrics", requireKey(s.keys));
 
   return app
-    .get("/health", (c) => {
+    .get(HEALTH_PATH, (c) => {
       // Open (no key): the balancer's health check. 503 while starting or draining, so the
       // instance leaves rotation before it stops answering.
       const state = s.lifecycle.state;
