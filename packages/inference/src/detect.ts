@@ -1,15 +1,16 @@
 import { z } from "zod";
-import { backgroundFromHistograms } from "./background.js";
-import { decodeRgb } from "./decode.js";
-import { flakesFromLabels } from "./detect-flakes.js";
-import { segmentAndClassify } from "./detect-segmentation.js";
-import { medianAndHistograms, swapRedBlue } from "./detect-wasm.js";
+import { backgroundFromHistograms } from "./detector/background.js";
+import { flakesFromLabels } from "./detector/flakes.js";
+import { segmentAndClassify } from "./detector/segmentation.js";
 import { InferenceError } from "./errors.js";
 import type { Flake } from "./flake.js";
-import { GmmClassifier } from "./gmm.js";
-import type { BgrImage, InstanceSegmenter, PixelClassifier } from "./models.js";
-import { drawOverlay } from "./overlay.js";
-import { DEFAULT_MODEL_ID, defaultRegistry, type ModelRegistry } from "./registry.js";
+import { decodeRgb } from "./io/decode.js";
+import { drawOverlay } from "./io/overlay.js";
+import { medianAndHistograms } from "./kernels/scans.js";
+import { swapRedBlue } from "./kernels/swap.js";
+import { GmmClassifier } from "./models/gmm/classifier.js";
+import { DEFAULT_MODEL_ID, defaultRegistry, type ModelRegistry } from "./models/registry.js";
+import type { BgrImage, InstanceSegmenter, PixelClassifier } from "./types.js";
 
 export interface DetectOptions {
   /** classification model id, default GMM-Graphene */

@@ -1,11 +1,3 @@
-export { type ContrastDict, ContrastDictSchema } from "./contrast-dict.js";
-export {
-  DEFAULT_MAX_PIXELS,
-  decodeImage,
-  type ImageInfo,
-  MIN_SIDE,
-  readImageInfo,
-} from "./decode.js";
 export {
   DEFAULT_SIZE_THRESHOLD,
   DEFAULT_STD_THRESHOLD,
@@ -16,8 +8,17 @@ export {
 } from "./detect.js";
 export * from "./errors.js";
 export * from "./flake.js";
-export { FP_LOGISTIC, GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
-export * from "./models.js";
+export {
+  DEFAULT_MAX_PIXELS,
+  decodeImage,
+  type ImageInfo,
+  MIN_SIDE,
+  readImageInfo,
+} from "./io/decode.js";
+export { layerColor, type OverlayOptions, renderOverlay } from "./io/overlay.js";
+export { decodeRle, encodeRle } from "./io/rle.js";
+export { type ContrastDict, ContrastDictSchema } from "./models/gmm/contrast-dict.js";
+export { FP_LOGISTIC, GRAPHENE_CONTRAST_DICT } from "./models/gmm/graphene.js";
 export {
   type ClassifierMeta,
   loadOnnxClassifier,
@@ -28,8 +29,7 @@ export {
   type Releasable,
   type SegmenterConfig,
   type SegmentOptions,
-} from "./onnx/index.js";
-export { layerColor, type OverlayOptions, renderOverlay } from "./overlay.js";
-export { DetectorPool, type DetectorPoolOptions } from "./pool.js";
-export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
-export { decodeRle, encodeRle } from "./rle.js";
+} from "./models/onnx/index.js";
+export { type AvailableModels, DEFAULT_MODEL_ID, ModelRegistry } from "./models/registry.js";
+export { DetectorPool, type DetectorPoolOptions } from "./pool/pool.js";
+export * from "./types.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InferenceError } from "../src/index.js";
-import { runBench } from "../src/tools.js";
+import { runBench } from "../src/tools/index.js";
 import { bgrImage, png } from "./fixtures.js";
 
 const root = mkdtempSync(join(tmpdir(), "flakeops-bench-"));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { calibrate, calibrateDetailed } from "../src/calibrate.js";
-import { parseContrastDict } from "../src/contrast-dict.js";
 import { InferenceError } from "../src/errors.js";
-import { type SynthFlakeSpec, synthesize } from "../src/synth.js";
+import { parseContrastDict } from "../src/models/gmm/contrast-dict.js";
+import { calibrate, calibrateDetailed } from "../src/tools/calibrate.js";
+import { type SynthFlakeSpec, synthesize } from "../src/tools/synth.js";
 import { TEST_DICTIONARY } from "./synth-fixtures.js";
 
 const LAYERS = ["1", "2", "3"];

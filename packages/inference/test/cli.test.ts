@@ -4,7 +4,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FlakeSchema } from "../src/flake.js";
-import type { SynthManifest } from "../src/synth-io.js";
+import type { SynthManifest } from "../src/tools/synth-io.js";
 import { run } from "./cli-helpers.js";
 import { buildModel } from "./onnx-fixtures.js";
 import { TEST_DICTIONARY } from "./synth-fixtures.js";

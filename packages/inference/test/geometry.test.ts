@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { evalNetwork, finishNetwork, sharedNetwork } from "../src/detect-median-network.js";
 import {
   arcLength,
   convexHull,
@@ -7,7 +6,8 @@ import {
   polygonArea,
   traceOuterContour,
 } from "../src/geometry/contour.js";
-import { medianBlur5, medianBlur5Reference } from "../src/median.js";
+import { medianBlur5, medianBlur5Reference } from "../src/kernels/median.js";
+import { evalNetwork, finishNetwork, sharedNetwork } from "../src/kernels/median-network.js";
 
 /** Mask (padded by one zero pixel) from rows of "#" and "." */
 function padded(rows: string[]) {

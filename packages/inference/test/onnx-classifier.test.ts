@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseModelId } from "../src/models.js";
-import { loadOnnxClassifier } from "../src/onnx/index.js";
+import { loadOnnxClassifier } from "../src/models/onnx/index.js";
+import { parseModelId } from "../src/types.js";
 import { buildModel, loadFailure as failure, nearestMeanModel } from "./onnx-fixtures.js";
 
 // Background at contrast 0 and three layers, as a MaskTerial MLP orders its classes.

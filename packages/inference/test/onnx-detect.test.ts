@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectImage } from "../src/detect.js";
-import { GRAPHENE_CONTRAST_DICT } from "../src/gmm-graphene.js";
-import { ModelRegistry } from "../src/registry.js";
-import { decodeRle } from "../src/rle.js";
-import { synthesize } from "../src/synth.js";
-import { encodeBgr } from "../src/synth-io.js";
+import { encodeBgr } from "../src/io/image-files.js";
+import { decodeRle } from "../src/io/rle.js";
+import { GRAPHENE_CONTRAST_DICT } from "../src/models/gmm/graphene.js";
+import { ModelRegistry } from "../src/models/registry.js";
+import { synthesize } from "../src/tools/synth.js";
 import { bandSegmenterModel, nearestMeanModel } from "./onnx-fixtures.js";
 
 /**

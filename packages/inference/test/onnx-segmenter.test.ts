@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseModelId } from "../src/models.js";
-import { loadOnnxSegmenter } from "../src/onnx/index.js";
+import { loadOnnxSegmenter } from "../src/models/onnx/index.js";
+import { parseModelId } from "../src/types.js";
 import {
   bandSegmenterModel,
   buildModel,

@@ -2,10 +2,10 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { detectImage } from "../src/detect.js";
 import type { Flake } from "../src/flake.js";
-import { layerColor, renderOverlay } from "../src/overlay.js";
-import { encodeRle } from "../src/rle.js";
-import { synthesize } from "../src/synth.js";
-import { encodeBgr } from "../src/synth-io.js";
+import { encodeBgr } from "../src/io/image-files.js";
+import { layerColor, renderOverlay } from "../src/io/overlay.js";
+import { encodeRle } from "../src/io/rle.js";
+import { synthesize } from "../src/tools/synth.js";
 
 const W = 160;
 const H = 120;

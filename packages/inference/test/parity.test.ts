@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { detectImage } from "../src/detect.js";
 import type { Flake } from "../src/flake.js";
-import { countsToMask, countsToString, decodeRle, stringToCounts } from "../src/rle.js";
+import { countsToMask, countsToString, decodeRle, stringToCounts } from "../src/io/rle.js";
 import { NO_SHARED_DATA, SHARED_DATA } from "./shared-data.js";
 
 interface RefFlake {

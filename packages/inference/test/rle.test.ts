@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeRle, encodeRle } from "../src/index.js";
-import { countsToString, maskToCounts, stringToCounts } from "../src/rle.js";
+import { countsToString, maskToCounts, stringToCounts } from "../src/io/rle.js";
 
 describe("COCO compressed RLE", () => {
   it("writes the strings pycocotools writes (hand-checked)", () => {

@@ -1,4 +1,4 @@
-import type { ContrastDict } from "../src/contrast-dict.js";
+import type { ContrastDict } from "../src/models/gmm/contrast-dict.js";
 
 /**
  * Graphene on SiO2/Si: per-layer contrast means (b, g, r) from 2DMatGMM (Uslu et al.,

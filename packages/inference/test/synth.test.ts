@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { detectImage } from "../src/detect.js";
 import { InferenceError } from "../src/errors.js";
-import { decodeRle } from "../src/rle.js";
-import { synthesize } from "../src/synth.js";
-import { encodeBgr } from "../src/synth-io.js";
+import { encodeBgr } from "../src/io/image-files.js";
+import { decodeRle } from "../src/io/rle.js";
+import { synthesize } from "../src/tools/synth.js";
 import { TEST_DICTIONARY } from "./synth-fixtures.js";
 
 describe("synthesize", () => {

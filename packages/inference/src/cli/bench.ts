@@ -1,6 +1,6 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
-import { runBench } from "../bench.js";
+import { runBench } from "../tools/bench.js";
 import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
 import { requireDirectory } from "./detect.js";
 import { fixed, keyValueTable } from "./format.js";

@@ -1,9 +1,9 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import sharp from "sharp";
-import { type CalibrationSample, calibrateDetailed } from "../calibrate.js";
-import { decodeImage } from "../decode.js";
 import { isInferenceError } from "../errors.js";
+import { decodeImage } from "../io/decode.js";
+import { type CalibrationSample, calibrateDetailed } from "../tools/calibrate.js";
 import { type FlagSpecs, helpText, parseFlags, stringFlag } from "./args.js";
 import { readImageFile, requireDirectory } from "./detect.js";
 import { fixed } from "./format.js";

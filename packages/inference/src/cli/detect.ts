@@ -2,7 +2,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { type DetectionResult, detectImage } from "../detect.js";
 import { isInferenceError } from "../errors.js";
-import { DEFAULT_MODEL_ID, ModelRegistry } from "../registry.js";
+import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
 import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
 import { fixed, flakeTable } from "./format.js";
 import { type CliIo, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, PROGRAM, UsageError } from "./io.js";

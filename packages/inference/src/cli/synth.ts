@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseContrastDict } from "../contrast-dict.js";
-import type { SynthDictionary } from "../synth.js";
-import { type ImageFormat, writeSynthSet } from "../synth-io.js";
+import type { ImageFormat } from "../io/image-files.js";
+import { parseContrastDict } from "../models/gmm/contrast-dict.js";
+import type { SynthDictionary } from "../tools/synth.js";
+import { writeSynthSet } from "../tools/synth-io.js";
 import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
 import { type CliIo, EXIT_OK, PROGRAM, UsageError } from "./io.js";
 import { progress } from "./progress.js";

@@ -1,5 +1,5 @@
-import { InferenceError } from "../errors.js";
-import type { ModelRef, PixelClassifier } from "../models.js";
+import { InferenceError } from "../../errors.js";
+import type { ModelRef, PixelClassifier } from "../../types.js";
 import { type ClassifierMeta, ClassifierMetaSchema } from "./classifier-meta.js";
 import {
   floatData,

@@ -1,5 +1,5 @@
-import { InferenceError } from "./errors.js";
-import type { CocoRle } from "./flake.js";
+import { InferenceError } from "../errors.js";
+import type { CocoRle } from "../flake.js";
 
 /**
  * COCO run-length encoding as pycocotools writes it: runs over the mask in column-major order,

@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import type { DetectionResult, DetectOptions } from "./detect.js";
-import { INFERENCE_ERROR_CODES, InferenceError, type InferenceErrorCode } from "./errors.js";
+import type { DetectionResult, DetectOptions } from "../detect.js";
+import { INFERENCE_ERROR_CODES, InferenceError, type InferenceErrorCode } from "../errors.js";
 import type { WorkerReply, WorkerTask } from "./worker.js";
 
 export interface DetectorPoolOptions {

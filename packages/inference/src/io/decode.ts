@@ -1,7 +1,7 @@
 import sharp, { type Metadata, type OutputInfo } from "sharp";
-import { swapRedBlue } from "./detect-wasm.js";
-import { InferenceError } from "./errors.js";
-import type { BgrImage } from "./models.js";
+import { InferenceError } from "../errors.js";
+import { swapRedBlue } from "../kernels/swap.js";
+import type { BgrImage } from "../types.js";
 
 /** Default pixel limit: 40 megapixels (a 7300 x 5500 frame), far above microscope cameras. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;

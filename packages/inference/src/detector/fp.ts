@@ -1,5 +1,5 @@
-import { arcLength, type Contour, convexHull, polygonArea } from "./geometry/contour.js";
-import { FP_LOGISTIC } from "./gmm-graphene.js";
+import { arcLength, type Contour, convexHull, polygonArea } from "../geometry/contour.js";
+import { FP_LOGISTIC } from "../models/gmm/graphene.js";
 
 /**
  * False-positive probability of a flake from its outer contour: the 2DMatGMM logistic model

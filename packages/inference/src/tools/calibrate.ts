@@ -1,9 +1,9 @@
-import { backgroundFromHistograms, channelHistograms } from "./background.js";
-import { type ContrastDict, parseContrastDict } from "./contrast-dict.js";
-import { InferenceError } from "./errors.js";
-import { medianBlur5 } from "./median.js";
-import type { BgrImage } from "./models.js";
-import { erodeDisk2 } from "./morphology.js";
+import { backgroundFromHistograms, channelHistograms } from "../detector/background.js";
+import { erodeDisk2 } from "../detector/morphology.js";
+import { InferenceError } from "../errors.js";
+import { medianBlur5 } from "../kernels/median.js";
+import { type ContrastDict, parseContrastDict } from "../models/gmm/contrast-dict.js";
+import type { BgrImage } from "../types.js";
 
 /**
  * Calibration: fit a contrast dictionary (per-layer mean and covariance of contrast) from a

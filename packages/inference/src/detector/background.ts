@@ -1,4 +1,4 @@
-import { InferenceError } from "./errors.js";
+import { InferenceError } from "../errors.js";
 
 const MIN_VALUE = 20;
 const MAX_VALUE = 230;

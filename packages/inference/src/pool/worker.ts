@@ -1,9 +1,9 @@
 import { workerData } from "node:worker_threads";
 import sharp from "sharp";
-import { type DetectionResult, type DetectOptions, detectImage } from "./detect.js";
-import { warmUpKernels } from "./detect-wasm.js";
-import { type InferenceErrorCode, isInferenceError } from "./errors.js";
-import { ModelRegistry } from "./registry.js";
+import { type DetectionResult, type DetectOptions, detectImage } from "../detect.js";
+import { type InferenceErrorCode, isInferenceError } from "../errors.js";
+import { warmUpKernels } from "../kernels/scans.js";
+import { ModelRegistry } from "../models/registry.js";
 
 /**
  * The DetectorPool's worker: one registry per thread (models load lazily in each), detection

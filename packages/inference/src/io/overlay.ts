@@ -1,10 +1,10 @@
 import sharp from "sharp";
+import { InferenceError } from "../errors.js";
+import type { Flake } from "../flake.js";
+import type { BgrImage } from "../types.js";
 import { decodeImage } from "./decode.js";
-import { InferenceError } from "./errors.js";
-import type { Flake } from "./flake.js";
-import type { BgrImage } from "./models.js";
+import { bgrToRgb } from "./image-files.js";
 import { decodeRle } from "./rle.js";
-import { bgrToRgb } from "./synth-io.js";
 
 /**
  * Overlays for people: each flake outlined in its layer's colour (exact pixels, drawn on the

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { encodeBgr } from "../io/image-files.js";
 import { synthesize } from "./synth.js";
-import { encodeBgr } from "./synth-io.js";
 
 /**
  * The bench's default images: seeded synthetic 1920x1200 microscope images as JPEG. Run as its

@@ -2,6 +2,8 @@
  * `@flakeops/inference/tools`: what builds, fits and measures detectors rather than serving
  * them: synthetic microscope images, calibration, the benchmark.
  */
+
+export { encodeBgr, encodeLabelPng, type ImageFormat } from "../io/image-files.js";
 export { type BenchOptions, type BenchProfile, type BenchResult, runBench } from "./bench.js";
 export {
   type CalibrateOptions,
@@ -19,9 +21,4 @@ export {
   type SynthImage,
   synthesize,
 } from "./synth.js";
-export {
-  encodeBgr,
-  encodeLabelPng,
-  type SynthManifest,
-  writeSynthSet,
-} from "./synth-io.js";
+export { type SynthManifest, writeSynthSet } from "./synth-io.js";

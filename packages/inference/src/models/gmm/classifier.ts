@@ -1,5 +1,5 @@
+import type { ModelRef, PixelClassifier } from "../../types.js";
 import { type LayerGaussian, parseContrastDict } from "./contrast-dict.js";
-import type { ModelRef, PixelClassifier } from "./models.js";
 
 /**
  * The 2DMatGMM contrast classifier: a pixel takes the layer whose Gaussian is nearest in

@@ -1,4 +1,4 @@
-import { medianAndHistograms } from "./detect-wasm.js";
+import { medianAndHistograms } from "./scans.js";
 
 /**
  * 5x5 median filter of an interleaved 3-channel 8-bit image with replicated borders

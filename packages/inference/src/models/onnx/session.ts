@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as ort from "onnxruntime-node";
 import type { z } from "zod";
-import { InferenceError } from "../errors.js";
+import { InferenceError } from "../../errors.js";
 
 /**
  * Loading an ONNX model folder: model.onnx plus a JSON side file. Every failure is an

@@ -1,7 +1,7 @@
+import type { Flake } from "../flake.js";
+import type { BgrImage, InstanceSegmenter } from "../types.js";
 import { components4 } from "./components.js";
-import { type FlakeStepsInput, flakeOf } from "./detect-flakes.js";
-import type { Flake } from "./flake.js";
-import type { BgrImage, InstanceSegmenter } from "./models.js";
+import { type FlakeStepsInput, flakeOf } from "./flakes.js";
 
 /**
  * MaskTerial's combination: a segmentation model proposes instances; each one scoring at least

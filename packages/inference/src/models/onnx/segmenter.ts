@@ -1,7 +1,7 @@
 import type * as ort from "onnxruntime-node";
 import sharp from "sharp";
-import { InferenceError } from "../errors.js";
-import type { BgrImage, InstanceSegmenter, ModelRef, SegmentationInstance } from "../models.js";
+import { InferenceError } from "../../errors.js";
+import type { BgrImage, InstanceSegmenter, ModelRef, SegmentationInstance } from "../../types.js";
 import { resizePlane } from "./resize.js";
 import { type SegmenterConfig, SegmenterConfigSchema } from "./segmenter-config.js";
 import {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InferenceError } from "./errors.js";
+import { InferenceError } from "../../errors.js";
 
 /**
  * A contrast dictionary as 2DMatGMM and MaskTerial write it (`contrast_dict.json`): per layer

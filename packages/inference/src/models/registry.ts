@@ -1,9 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { InferenceError, isInferenceError } from "./errors.js";
-import { GmmClassifier } from "./gmm.js";
-import { GRAPHENE_CONTRAST_DICT } from "./gmm-graphene.js";
+import { InferenceError, isInferenceError } from "../errors.js";
 import {
   CLASSIFIER_KINDS,
   type ClassifierKind,
@@ -13,7 +11,9 @@ import {
   parseModelId,
   SEGMENTATION_KINDS,
   type SegmentationKind,
-} from "./models.js";
+} from "../types.js";
+import { GmmClassifier } from "./gmm/classifier.js";
+import { GRAPHENE_CONTRAST_DICT } from "./gmm/graphene.js";
 import { loadOnnxClassifier, loadOnnxSegmenter } from "./onnx/index.js";
 
 export const DEFAULT_MODEL_ID = "GMM-Graphene";

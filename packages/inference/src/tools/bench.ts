@@ -6,12 +6,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { detectBgr, resolveOptions } from "../detect.js";
+import { InferenceError } from "../errors.js";
+import { decodeImage, decodeRgb } from "../io/decode.js";
+import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
+import { DetectorPool } from "../pool/pool.js";
 import { syntheticJpegs } from "./bench-synth.js";
-import { decodeImage, decodeRgb } from "./decode.js";
-import { detectBgr, resolveOptions } from "./detect.js";
-import { InferenceError } from "./errors.js";
-import { DetectorPool } from "./pool.js";
-import { DEFAULT_MODEL_ID, ModelRegistry } from "./registry.js";
 
 const execFileAsync = promisify(execFile);
 

@@ -1,10 +1,10 @@
+import type { Flake } from "../flake.js";
+import { minAreaRect, traceOuterContour } from "../geometry/contour.js";
+import { countsToString } from "../io/rle.js";
 import { boxMaskCounts, type Component, componentMasks, components4 } from "./components.js";
 import { meanEntropy } from "./entropy.js";
-import type { Flake } from "./flake.js";
 import { falsePositiveProbability } from "./fp.js";
-import { minAreaRect, traceOuterContour } from "./geometry/contour.js";
 import { openLabels } from "./morphology.js";
-import { countsToString } from "./rle.js";
 
 export interface FlakeStepsInput {
   /** median-filtered BGR image */
