@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { KeyStore } from "./auth.js";
 import type { Config } from "./config.js";
 import type { Detector } from "./detection.js";
-import { ApiError, renderError, toApiError } from "./errors.js";
+import { errorHandler, notFound, renderError } from "./errors.js";
 import { ImdsClient } from "./imds.js";
 import { Lifecycle } from "./lifecycle.js";
 import { Admission } from "./limits.js";
@@ -56,18 +56,9 @@ export function createApp(deps: AppDeps) {
     .route("/", maskterialRoutes(s))
     .route("/", webRoutes(s));
 
-  app.notFound((c) => {
-    const err = new ApiError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
-    return renderError(c, err, c.get("errorStyle") ?? "flakeops");
-  });
-  app.onError((e, c) => {
-    const err = toApiError(e);
-    if (err.status >= 500 && err.code === "INTERNAL") {
-      // The stack goes to the log, never to the client.
-      (c.get("log") ?? s.logger).error({ err: e }, "unhandled error");
-    }
-    return renderError(c, err, c.get("errorStyle") ?? "flakeops");
-  });
+  // The MaskTerial sub-app renders its own errors (FastAPI's shape); everything else is ours.
+  app.notFound((c) => renderError(c, notFound(c), "flakeops"));
+  app.onError(errorHandler("flakeops", s.logger));
   return Object.assign(app, { services: s });
 }
 

@@ -1,13 +1,14 @@
 import { type InferenceErrorCode, isInferenceError } from "@flakeops/inference";
-import type { Context } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "pino";
 import type { AppEnv } from "./types.js";
 
 /**
- * One error type for the whole service. Handlers throw it; app.onError renders it as
- * `{ "error": { "code", "message" } }`, or FastAPI's `{ "detail": "..." }` on the MaskTerial
- * routes, so no code path can leak a stack trace.
+ * One error type for the whole service. Handlers throw it; the app's onError renders it as
+ * `{ "error": { "code", "message" } }`, and the MaskTerial sub-app's onError as FastAPI's
+ * `{ "detail": "..." }`, so no code path can leak a stack trace.
  */
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -21,6 +22,7 @@ export class ApiError extends Error {
   }
 }
 
+/** flakeops' own `{ error: { code, message } }`, or FastAPI's `{ detail }` (MaskTerial). */
 export type ErrorStyle = "flakeops" | "fastapi";
 
 /**
@@ -67,6 +69,23 @@ export function renderError(c: Context<AppEnv>, err: ApiError, style: ErrorStyle
       : { error: { code: err.code, message: err.message } };
   return c.json(body, err.status);
 }
+
+/**
+ * An app's onError: any error becomes an ApiError rendered in `style`; an unexpected one's
+ * stack goes to the request's log, never to the client.
+ */
+export function errorHandler(style: ErrorStyle, logger: Logger): ErrorHandler<AppEnv> {
+  return (e, c) => {
+    const err = toApiError(e);
+    if (err.status >= 500 && err.code === "INTERNAL") {
+      (c.get("log") ?? logger).error({ err: e }, "unhandled error");
+    }
+    return renderError(c, err, style);
+  };
+}
+
+export const notFound = (c: Context<AppEnv>) =>
+  new ApiError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
 
 export const badField = (field: string, message: string) =>
   new ApiError(400, "BAD_FIELD", `${field}: ${message}`);

@@ -20,7 +20,6 @@ export function observe(logger: Logger, metrics: Metrics): MiddlewareHandler<App
     const log = logger.child({ req_id: c.get("requestId") });
     c.set("log", log);
     c.set("timings", {});
-    c.set("errorStyle", "flakeops");
     await next();
     const ms = performance.now() - start;
     const route = routeLabel(c);

@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import type { ErrorStyle } from "./errors.js";
 
 /** Per-request variables shared by middleware and routes. */
 export interface Timings {
@@ -14,7 +13,6 @@ export type AppEnv = {
     requestId: string;
     /** Set by the auth middleware when a valid key was presented. */
     customer?: string;
-    errorStyle: ErrorStyle;
     /** Filled by the detection routes, logged by the access log. */
     timings: Timings;
     log: Logger;

@@ -4,7 +4,7 @@ import { cors } from "hono/cors";
 import type { z } from "zod";
 import { requireKey } from "../auth.js";
 import { admit, detectUpload } from "../detection.js";
-import { ApiError } from "../errors.js";
+import { ApiError, errorHandler, notFound } from "../errors.js";
 import { fileField, readForm, textFields } from "../form.js";
 import { limitBody, requireMultipart } from "../limits.js";
 import {
@@ -19,7 +19,8 @@ import type { AppEnv } from "../types.js";
 /**
  * MaskTerial's server routes, so its frontend and scripts work unchanged: CORS open as its
  * FastAPI server has it, and errors in FastAPI's `{ "detail": "..." }` shape, which that
- * frontend shows to the user.
+ * frontend shows to the user. The sub-app has its own onError for that shape; `app.route()`
+ * keeps it for these routes (and their middleware) when mounted.
  */
 export const MASKTERIAL_PATHS = [
   "/status",
@@ -30,12 +31,9 @@ export const MASKTERIAL_PATHS = [
 
 export function maskterialRoutes(s: Services) {
   const app = new Hono<AppEnv>();
+  app.onError(errorHandler("fastapi", s.logger));
   // Scoped to MaskTerial's paths: a "*" middleware here would apply to the whole app once mounted.
   for (const path of MASKTERIAL_PATHS) {
-    app.use(path, async (c, next) => {
-      c.set("errorStyle", "fastapi");
-      return next();
-    });
     app.use(
       path,
       cors({ origin: "*", exposeHeaders: ["X-Request-Id", "Retry-After", "Retry-After-Ms"] }),
@@ -43,7 +41,7 @@ export function maskterialRoutes(s: Services) {
     app.use(path, requireKey(s.keys));
   }
 
-  return app
+  const routes = app
     .get("/status", (c) => c.json("Ready for inference"))
     .get("/available_models", (c) => {
       const body: z.infer<typeof AvailableModels> = { available_models: s.registry.available() };
@@ -94,6 +92,14 @@ export function maskterialRoutes(s: Services) {
       s.logger.info({ model: `GMM-${model_name}` }, "model uploaded");
       return c.json(`Model ${model_name} uploaded successfully`);
     });
+  // Registered last, so it answers only another method on these paths: a 404 in this sub-app's
+  // shape (the parent app's notFound would answer in its own).
+  for (const path of MASKTERIAL_PATHS) {
+    routes.all(path, (c) => {
+      throw notFound(c);
+    });
+  }
+  return routes;
 }
 
 /** MaskTerial's flake: integer thickness and side lengths, bbox only on request. */
