@@ -53,16 +53,41 @@ export interface ResolvedOptions {
   minClassOccupancy: number;
 }
 
+/** An accepted numeric range (the shape of the CLI kit's NumberRule). */
+export interface OptionRange {
+  readonly min: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** min itself is refused (a value must be > min) */
+  readonly exclusiveMin?: boolean;
+}
+
 /**
- * The accepted range of each numeric option: detectImage checks with these, and the API
- * validates its form fields with the same schemas, so the two cannot disagree.
+ * The accepted range of each numeric option, the one definition: detectImage checks with the
+ * schemas built from it, the API validates its form fields with the same schemas and the CLI
+ * checks its flags with these ranges, so none of them can disagree.
  */
+export const DETECT_OPTION_RANGES = {
+  sizeThreshold: { min: 1, max: 1e9, integer: true },
+  stdThreshold: { min: 0, exclusiveMin: true, max: 100 },
+  scoreThreshold: { min: 0, max: 1 },
+  minClassOccupancy: { min: 0, max: 1 },
+  maxPixels: { min: 1, integer: true },
+} as const satisfies Record<string, OptionRange>;
+
+function rangeSchema(r: OptionRange): z.ZodNumber {
+  let s = r.integer ? z.number().int() : z.number();
+  s = r.exclusiveMin ? s.gt(r.min) : s.min(r.min);
+  return r.max === undefined ? s : s.max(r.max);
+}
+
+/** DETECT_OPTION_RANGES as zod schemas. */
 export const DETECT_OPTION_SCHEMAS = {
-  sizeThreshold: z.number().int().min(1).max(1e9),
-  stdThreshold: z.number().gt(0).max(100),
-  scoreThreshold: z.number().min(0).max(1),
-  minClassOccupancy: z.number().min(0).max(1),
-  maxPixels: z.number().int().min(1),
+  sizeThreshold: rangeSchema(DETECT_OPTION_RANGES.sizeThreshold),
+  stdThreshold: rangeSchema(DETECT_OPTION_RANGES.stdThreshold),
+  scoreThreshold: rangeSchema(DETECT_OPTION_RANGES.scoreThreshold),
+  minClassOccupancy: rangeSchema(DETECT_OPTION_RANGES.minClassOccupancy),
+  maxPixels: rangeSchema(DETECT_OPTION_RANGES.maxPixels),
 } as const;
 
 const ACCEPTED: Record<keyof typeof DETECT_OPTION_SCHEMAS, string> = {

@@ -1,10 +1,14 @@
 export {
+  DEFAULT_MIN_CLASS_OCCUPANCY,
+  DEFAULT_SCORE_THRESHOLD,
   DEFAULT_SIZE_THRESHOLD,
   DEFAULT_STD_THRESHOLD,
+  DETECT_OPTION_RANGES,
   DETECT_OPTION_SCHEMAS,
   type DetectionResult,
   type DetectOptions,
   detectImage,
+  type OptionRange,
 } from "./detect.js";
 export * from "./errors.js";
 export * from "./flake.js";

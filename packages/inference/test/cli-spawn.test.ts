@@ -48,7 +48,7 @@ describe("flakeops-detect as a process", () => {
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toBe(
-      'flakeops-detect: --size-threshold "ten" is not valid; expected an integer >= 1\n',
+      'flakeops-detect: --size-threshold "ten" is not valid; accepted: an integer >= 1 and <= 1000000000\n',
     );
   });
 });

@@ -140,7 +140,7 @@ describe("flakeops-detect <image...>", () => {
     const r = await run([img(0), join(dir, "missing.png"), img(1), "--json"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      `flakeops-detect: ${join(dir, "missing.png")}: cannot read ${join(dir, "missing.png")}: no such file\n`,
+      `flakeops-detect: ${join(dir, "missing.png")}: cannot read ${join(dir, "missing.png")}: no such file; accepted: a path to a readable image file\n`,
     );
     const doc = JSON.parse(r.stdout);
     expect(doc.results.map((x: { image: string }) => x.image)).toEqual([img(0), img(1)]);
@@ -148,7 +148,7 @@ describe("flakeops-detect <image...>", () => {
       {
         image: join(dir, "missing.png"),
         code: "BAD_INPUT",
-        message: `cannot read ${join(dir, "missing.png")}: no such file`,
+        message: `cannot read ${join(dir, "missing.png")}: no such file; accepted: a path to a readable image file`,
       },
     ]);
   });
@@ -224,19 +224,21 @@ describe("flakeops-detect: bad usage and input exit 2 with one line", () => {
     expect(r.code).toBe(2);
     oneLine(r.stderr);
     expect(r.stderr).toBe(
-      'flakeops-detect: --size-threshold "abc" is not valid; expected an integer >= 1\n',
+      'flakeops-detect: --size-threshold "abc" is not valid; accepted: an integer >= 1 and <= 1000000000\n',
     );
     const neg = await run([img(0), "--std-threshold", "0"]);
     expect(neg.stderr).toBe(
-      'flakeops-detect: --std-threshold "0" is not valid; expected a number > 0 and <= 100\n',
+      'flakeops-detect: --std-threshold "0" is not valid; accepted: a number > 0 and <= 100\n',
     );
   });
 
   it("no image, and a flag without its value", async () => {
-    expect((await run([])).stderr).toMatch(/^flakeops-detect: no image given; usage: /);
+    expect((await run([])).stderr).toMatch(
+      /^flakeops-detect: no image given; accepted: flakeops-detect <image\.\.\.> /,
+    );
     const r = await run([img(0), "--model"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("flakeops-detect: --model needs a value\n");
+    expect(r.stderr).toBe("flakeops-detect: --model needs a value; accepted: --flag VALUE\n");
   });
 
   it("missing and corrupt model.onnx, and a wrong input shape, name the file", async () => {
@@ -270,7 +272,7 @@ describe("flakeops-detect: bad usage and input exit 2 with one line", () => {
     );
     const d = await run([img(0), "--models-dir", join(dir, "no-such-dir")]);
     expect(d.stderr).toBe(
-      `flakeops-detect: --models-dir ${join(dir, "no-such-dir")}: not a directory\n`,
+      `flakeops-detect: --models-dir ${join(dir, "no-such-dir")}: not a directory; accepted: a directory\n`,
     );
   });
 });
@@ -316,7 +318,7 @@ describe("flakeops-detect calibrate", () => {
   it("requires its flags and says which", async () => {
     const r = await run(["calibrate", "--images", "synth"], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("flakeops-detect calibrate: --masks is required (see --help)\n");
+    expect(r.stderr).toBe("flakeops-detect calibrate needs --masks; accepted: --masks VALUE\n");
   });
 });
 
@@ -372,13 +374,13 @@ describe("flakeops-detect bench", () => {
     const r = await run(["bench", "--runs", "many"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'flakeops-detect: --runs "many" is not valid; expected an integer >= 1 and <= 10000\n',
+      'flakeops-detect: --runs "many" is not valid; accepted: an integer >= 1 and <= 10000\n',
     );
     await mkdir(join(dir, "empty"), { recursive: true });
     const e = await run(["bench", "--images", "empty"], { cwd: dir });
     expect(e.code).toBe(2);
     expect(e.stderr).toBe(
-      "flakeops-detect: --images empty: no JPEG, PNG, TIFF or WebP files in it\n",
+      "flakeops-detect: --images empty: no image files in it; accepted: a directory holding JPEG, PNG, TIFF or WebP files\n",
     );
   });
 });

@@ -1,10 +1,18 @@
 import { readdir, writeFile } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import {
+  type CliIo,
+  EXIT_OK,
+  type FlagSpecs,
+  helpText,
+  numberFlag,
+  parseFlags,
+  stringFlag,
+  usageError,
+} from "@flakeops/sizing/cli-kit";
 import { runBench } from "../tools/bench.js";
-import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
-import { requireDirectory } from "./detect.js";
 import { fixed, keyValueTable } from "./format.js";
-import { type CliIo, EXIT_OK, PROGRAM, UsageError } from "./io.js";
+import { isImageFileName, PROGRAM, requireDirectory } from "./io.js";
 import { type Progress, progress } from "./progress.js";
 
 export const BENCH_FLAGS: FlagSpecs = {
@@ -29,7 +37,6 @@ export const BENCH_FLAGS: FlagSpecs = {
 };
 
 const USAGE = `usage: ${PROGRAM} bench [--images DIR] [--runs N] [--workers N] [--json] [--profile-out FILE]`;
-const IMAGE_EXTS = new Set([".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]);
 
 export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(argv, BENCH_FLAGS, `${PROGRAM} bench`);
@@ -38,7 +45,10 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length > 0) {
-    throw new UsageError(`${PROGRAM} bench: unexpected argument ${positionals[0]}; see --help`);
+    throw usageError(
+      `${PROGRAM} bench: unexpected argument ${positionals[0]}`,
+      "flags only (see --help)",
+    );
   }
   const cwd = io.cwd ?? process.cwd();
   const dir = stringFlag(values.images);
@@ -47,13 +57,14 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
     const path = resolve(cwd, dir);
     await requireDirectory(path, "--images");
     images = (await readdir(path))
-      .filter(
-        (n) => IMAGE_EXTS.has(extname(n).toLowerCase()) && !n.toLowerCase().endsWith(".mask.png"),
-      )
+      .filter(isImageFileName)
       .sort()
       .map((n) => join(path, n));
     if (images.length === 0) {
-      throw new UsageError(`--images ${dir}: no JPEG, PNG, TIFF or WebP files in it`);
+      throw usageError(
+        `--images ${dir}: no image files in it`,
+        "a directory holding JPEG, PNG, TIFF or WebP files",
+      );
     }
   }
   const profileOut = stringFlag(values["profile-out"]);
@@ -72,7 +83,10 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   if (profileOut !== undefined) {
     const file = resolve(cwd, profileOut);
     await writeFile(file, `${JSON.stringify(result.profile, null, 2)}\n`).catch((e: Error) => {
-      throw new UsageError(`--profile-out ${profileOut}: cannot write (${e.message})`);
+      throw usageError(
+        `--profile-out ${profileOut}: cannot write (${e.message})`,
+        "a writable file path",
+      );
     });
   }
   if (values.json) {

@@ -1,13 +1,22 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
+import {
+  type CliIo,
+  EXIT_OK,
+  type FlagSpecs,
+  helpText,
+  parseFlags,
+  requiredFlag,
+  stringFlag,
+  UsageError,
+  usageError,
+} from "@flakeops/sizing/cli-kit";
 import sharp from "sharp";
 import { isInferenceError } from "../errors.js";
 import { decodeImage } from "../io/decode.js";
 import { type CalibrationSample, calibrateDetailed } from "../tools/calibrate.js";
-import { type FlagSpecs, helpText, parseFlags, stringFlag } from "./args.js";
-import { readImageFile, requireDirectory } from "./detect.js";
 import { fixed } from "./format.js";
-import { type CliIo, EXIT_OK, PROGRAM, UsageError } from "./io.js";
+import { isImageFileName, PROGRAM, readImageFile, requireDirectory } from "./io.js";
 import { progress } from "./progress.js";
 
 export const CALIBRATE_FLAGS: FlagSpecs = {
@@ -31,8 +40,6 @@ covariance as the detector computes contrast (5x5 median, background from the hi
 mode), from the masks eroded by a radius-2 disk; writes a GMM contrast dictionary that
 models/classification_models/GMM/<Name>/contrast_dict.json accepts.`;
 
-const IMAGE_EXTS = new Set([".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]);
-
 export async function calibrateCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(argv, CALIBRATE_FLAGS, `${PROGRAM} calibrate`);
   if (values.help) {
@@ -40,14 +47,13 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
     return EXIT_OK;
   }
   if (positionals.length > 0) {
-    throw new UsageError(`${PROGRAM} calibrate: unexpected argument ${positionals[0]}; see --help`);
+    throw usageError(
+      `${PROGRAM} calibrate: unexpected argument ${positionals[0]}`,
+      "flags only (see --help)",
+    );
   }
   const cwd = io.cwd ?? process.cwd();
-  const need = (flag: string) => {
-    const v = stringFlag(values[flag]);
-    if (!v) throw new UsageError(`${PROGRAM} calibrate: --${flag} is required (see --help)`);
-    return resolve(cwd, v);
-  };
+  const need = (flag: string) => resolve(cwd, requiredFlag(values, flag, `${PROGRAM} calibrate`));
   const imagesDir = need("images");
   const masksDir = need("masks");
   const out = need("out");
@@ -57,8 +63,7 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
   const maskFiles = new Set(await readdir(masksDir));
   const pairs: { image: string; mask: string }[] = [];
   for (const name of (await readdir(imagesDir)).sort()) {
-    if (!IMAGE_EXTS.has(extname(name).toLowerCase()) || name.toLowerCase().endsWith(".mask.png"))
-      continue;
+    if (!isImageFileName(name)) continue;
     const stem = name.slice(0, name.length - extname(name).length);
     const mask = [`${stem}.mask.png`, `${stem}.png`].find(
       (m) => maskFiles.has(m) && !(masksDir === imagesDir && m === name),
@@ -70,8 +75,9 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
       );
   }
   if (pairs.length === 0) {
-    throw new UsageError(
+    throw usageError(
       `${PROGRAM} calibrate: no image in ${imagesDir} has a mask in ${masksDir}`,
+      "masks named <image stem>.mask.png or <image stem>.png",
     );
   }
 
@@ -95,11 +101,15 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
     ? layerList.split(",").map((s) => s.trim())
     : Array.from({ length: maxLabel }, (_, i) => String(i + 1));
   if (layerNames.length === 0 || layerNames.some((n) => n === "")) {
-    throw new UsageError(
-      layerList
-        ? `--layers ${JSON.stringify(layerList)}: expected comma-separated non-empty names`
-        : `${PROGRAM} calibrate: every mask is empty (all 0); label flakes with values 1, 2, ...`,
-    );
+    throw layerList
+      ? usageError(
+          `--layers ${JSON.stringify(layerList)} is not valid`,
+          "comma-separated non-empty names",
+        )
+      : usageError(
+          `${PROGRAM} calibrate: every mask is empty (all 0)`,
+          "masks labelling flakes with values 1, 2, ...",
+        );
   }
   // With derived names (1..max), a layer no mask uses is left out rather than fatal.
   const result = calibrateDetailed(samples, layerNames, { skipMissing: !layerList });
@@ -109,7 +119,7 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
     );
   }
   await writeFile(out, `${JSON.stringify(result.dictionary, null, 2)}\n`).catch((e: Error) => {
-    throw new UsageError(`--out ${out}: cannot write (${e.message})`);
+    throw usageError(`--out ${out}: cannot write (${e.message})`, "a writable file path");
   });
   if (values.json) {
     io.stdout.write(
@@ -137,13 +147,15 @@ async function readMask(path: string, width: number, height: number): Promise<Ui
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new UsageError(
+    throw usageError(
       `${path}: not a readable PNG mask (${(e as Error).message.split("\n")[0]})`,
+      "an 8-bit grayscale PNG",
     );
   }
   if (raw.info.width !== width || raw.info.height !== height) {
-    throw new UsageError(
-      `${path}: the mask is ${raw.info.width}x${raw.info.height}; its image is ${width}x${height}`,
+    throw usageError(
+      `${path}: the mask is ${raw.info.width}x${raw.info.height}, its image ${width}x${height}`,
+      "a mask of its image's size",
     );
   }
   return new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);

@@ -1,11 +1,31 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
-import { type DetectionResult, detectImage } from "../detect.js";
+import {
+  type CliIo,
+  EXIT_OK,
+  EXIT_UNEXPECTED,
+  EXIT_USAGE,
+  type FlagSpecs,
+  helpText,
+  numberFlag,
+  parseFlags,
+  stringFlag,
+  UsageError,
+  usageError,
+} from "@flakeops/sizing/cli-kit";
+import {
+  DEFAULT_MIN_CLASS_OCCUPANCY,
+  DEFAULT_SCORE_THRESHOLD,
+  DEFAULT_SIZE_THRESHOLD,
+  DEFAULT_STD_THRESHOLD,
+  type DetectionResult,
+  detectImage,
+  DETECT_OPTION_RANGES as RANGE,
+} from "../detect.js";
 import { isInferenceError } from "../errors.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
-import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
 import { fixed, flakeTable } from "./format.js";
-import { type CliIo, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, PROGRAM, UsageError } from "./io.js";
+import { PROGRAM, readImageFile, requireDirectory } from "./io.js";
 import { progress } from "./progress.js";
 
 export const DETECT_FLAGS: FlagSpecs = {
@@ -20,17 +40,25 @@ export const DETECT_FLAGS: FlagSpecs = {
     help: "M2F-<Name> or MRCNN-<Name> proposing instances",
   },
   "models-dir": { type: "string", value: "DIR", help: "MaskTerial-layout models directory" },
-  "size-threshold": { type: "string", value: "N", help: "smallest flake in px (default 200)" },
-  "std-threshold": { type: "string", value: "X", help: "Mahalanobis distance limit (default 5)" },
+  "size-threshold": {
+    type: "string",
+    value: "N",
+    help: `smallest flake in px (default ${DEFAULT_SIZE_THRESHOLD})`,
+  },
+  "std-threshold": {
+    type: "string",
+    value: "X",
+    help: `Mahalanobis distance limit (default ${DEFAULT_STD_THRESHOLD})`,
+  },
   "score-threshold": {
     type: "string",
     value: "X",
-    help: "segmentation score limit 0-1 (default 0.5)",
+    help: `segmentation score limit 0-1 (default ${DEFAULT_SCORE_THRESHOLD})`,
   },
   "min-class-occupancy": {
     type: "string",
     value: "X",
-    help: "segmentation majority share 0-1 (default 0.5)",
+    help: `segmentation majority share 0-1 (default ${DEFAULT_MIN_CLASS_OCCUPANCY})`,
   },
   json: { type: "boolean", help: 'one JSON document {"results": [...]} on stdout' },
   overlay: {
@@ -62,28 +90,20 @@ export async function detectCommand(argv: string[], io: CliIo): Promise<number> 
     return EXIT_OK;
   }
   if (positionals.length === 0) {
-    throw new UsageError(
-      `${PROGRAM}: no image given; usage: ${PROGRAM} <image...> [options] (see --help)`,
-    );
+    throw usageError(`${PROGRAM}: no image given`, `${PROGRAM} <image...> [options] (see --help)`);
   }
   const cwd = io.cwd ?? process.cwd();
   const options = {
     model: stringFlag(values.model) ?? DEFAULT_MODEL_ID,
     segmentationModel: stringFlag(values["segmentation-model"]),
-    sizeThreshold: numberFlag(values["size-threshold"], "size-threshold", {
-      min: 1,
-      integer: true,
-    }),
-    stdThreshold: numberFlag(values["std-threshold"], "std-threshold", {
-      min: 0,
-      exclusiveMin: true,
-      max: 100,
-    }),
-    scoreThreshold: numberFlag(values["score-threshold"], "score-threshold", { min: 0, max: 1 }),
-    minClassOccupancy: numberFlag(values["min-class-occupancy"], "min-class-occupancy", {
-      min: 0,
-      max: 1,
-    }),
+    sizeThreshold: numberFlag(values["size-threshold"], "size-threshold", RANGE.sizeThreshold),
+    stdThreshold: numberFlag(values["std-threshold"], "std-threshold", RANGE.stdThreshold),
+    scoreThreshold: numberFlag(values["score-threshold"], "score-threshold", RANGE.scoreThreshold),
+    minClassOccupancy: numberFlag(
+      values["min-class-occupancy"],
+      "min-class-occupancy",
+      RANGE.minClassOccupancy,
+    ),
   };
   const modelsDir = stringFlag(values["models-dir"]);
   if (modelsDir !== undefined) await requireDirectory(resolve(cwd, modelsDir), "--models-dir");
@@ -175,33 +195,14 @@ function describeFailure(image: string, e: unknown): Failure {
   return { image, code: "UNEXPECTED", message: `unexpected error: ${message}` };
 }
 
-export async function readImageFile(path: string, shown: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory, not an image file"
-          : code === "EACCES"
-            ? "permission denied"
-            : (e as Error).message;
-    throw new UsageError(`cannot read ${shown}: ${why}`);
-  }
-}
-
-export async function requireDirectory(path: string, flag: string): Promise<void> {
-  const s = await stat(path).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UsageError(`${flag} ${path}: not a directory`);
-}
-
 /** Where each image's overlay goes: OUT itself for one image named *.png, else OUT/<stem>.overlay.png. */
 async function overlayPlan(out: string, count: number): Promise<(image: string) => string> {
   if (count === 1 && extname(out).toLowerCase() === ".png") return () => out;
   await mkdir(out, { recursive: true }).catch((e: Error) => {
-    throw new UsageError(`--overlay ${out}: cannot create the directory (${e.message})`);
+    throw usageError(
+      `--overlay ${out}: cannot create the directory (${e.message})`,
+      "a .png file for one image, else a directory",
+    );
   });
   const used = new Map<string, number>();
   return (image) => {

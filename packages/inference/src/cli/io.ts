@@ -1,18 +1,40 @@
-/** Where the CLI writes; tests pass buffers, the binary passes the process streams. */
-export interface CliIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
-  /** Directory relative paths resolve against (default process.cwd()). */
-  cwd?: string;
-}
+import { readFile, stat } from "node:fs/promises";
+import { extname } from "node:path";
+import { usageError } from "@flakeops/sizing/cli-kit";
 
-/** Bad usage or input: exit code 2 with one line on stderr. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-export const EXIT_OK = 0;
-export const EXIT_UNEXPECTED = 1;
-export const EXIT_USAGE = 2;
+/**
+ * What only flakeops-detect's commands share; the argument and error style (CliIo, parseFlags,
+ * UsageError, runCli, exit codes) is the shared kit's, `@flakeops/sizing/cli-kit`.
+ */
 
 export const PROGRAM = "flakeops-detect";
+
+/** Image files the commands pick up from a directory. */
+export const IMAGE_EXTS = new Set([".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]);
+
+/** An image file by its name, not a `<stem>.mask.png` label mask. */
+export function isImageFileName(name: string): boolean {
+  return IMAGE_EXTS.has(extname(name).toLowerCase()) && !name.toLowerCase().endsWith(".mask.png");
+}
+
+export async function readImageFile(path: string, shown: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory, not an image file"
+          : code === "EACCES"
+            ? "permission denied"
+            : (e as Error).message;
+    throw usageError(`cannot read ${shown}: ${why}`, "a path to a readable image file");
+  }
+}
+
+export async function requireDirectory(path: string, flag: string): Promise<void> {
+  const s = await stat(path).catch(() => undefined);
+  if (!s?.isDirectory()) throw usageError(`${flag} ${path}: not a directory`, "a directory");
+}

@@ -1,10 +1,11 @@
+import { type CliIo, runCli } from "@flakeops/sizing/cli-kit";
 import { isInferenceError } from "../errors.js";
 import { calibrateCommand } from "./calibrate.js";
 import { detectCommand } from "./detect.js";
-import { type CliIo, EXIT_UNEXPECTED, EXIT_USAGE, PROGRAM, UsageError } from "./io.js";
+import { PROGRAM } from "./io.js";
 import { synthCommand } from "./synth.js";
 
-export type { CliIo } from "./io.js";
+export type { CliIo } from "@flakeops/sizing/cli-kit";
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   synth: synthCommand,
@@ -19,26 +20,10 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   const command = first !== undefined ? COMMANDS[first] : undefined;
-  try {
-    return command ? await command(rest, io) : await detectCommand(argv, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      const line = oneLine(e.message);
-      io.stderr.write(`${line.startsWith(PROGRAM) ? line : `${PROGRAM}: ${line}`}\n`);
-      return EXIT_USAGE;
-    }
-    if (isInferenceError(e)) {
-      io.stderr.write(`${PROGRAM}: ${oneLine(e.message)}\n`);
-      return EXIT_USAGE;
-    }
-    const message = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`${PROGRAM}: unexpected error: ${oneLine(message)}\n`);
-    if (process.env.FLAKEOPS_DEBUG && e instanceof Error && e.stack)
-      io.stderr.write(`${e.stack}\n`);
-    return EXIT_UNEXPECTED;
-  }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, " ").trim();
+  return runCli(
+    PROGRAM,
+    io,
+    () => (command ? command(rest, io) : detectCommand(argv, io)),
+    isInferenceError,
+  );
 }

@@ -1,5 +1,5 @@
+import type { CliIo } from "@flakeops/sizing/cli-kit";
 import cliProgress from "cli-progress";
-import type { CliIo } from "./io.js";
 
 export interface Progress {
   /** Whether a bar is drawn (then other terminal output should wait for stop()). */

@@ -1,11 +1,22 @@
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import {
+  type CliIo,
+  choiceFlag,
+  EXIT_OK,
+  type FlagSpecs,
+  helpText,
+  numberFlag,
+  parseFlags,
+  readTextFile,
+  requiredFlag,
+  stringFlag,
+  usageError,
+} from "@flakeops/sizing/cli-kit";
 import type { ImageFormat } from "../io/image-files.js";
 import { parseContrastDict } from "../models/gmm/contrast-dict.js";
 import type { SynthDictionary } from "../tools/synth.js";
 import { writeSynthSet } from "../tools/synth-io.js";
-import { type FlagSpecs, helpText, numberFlag, parseFlags, stringFlag } from "./args.js";
-import { type CliIo, EXIT_OK, PROGRAM, UsageError } from "./io.js";
+import { PROGRAM } from "./io.js";
 import { progress } from "./progress.js";
 
 export const SYNTH_FLAGS: FlagSpecs = {
@@ -28,6 +39,8 @@ export const SYNTH_FLAGS: FlagSpecs = {
   help: { type: "boolean", help: "show this help" },
 };
 
+const FORMATS: readonly ImageFormat[] = ["png", "jpg"];
+
 const USAGE = `usage: ${PROGRAM} synth --out DIR [--count N] [--seed S] [--width W] [--height H] [--format png|jpg]
 
 Writes synth-NNNN.<png|jpg> images, synth-NNNN.mask.png ground-truth masks (8-bit gray,
@@ -41,27 +54,23 @@ export async function synthCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length > 0) {
-    throw new UsageError(`${PROGRAM} synth: unexpected argument ${positionals[0]}; see --help`);
+    throw usageError(
+      `${PROGRAM} synth: unexpected argument ${positionals[0]}`,
+      "flags only (see --help)",
+    );
   }
-  const out = stringFlag(values.out);
-  if (!out) throw new UsageError(`${PROGRAM} synth: --out DIR is required`);
-  const format = stringFlag(values.format) ?? "png";
-  if (format !== "png" && format !== "jpg") {
-    throw new UsageError(`--format ${JSON.stringify(format)} is not valid; expected png or jpg`);
-  }
+  const out = requiredFlag(values, "out", `${PROGRAM} synth`);
+  const format: ImageFormat = choiceFlag(values.format, "format", FORMATS) ?? "png";
   const cwd = io.cwd ?? process.cwd();
   const dictFile = stringFlag(values.dictionary);
   let dictionary: SynthDictionary | undefined;
   if (dictFile) {
-    const path = resolve(cwd, dictFile);
-    const text = await readFile(path, "utf8").catch(() => {
-      throw new UsageError(`--dictionary ${dictFile}: cannot read the file`);
-    });
+    const text = readTextFile(io, dictFile, "--dictionary");
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      throw new UsageError(`--dictionary ${dictFile}: not valid JSON`);
+      throw usageError(`--dictionary ${dictFile}: not valid JSON`, "a contrast_dict.json file");
     }
     parseContrastDict(raw, `--dictionary ${dictFile}`); // the registry's validator
     dictionary = raw as SynthDictionary;
@@ -74,7 +83,7 @@ export async function synthCommand(argv: string[], io: CliIo): Promise<number> {
     seed: numberFlag(values.seed, "seed", { min: 0, max: 2 ** 32 - 1, integer: true }) ?? 1,
     width: numberFlag(values.width, "width", { min: 16, max: 8192, integer: true }) ?? 1920,
     height: numberFlag(values.height, "height", { min: 16, max: 8192, integer: true }) ?? 1200,
-    format: format as ImageFormat,
+    format,
     dictionary,
     onImage: (done) => bar.tick(`${done}/${count}`),
   });
