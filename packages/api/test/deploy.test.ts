@@ -14,8 +14,13 @@ const out = resolve(pkg, "../../.deploy", `api-test-${process.pid}`);
 describe("deployed directory", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("packages/api/scripts/package.sh produces a directory that serves with plain node", async () => {
-    await promisify(execFile)("sh", [join(pkg, "scripts/package.sh"), out], { timeout: 240_000 });
+  it("the bundle script (scripts/bundle.ts) produces a directory that serves with plain node", async () => {
+    // What `pnpm --filter @flakeops/api bundle <out>` runs: the script under tsx.
+    await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@flakeops/source", join(pkg, "scripts/bundle.ts"), out],
+      { cwd: pkg, timeout: 240_000 },
+    );
     expect(existsSync(join(out, "dist/main.js"))).toBe(true);
     // Production dependencies only.
     expect(existsSync(join(out, "node_modules/playwright-core"))).toBe(false);
