@@ -223,3 +223,6 @@ export const SYSTEM_RESERVE_GIB = 0.5;
  * the heavy segmentation model; pass modelMemoryGiB for that.
  */
 export const DEFAULT_MODEL_MEMORY_GIB = 0.5;
+
+/** The gp3 root volume per instance when nothing says otherwise: the seed's 200 GB. */
+export const DEFAULT_VOLUME_GIB = 200;

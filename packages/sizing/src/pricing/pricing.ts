@@ -1,7 +1,13 @@
 import { ALARM_RULES } from "../alarm-rules.js";
 import { requireCount, requirePositive, SizingError } from "../errors.js";
 import { round } from "../format.js";
-import { DEFAULT_REGION, getInstanceType, type InstanceType, priceBook } from "./catalog.js";
+import {
+  DEFAULT_REGION,
+  DEFAULT_VOLUME_GIB,
+  getInstanceType,
+  type InstanceType,
+  priceBook,
+} from "./catalog.js";
 
 export const PRICING_MODELS = ["on-demand", "ri-1y", "ri-3y", "spot"] as const;
 export type PricingModel = (typeof PRICING_MODELS)[number];
@@ -221,7 +227,7 @@ export function estimateTierCost(input: TierCostInput): TierCost {
   const book = priceBook(region);
   const pricing = input.pricing ?? "on-demand";
   const hours = requirePositive("hoursPerMonth", input.hoursPerMonth ?? HOURS_PER_MONTH);
-  const volumeGiB = requirePositive("volumeGiB", input.volumeGiB ?? 200, true);
+  const volumeGiB = requirePositive("volumeGiB", input.volumeGiB ?? DEFAULT_VOLUME_GIB, true);
   const alarms = requirePositive("alarms", input.alarms ?? ALARM_RULES.length, true);
   const customMetrics = requirePositive(
     "customMetrics",

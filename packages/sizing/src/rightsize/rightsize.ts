@@ -2,6 +2,7 @@ import { type AlarmMetric, alarmRule } from "../alarm-rules.js";
 import { requirePositive, SizingError } from "../errors.js";
 import { pct as percent, round } from "../format.js";
 import {
+  DEFAULT_VOLUME_GIB,
   familyLadder,
   getInstanceType,
   type InstanceType,
@@ -55,7 +56,7 @@ export function rightsize(input: RightsizeInput): RightsizeResult {
   const from = getInstanceType(input.instanceType, input.region);
   const pricing = input.pricing ?? "on-demand";
   const days = requirePositive("days of data", input.days, true);
-  const volumeGiB = requirePositive("volume (GiB)", input.volumeGiB ?? 200);
+  const volumeGiB = requirePositive("volume (GiB)", input.volumeGiB ?? DEFAULT_VOLUME_GIB);
   const cpu = input.metrics.CPUUtilization;
   if (!cpu) {
     throw new SizingError(
