@@ -71,9 +71,12 @@ describe("migration plan", () => {
       monthlyDeltaUSD: 53.14,
     });
     expect(plan.steps[1]!.commands).toEqual(["pulumi config set instanceType t3.large"]);
-    expect(plan.steps[4]!.commands.join("\n")).toMatch(
-      /\/health[\s\S]*time curl -X POST .*\/detect/,
-    );
+    // Verify goes through the load balancer, at the URLs the stack exports (no host, no port).
+    expect(plan.steps[4]!.commands).toEqual([
+      'curl -fsS "$(pulumi stack output healthUrl)"',
+      'time curl -X POST "$(pulumi stack output detectUrl)" -F "image=@test_image.jpg" -F "customer_id=test"',
+    ]);
+    expect(plan.steps.flatMap((s) => s.commands).join("\n")).not.toMatch(/<host>|:\d{4}\b/);
   });
 
   it("warns when the target is below the minimum, changes architecture or drops memory", () => {

@@ -91,10 +91,11 @@ export function planMigration(
     },
     {
       title: "Verify",
-      detail: "The health check answers and a timed detection on a sample image succeeds.",
+      detail:
+        "Through the load balancer (the instances are private): the health check answers and a timed detection on a sample image succeeds. The URLs are the stack's outputs.",
       commands: [
-        'curl -fsS "http://<host>:5000/health"',
-        'time curl -X POST "http://<host>:5000/detect" -F "image=@test_image.jpg" -F "customer_id=test"',
+        'curl -fsS "$(pulumi stack output healthUrl)"',
+        'time curl -X POST "$(pulumi stack output detectUrl)" -F "image=@test_image.jpg" -F "customer_id=test"',
       ],
     },
     {
