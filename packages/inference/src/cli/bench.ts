@@ -10,7 +10,7 @@ import {
   stringFlag,
   usageError,
 } from "@flakeops/sizing/cli-kit";
-import { runBench } from "../tools/bench.js";
+import { benchProfileJson, runBench } from "../tools/bench.js";
 import { fixed, keyValueTable } from "./format.js";
 import { isImageFileName, PROGRAM, requireDirectory } from "./io.js";
 import { type Progress, progress } from "./progress.js";
@@ -82,7 +82,7 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   }).finally(() => bar?.stop());
   if (profileOut !== undefined) {
     const file = resolve(cwd, profileOut);
-    await writeFile(file, `${JSON.stringify(result.profile, null, 2)}\n`).catch((e: Error) => {
+    await writeFile(file, benchProfileJson(result.profile)).catch((e: Error) => {
       throw usageError(
         `--profile-out ${profileOut}: cannot write (${e.message})`,
         "a writable file path",

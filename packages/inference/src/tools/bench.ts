@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import type { BenchProfile } from "@flakeops/sizing";
 import { detectBgr, resolveOptions } from "../detect.js";
 import { InferenceError } from "../errors.js";
 import { decodeImage, decodeRgb } from "../io/decode.js";
@@ -14,6 +15,13 @@ import { DetectorPool } from "../pool/pool.js";
 import { syntheticJpegs } from "./bench-synth.js";
 
 const execFileAsync = promisify(execFile);
+
+export type { BenchProfile } from "@flakeops/sizing";
+
+/** The profile file's text, as `--profile-out` writes it (`parseBenchProfile` reads it). */
+export function benchProfileJson(profile: BenchProfile): string {
+  return `${JSON.stringify(profile, null, 2)}\n`;
+}
 
 /** What `flakeops-detect bench --json` prints (CONTRACTS.md). */
 export interface BenchResult {
@@ -32,23 +40,6 @@ export interface BenchResult {
   peakRssMB: number;
   /** the profile `flakeops-sizing recommend --profile` reads (BenchProfileSchema) */
   profile: BenchProfile;
-}
-
-/** @flakeops/sizing's BenchProfileSchema, field for field. */
-export interface BenchProfile {
-  kind: "flakeops-bench-profile/1";
-  serviceMsPerImage: number;
-  p95ServiceMs: number;
-  decodeMsPerImage: number;
-  model: string;
-  imageWidth: number;
-  imageHeight: number;
-  peakRssMB: number;
-  imagesPerSecond: number;
-  workers: number;
-  cpuModel: string;
-  instanceType?: string;
-  measuredAt: string;
 }
 
 export interface BenchOptions {

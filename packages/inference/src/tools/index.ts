@@ -4,7 +4,13 @@
  */
 
 export { encodeBgr, encodeLabelPng, type ImageFormat } from "../io/image-files.js";
-export { type BenchOptions, type BenchProfile, type BenchResult, runBench } from "./bench.js";
+export {
+  type BenchOptions,
+  type BenchProfile,
+  type BenchResult,
+  benchProfileJson,
+  runBench,
+} from "./bench.js";
 export {
   type CalibrateOptions,
   type CalibrationResult,
