@@ -1,11 +1,25 @@
-export { type AlarmOptions, createAlarms, type TierAlarm } from "./alarms.js";
-export { type AmiQuery, amiQuery } from "./ami.js";
-export { type ArtifactArg, parseS3Uri } from "./artifact.js";
-export { BATCH_WORKER_SCRIPT, type BatchWorkerEnv } from "./batch-worker.js";
-export { BATCH_WORKERS_TYPE, BatchWorkers, type BatchWorkersArgs } from "./batch-workers.js";
-export { budgetLimitUSD } from "./budget.js";
 export {
-  ConfigError,
+  BATCH_WORKERS_TYPE,
+  BatchWorkers,
+  type BatchWorkersArgs,
+} from "./components/batch-workers.js";
+export {
+  INFERENCE_SERVICE_TYPE,
+  InferenceService,
+  type InferenceServiceArgs,
+} from "./components/inference-service.js";
+export { INSTANCE_MANAGED_POLICIES } from "./components/instance-role.js";
+export type { ExistingNetwork } from "./components/network.js";
+export { ConfigError } from "./errors.js";
+export { BATCH_WORKER_SCRIPT, type BatchWorkerEnv } from "./host/batch-worker.js";
+export {
+  type ArtifactSource,
+  cloudWatchAgentConfig,
+  renderUserData,
+  shellQuote,
+  type UserDataOptions,
+} from "./host/user-data.js";
+export {
   DEFAULT_USE_CASE,
   parseStackConfig,
   readStackConfig,
@@ -14,15 +28,7 @@ export {
   type StackConfig,
   StackConfigSchema,
   type Tier,
-} from "./config.js";
-export { DASHBOARD_GRAPHS, dashboardBody } from "./dashboard.js";
-export { INSTANCE_MANAGED_POLICIES } from "./iam.js";
-export {
-  INFERENCE_SERVICE_TYPE,
-  InferenceService,
-  type InferenceServiceArgs,
-} from "./inference-service.js";
-export type { ExistingNetwork } from "./network.js";
+} from "./program/config.js";
 export {
   artifactFromConfig,
   type BatchDeployOptions,
@@ -32,18 +38,10 @@ export {
   deployBatchWorkersFromConfig,
   deployFromConfig,
   withDefaults,
-} from "./program.js";
-export {
-  COST_TAG_KEY,
-  DEFAULTS,
-  dashboardNameFor,
-  type SpotOptions,
-  type TierArgs,
-} from "./tier.js";
-export {
-  type ArtifactSource,
-  cloudWatchAgentConfig,
-  renderUserData,
-  shellQuote,
-  type UserDataOptions,
-} from "./user-data.js";
+} from "./program/deploy.js";
+export { type AlarmOptions, createAlarms, type TierAlarm } from "./tier/alarms.js";
+export { type AmiQuery, amiQuery } from "./tier/ami.js";
+export { type ArtifactArg, parseS3Uri } from "./tier/artifact.js";
+export { budgetLimitUSD } from "./tier/budget.js";
+export { DASHBOARD_GRAPHS, dashboardBody, dashboardNameFor } from "./tier/dashboard.js";
+export { COST_TAG_KEY, DEFAULTS, type SpotOptions, type TierArgs } from "./tier/plan.js";

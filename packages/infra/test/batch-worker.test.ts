@@ -15,7 +15,7 @@ import {
   type BatchWorkerEnv,
   batchEnvFile,
   batchWorkerUserData,
-} from "../src/batch-worker.js";
+} from "../src/host/batch-worker.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
 
 const JQ = ["/usr/bin/jq", "/usr/local/bin/jq"].find((p) => existsSync(p));

@@ -1,7 +1,8 @@
 import { recommendForUseCase, recommendForWorkload } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig, readStackConfig, resolveTier } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
+import { parseStackConfig, readStackConfig, resolveTier } from "../src/program/config.js";
 
 function configError(raw: Record<string, string>): string {
   try {

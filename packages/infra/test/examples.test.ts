@@ -98,6 +98,9 @@ describe("examples/cpu-production", () => {
     expect(await resolved(outputs.url as string)).toMatch(
       /^http:\/\/api-alb-.*elb\.amazonaws\.com$/,
     );
+    const url = await resolved(outputs.url as string);
+    expect(await resolved(outputs.healthUrl as string)).toBe(`${url}/health`);
+    expect(await resolved(outputs.detectUrl as string)).toBe(`${url}/detect`);
     expect(await resolved(outputs.alarmNames as string[])).toHaveLength(4);
   });
 
@@ -307,13 +310,15 @@ describe("as the Pulumi CLI loads them", () => {
       estimatedMonthlyCostUSD: estimate("t3.large", 1, "on-demand"),
       url: expect.stringMatching(/^http:\/\/api-alb/),
     });
+    expect(outputs.healthUrl).toBe(`${outputs.url}/health`);
+    expect(outputs.detectUrl).toBe(`${outputs.url}/detect`);
     expect(outputs.alarmNames).toHaveLength(4);
   });
 });
 
 describe("program helpers", () => {
   it("reads the artifact config as an S3 URI, a local path or a tagged image", async () => {
-    const { artifactFromConfig } = await import("../src/program.js");
+    const { artifactFromConfig } = await import("../src/program/deploy.js");
     expect(artifactFromConfig("s3://flakeops-builds/api/1.4.0.tgz", "/")).toEqual({
       s3Uri: "s3://flakeops-builds/api/1.4.0.tgz",
     });
@@ -331,7 +336,7 @@ describe("program helpers", () => {
   });
 
   it("lets the stack's tier replace an example's default tier", async () => {
-    const { withDefaults } = await import("../src/program.js");
+    const { withDefaults } = await import("../src/program/deploy.js");
     expect(withDefaults({}, { instanceType: "t3.large" })).toEqual({ instanceType: "t3.large" });
     expect(withDefaults({ imagesPerHour: 100 }, { instanceType: "t3.large" })).toEqual({
       imagesPerHour: 100,

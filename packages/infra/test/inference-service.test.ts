@@ -196,8 +196,14 @@ describe("InferenceService (CPU, defaults)", () => {
     expect(cloud.ofType(T.subscription)).toHaveLength(0);
   });
 
-  it("exposes the url, group, alarms and dashboard as outputs", async () => {
+  it("exposes the url, its health and detect URLs, group, alarms and dashboard as outputs", async () => {
     expect(await resolved(svc.url)).toBe("http://api-alb-123.us-east-1.elb.amazonaws.com");
+    expect(await resolved(svc.healthUrl)).toBe(
+      "http://api-alb-123.us-east-1.elb.amazonaws.com/health",
+    );
+    expect(await resolved(svc.detectUrl)).toBe(
+      "http://api-alb-123.us-east-1.elb.amazonaws.com/detect",
+    );
     expect(await resolved(svc.groupName)).toBe(physicalName(cloud.one(T.group)));
     expect((await resolved(svc.alarmNames)).sort()).toEqual(
       ALARM_RULES.map((r) => `api-${r.id}-1a2b3c4`).sort(),
@@ -304,11 +310,15 @@ describe("InferenceService options", () => {
   });
 
   it("serves HTTPS on 443 with a certificate, 80 redirecting, and opens only those", async () => {
-    await deploy({ certificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/abc" });
+    const svc = await deploy({
+      certificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/abc",
+    });
     const listeners = cloud.ofType(T.listener).map((l) => l.inputs);
     expect(listeners.map((l) => l.port).sort()).toEqual([443, 80]);
     expect(listeners.find((l) => l.port === 80)!.defaultActions[0].type).toBe("redirect");
     expectOnlyAlbIsPublic(cloud);
+    expect(await resolved(svc.healthUrl)).toMatch(/^https:\/\/api-alb-.*\/health$/);
+    expect(await resolved(svc.detectUrl)).toMatch(/^https:\/\/api-alb-.*\/detect$/);
   });
 
   it("applies the volume size, the e-mail subscription, models and a zipped deploy directory", async () => {

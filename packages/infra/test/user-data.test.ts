@@ -6,7 +6,7 @@ import {
   renderUserData,
   shellQuote,
   type UserDataOptions,
-} from "../src/user-data.js";
+} from "../src/host/user-data.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
 
 if (!SHELLCHECK)

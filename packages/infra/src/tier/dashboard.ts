@@ -94,3 +94,10 @@ export function createDashboard(
     { parent },
   );
 }
+
+/** Dashboard names are global per account and region: scope them by project, stack and component. */
+export function dashboardNameFor(name: string): string {
+  return `flakeops-${pulumi.getProject()}-${pulumi.getStack()}-${name}`
+    .replace(/[^A-Za-z0-9_-]/g, "-")
+    .slice(0, 255);
+}

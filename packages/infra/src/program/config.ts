@@ -5,12 +5,13 @@ import {
   REGIONS,
   recommendForUseCase,
   recommendForWorkload,
-  SizingError,
   USE_CASES,
   type UseCase,
 } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { ACM_CERTIFICATE_ARN, INSTANCE_TYPE, isS3Uri, REGION } from "../aws-names.js";
+import { ConfigError, sizingOrFail } from "../errors.js";
 
 /**
  * Stack configuration a user sets with `pulumi config set <key> <value>` (project namespace),
@@ -39,7 +40,7 @@ export const StackConfigSchema = z
     useCase: z.enum(USE_CASES, { error: `must be one of ${USE_CASES.join(", ")}` }).optional(),
     instanceType: z
       .string()
-      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+      .regex(INSTANCE_TYPE, {
         error: "must be an EC2 instance type such as t3.large",
       })
       .optional(),
@@ -55,7 +56,7 @@ export const StackConfigSchema = z
     alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
     region: z
       .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: "must be an AWS region such as us-east-1" })
+      .regex(REGION, { error: "must be an AWS region such as us-east-1" })
       .optional(),
     volumeGiB: wholeNumber(8)
       .refine((n) => n <= 16384, { error: "must be at most 16384 (gp3's limit)" })
@@ -65,13 +66,11 @@ export const StackConfigSchema = z
     /** `s3://bucket/prefix` synced to the instances' models directory. */
     modelsUri: z
       .string()
-      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, {
-        error: "must be an s3://bucket/prefix URI",
-      })
+      .refine(isS3Uri, { error: "must be an s3://bucket/prefix URI" })
       .optional(),
     certificateArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:acm:/, { error: "must be an ACM certificate ARN" })
+      .regex(ACM_CERTIFICATE_ARN, { error: "must be an ACM certificate ARN" })
       .optional(),
   })
   .strict()
@@ -120,14 +119,6 @@ export type StackConfig = z.output<typeof StackConfigSchema>;
 /** The keys a stack may set (anything else is a typo and fails the preview). */
 export const STACK_CONFIG_KEYS = Object.keys(StackConfigSchema.shape) as (keyof StackConfig)[];
 
-/** A configuration or sizing problem: Pulumi prints RunError messages as one line, no stack. */
-export class ConfigError extends pulumi.RunError {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
 /**
  * Validate raw config values (strings, as Pulumi stores them). Every problem is listed in one
  * line: `invalid stack config: maxSize: must be a whole number >= 1 (got "zero"); ...`.
@@ -173,16 +164,6 @@ export interface Tier {
 }
 
 export const DEFAULT_USE_CASE: UseCase = "production";
-
-/** Run a sizing call, turning its typed errors into one-line preview failures. */
-export function sizingOrFail<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof SizingError) throw new ConfigError(`${what}: ${e.message}`);
-    throw e;
-  }
-}
 
 /**
  * Decide the tier from the stack config by asking @flakeops/sizing (no sizing logic here).

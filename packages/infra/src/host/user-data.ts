@@ -1,5 +1,22 @@
+import { BUNDLE_ENTRY } from "@flakeops/api/contract";
 import { ALARM_RULES } from "@flakeops/sizing";
+import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
 import { type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
+import {
+  AGENT_CONFIG_PATH,
+  AGENT_CTL,
+  APP_DIR,
+  APP_HOME,
+  APP_USER,
+  artifactDownloadPath,
+  BOOTSTRAP_LOG,
+  CONFIG_DIR,
+  MODELS_DIR,
+  NODE_BIN,
+  RUNTIME_ENV_PATH,
+  SERVICE_NAME,
+  SERVICE_UNIT,
+} from "./layout.js";
 
 /**
  * The instance bootstrap script, rendered as plain text so it can be checked (shellcheck) and
@@ -8,7 +25,7 @@ import { type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
 
 /** Where the API comes from on the instance. */
 export type ArtifactSource =
-  /** The api package's deploy output (`dist/main.js` + `node_modules` at its root), tgz or zip. */
+  /** The api package's deploy output (BUNDLE_ENTRY + `node_modules` at its root), tgz or zip. */
   | { readonly kind: "s3"; readonly uri: string; readonly format: "tgz" | "zip" }
   /** A container image that serves the API on `port` (runs under Docker with systemd). */
   | { readonly kind: "image"; readonly image: string };
@@ -29,31 +46,7 @@ export interface UserDataOptions {
   readonly batch?: BatchWorkerEnv | undefined;
 }
 
-export const APP_USER = "flakeops";
-export const APP_DIR = "/opt/flakeops/api";
-export const MODELS_DIR = "/opt/flakeops/models";
-export const SERVICE_NAME = "flakeops-api";
-export const AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/flakeops-agent.json";
-
-const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/=+-]*)?$/;
-// registry/repo:tag or @digest; no whitespace or shell metacharacters.
-const IMAGE_REF =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\.[a-z0-9-]+)*(\/[a-z0-9._-]+)*(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})?$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-
-export function isS3Uri(value: string): boolean {
-  return S3_URI.test(value);
-}
-
-export function isImageRef(value: string): boolean {
-  return value.length <= 255 && IMAGE_REF.test(value);
-}
-
-/** The ECR registry host of an image, if it is in ECR (then the instance logs in first). */
-export function ecrRegistry(image: string): string | undefined {
-  const host = image.split("/")[0] ?? "";
-  return /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(host) ? host : undefined;
-}
 
 /** POSIX single-quoting: safe for any string. */
 export function shellQuote(value: string): string {
@@ -110,7 +103,7 @@ export function renderUserData(opts: UserDataOptions): string {
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
     throw new Error(`port must be 1-65535; got ${opts.port}`);
   }
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(opts.region)) {
+  if (!isRegion(opts.region)) {
     throw new Error(`region must look like us-east-1; got "${opts.region}"`);
   }
   if (opts.modelsUri !== undefined && !isS3Uri(opts.modelsUri)) {
@@ -134,7 +127,7 @@ export function renderUserData(opts: UserDataOptions): string {
     "#!/bin/bash",
     "# flakeops inference node bootstrap, rendered by @flakeops/infra.",
     "set -euo pipefail",
-    "exec > >(tee -a /var/log/flakeops-bootstrap.log) 2>&1",
+    `exec > >(tee -a ${BOOTSTRAP_LOG}) 2>&1`,
     "",
     `readonly APP_USER=${APP_USER}`,
     `readonly MODELS_DIR=${MODELS_DIR}`,
@@ -142,7 +135,7 @@ export function renderUserData(opts: UserDataOptions): string {
     "# Amazon Linux 2023 (and the GPU Deep Learning AMI built on it) ship dnf and the AWS CLI.",
     "dnf install -y amazon-cloudwatch-agent tar gzip unzip",
     'if ! id -u "$APP_USER" >/dev/null 2>&1; then',
-    '  useradd --system --home-dir /opt/flakeops --shell /sbin/nologin "$APP_USER"',
+    `  useradd --system --home-dir ${APP_HOME} --shell /sbin/nologin "$APP_USER"`,
     "fi",
     `mkdir -p ${APP_DIR} "$MODELS_DIR"`,
   ];
@@ -158,27 +151,28 @@ export function renderUserData(opts: UserDataOptions): string {
     if (!isS3Uri(opts.artifact.uri)) {
       throw new Error(`artifact must be an s3://bucket/key URI; got "${opts.artifact.uri}"`);
     }
+    const download = artifactDownloadPath(opts.artifact.format);
     lines.push(
       "",
       "# Node.js 20 from the distribution; its binary may be node-20 (alternatives) or node.",
       "dnf install -y nodejs20",
       "node_bin=$(command -v node-20 || command -v node)",
-      'ln -sf "$node_bin" /usr/local/bin/flakeops-node',
+      `ln -sf "$node_bin" ${NODE_BIN}`,
       "",
       "# The API: the api package's deploy output, shipped through S3.",
-      `aws s3 cp ${shellQuote(opts.artifact.uri)} /tmp/flakeops-api.${opts.artifact.format} --only-show-errors`,
+      `aws s3 cp ${shellQuote(opts.artifact.uri)} ${download} --only-show-errors`,
       opts.artifact.format === "zip"
-        ? `unzip -q -o /tmp/flakeops-api.zip -d ${APP_DIR}`
-        : `tar -xzf /tmp/flakeops-api.tgz -C ${APP_DIR}`,
-      `rm -f /tmp/flakeops-api.${opts.artifact.format}`,
-      'chown -R "$APP_USER:$APP_USER" /opt/flakeops',
+        ? `unzip -q -o ${download} -d ${APP_DIR}`
+        : `tar -xzf ${download} -C ${APP_DIR}`,
+      `rm -f ${download}`,
+      `chown -R "$APP_USER:$APP_USER" ${APP_HOME}`,
     );
     unit.push(
       `User=${APP_USER}`,
       `Group=${APP_USER}`,
       `WorkingDirectory=${APP_DIR}`,
       ...envLines,
-      "ExecStart=/usr/local/bin/flakeops-node dist/main.js",
+      `ExecStart=${NODE_BIN} ${BUNDLE_ENTRY}`,
       "NoNewPrivileges=true",
       "ProtectSystem=full",
       "PrivateTmp=true",
@@ -192,15 +186,15 @@ export function renderUserData(opts: UserDataOptions): string {
       "# The API as a container image; the Deep Learning AMI already has Docker and the NVIDIA toolkit.",
       "command -v docker >/dev/null 2>&1 || dnf install -y docker",
       "systemctl enable --now docker",
-      'chown -R "$APP_USER:$APP_USER" /opt/flakeops',
-      "mkdir -p /etc/flakeops",
-      '{ echo "APP_UID=$(id -u "$APP_USER")"; echo "APP_GID=$(id -g "$APP_USER")"; } > /etc/flakeops/runtime.env',
+      `chown -R "$APP_USER:$APP_USER" ${APP_HOME}`,
+      `mkdir -p ${CONFIG_DIR}`,
+      `{ echo "APP_UID=$(id -u "$APP_USER")"; echo "APP_GID=$(id -g "$APP_USER")"; } > ${RUNTIME_ENV_PATH}`,
     );
     const envFlags = Object.keys(env)
       .map((k) => `-e ${k}`)
       .join(" ");
     unitDeps.push("docker.service");
-    unit.push("EnvironmentFile=/etc/flakeops/runtime.env", ...envLines);
+    unit.push(`EnvironmentFile=${RUNTIME_ENV_PATH}`, ...envLines);
     if (registry) {
       unit.push(
         `ExecStartPre=/bin/sh -c 'aws ecr get-login-password --region ${opts.region} | docker login --username AWS --password-stdin ${registry}'`,
@@ -240,14 +234,14 @@ export function renderUserData(opts: UserDataOptions): string {
     `cat > ${AGENT_CONFIG_PATH} <<'AGENT'`,
     JSON.stringify(cloudWatchAgentConfig(), null, 2),
     "AGENT",
-    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_PATH}`,
+    `${AGENT_CTL} -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_PATH}`,
     "",
     "# The service: restarted whenever it exits.",
-    `cat > /etc/systemd/system/${SERVICE_NAME}.service <<'UNIT'`,
+    `cat > /etc/systemd/system/${SERVICE_UNIT} <<'UNIT'`,
     ...unit,
     "UNIT",
     "systemctl daemon-reload",
-    `systemctl enable --now ${SERVICE_NAME}.service`,
+    `systemctl enable --now ${SERVICE_UNIT}`,
     "",
   );
   if (opts.batch)

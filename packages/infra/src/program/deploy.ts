@@ -1,21 +1,20 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { BUNDLE_DIR } from "@flakeops/api/contract";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArtifactArg } from "./artifact.js";
-import { BatchWorkers, type BatchWorkersArgs } from "./batch-workers.js";
-import {
-  ConfigError,
-  readStackConfig,
-  resolveTier,
-  type StackConfig,
-  type Tier,
-} from "./config.js";
-import { InferenceService, type InferenceServiceArgs } from "./inference-service.js";
-import { isImageRef, isS3Uri } from "./user-data.js";
+import { isImageRef, isS3Uri } from "../aws-names.js";
+import { BatchWorkers, type BatchWorkersArgs } from "../components/batch-workers.js";
+import { InferenceService, type InferenceServiceArgs } from "../components/inference-service.js";
+import { ConfigError } from "../errors.js";
+import type { ArtifactArg } from "../tier/artifact.js";
+import { readStackConfig, resolveTier, type StackConfig, type Tier } from "./config.js";
 
-/** Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root. */
-export const DEFAULT_ARTIFACT = ".deploy/api";
+/**
+ * Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root
+ * (the API contract's BUNDLE_DIR).
+ */
+export const DEFAULT_ARTIFACT = BUNDLE_DIR;
 
 /**
  * The `artifact` config value: an `s3://` URI, a local path (directory or .tgz, relative to
@@ -55,6 +54,10 @@ export interface DeployedTier {
   readonly tier: Tier;
   readonly outputs: {
     url: pulumi.Output<string>;
+    /** url + the API's health path (`pulumi stack output healthUrl`). */
+    healthUrl: pulumi.Output<string>;
+    /** url + the API's detect path (`pulumi stack output detectUrl`). */
+    detectUrl: pulumi.Output<string>;
     groupName: pulumi.Output<string>;
     alarmNames: pulumi.Output<string[]>;
     dashboardName: pulumi.Output<string>;
@@ -160,6 +163,8 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
     tier,
     outputs: {
       url: service.url,
+      healthUrl: service.healthUrl,
+      detectUrl: service.detectUrl,
       groupName: service.groupName,
       alarmNames: service.alarmNames,
       dashboardName: service.dashboardName,

@@ -7,6 +7,21 @@
  * dead-letter queue).
  */
 
+import {
+  CUSTOMER_ID_PATTERN,
+  CUSTOMER_ID_RULE,
+  DETECT_PATH,
+  HEALTH_PATH,
+} from "@flakeops/api/contract";
+import { isBucketName, isKeyPrefix, isSqsQueueUrl } from "../aws-names.js";
+import {
+  APP_USER,
+  BATCH_ENV_PATH,
+  BATCH_SERVICE_NAME,
+  BATCH_WORKER_PATH,
+  SERVICE_UNIT,
+} from "./layout.js";
+
 export interface BatchWorkerEnv {
   readonly queueUrl: string;
   readonly bucket: string;
@@ -14,14 +29,11 @@ export interface BatchWorkerEnv {
   readonly resultsPrefix: string;
   readonly region: string;
   readonly apiPort: number;
-  /** `customer_id` sent with every image (the API's `^[A-Za-z0-9_-]{1,64}$`). */
+  /** `customer_id` sent with every image (the API's CUSTOMER_ID_PATTERN). */
   readonly customerId: string;
   /** Worker processes per instance (systemd template instances). */
   readonly workers: number;
 }
-
-export const BATCH_WORKER_PATH = "/usr/local/bin/flakeops-batch-worker";
-export const BATCH_ENV_PATH = "/etc/flakeops/batch.env";
 
 /**
  * The worker, verbatim (bash). HTTP 200 -> `<results><name>.json`; a 4xx other than 429 (an
@@ -29,7 +41,7 @@ export const BATCH_ENV_PATH = "/etc/flakeops/batch.env";
  * else (429, 5xx, network) -> retried through the queue.
  */
 export const BATCH_WORKER_SCRIPT = `#!/bin/bash
-# flakeops batch worker (rendered by @flakeops/infra): S3 input events from SQS -> POST /detect
+# flakeops batch worker (rendered by @flakeops/infra): S3 input events from SQS -> POST ${DETECT_PATH}
 # on the local API -> results in S3. Reads its settings from the environment (${BATCH_ENV_PATH}).
 set -uo pipefail
 
@@ -50,7 +62,7 @@ process_key() {
   name=\${key#"$INPUT_PREFIX"}
   aws s3 cp "s3://$JOBS_BUCKET/$key" "$work_dir/image" --only-show-errors || return 1
   status=$(curl -sS --max-time 300 -o "$work_dir/result.json" -w '%{http_code}' \\
-    -F "image=@$work_dir/image" -F "customer_id=\${CUSTOMER_ID:-batch}" "$api/detect") || return 1
+    -F "image=@$work_dir/image" -F "customer_id=\${CUSTOMER_ID:-batch}" "$api${DETECT_PATH}") || return 1
   case "$status" in
     200) aws s3 cp "$work_dir/result.json" "s3://$JOBS_BUCKET/$RESULTS_PREFIX$name.json" \\
       --content-type application/json --only-show-errors ;;
@@ -61,7 +73,7 @@ process_key() {
   esac
 }
 
-until curl -fsS "$api/health" >/dev/null 2>&1; do sleep 2; done
+until curl -fsS "$api${HEALTH_PATH}" >/dev/null 2>&1; do sleep 2; done
 
 while true; do
   if ! message=$(aws sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 1 \\
@@ -82,22 +94,18 @@ while true; do
 done
 `;
 
-const SQS_URL = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
-
 /** The settings a user chooses (checked before anything is deployed). */
 export function checkBatchSettings(
   env: Pick<BatchWorkerEnv, "inputPrefix" | "resultsPrefix" | "customerId" | "workers">,
 ): void {
   for (const prefix of [env.inputPrefix, env.resultsPrefix]) {
-    if (!PREFIX.test(prefix))
+    if (!isKeyPrefix(prefix))
       throw new Error(`prefix "${prefix}" must be path segments ending in /`);
   }
   if (env.inputPrefix === env.resultsPrefix)
     throw new Error("input and results prefixes must differ");
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(env.customerId)) {
-    throw new Error(`customer id "${env.customerId}" must match ^[A-Za-z0-9_-]{1,64}$`);
+  if (!CUSTOMER_ID_PATTERN.test(env.customerId)) {
+    throw new Error(`customer id "${env.customerId}" must be ${CUSTOMER_ID_RULE}`);
   }
   if (!Number.isInteger(env.workers) || env.workers < 1 || env.workers > 64) {
     throw new Error(`workers must be 1-64; got ${env.workers}`);
@@ -106,9 +114,9 @@ export function checkBatchSettings(
 
 /** The worker's environment file; every value is checked, so the plain KEY=value form is safe. */
 export function batchEnvFile(env: BatchWorkerEnv): string {
-  if (!SQS_URL.test(env.queueUrl))
+  if (!isSqsQueueUrl(env.queueUrl))
     throw new Error(`queue URL "${env.queueUrl}" is not an SQS queue URL`);
-  if (!BUCKET.test(env.bucket)) throw new Error(`bucket "${env.bucket}" is not an S3 bucket name`);
+  if (!isBucketName(env.bucket)) throw new Error(`bucket "${env.bucket}" is not an S3 bucket name`);
   checkBatchSettings(env);
   return [
     `QUEUE_URL=${env.queueUrl}`,
@@ -135,14 +143,14 @@ export function batchWorkerUserData(env: BatchWorkerEnv): string {
     BATCH_WORKER_SCRIPT.trimEnd(),
     "WORKER",
     `chmod 0755 ${BATCH_WORKER_PATH}`,
-    "cat > /etc/systemd/system/flakeops-batch@.service <<'UNIT'",
+    `cat > /etc/systemd/system/${BATCH_SERVICE_NAME}@.service <<'UNIT'`,
     "[Unit]",
     "Description=flakeops batch worker %i",
-    "After=flakeops-api.service",
-    "Wants=flakeops-api.service",
+    `After=${SERVICE_UNIT}`,
+    `Wants=${SERVICE_UNIT}`,
     "",
     "[Service]",
-    "User=flakeops",
+    `User=${APP_USER}`,
     `EnvironmentFile=${BATCH_ENV_PATH}`,
     `ExecStart=${BATCH_WORKER_PATH}`,
     "Restart=always",
@@ -152,7 +160,7 @@ export function batchWorkerUserData(env: BatchWorkerEnv): string {
     "WantedBy=multi-user.target",
     "UNIT",
     "systemctl daemon-reload",
-    `for i in $(seq 1 ${env.workers}); do systemctl enable --now "flakeops-batch@$i.service"; done`,
+    `for i in $(seq 1 ${env.workers}); do systemctl enable --now "${BATCH_SERVICE_NAME}@$i.service"; done`,
     "",
   ].join("\n");
 }

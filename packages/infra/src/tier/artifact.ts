@@ -3,11 +3,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ArtifactSource, ecrRegistry, isImageRef, isS3Uri } from "./user-data.js";
+import { ecrRegistry, isImageRef, isS3Uri } from "../aws-names.js";
+import type { ArtifactSource } from "../host/user-data.js";
 
 /**
  * What the instances run. One of:
- * - `{ path }`: the api package's deploy output (`dist/main.js` and its `node_modules` at the
+ * - `{ path }`: the api package's deploy output (its BUNDLE_ENTRY and `node_modules` at the
  *   root), as a directory (Pulumi zips it) or a `.tgz`; uploaded to a private bucket this
  *   component owns under a content-hashed key, so a new build rolls the group;
  * - `{ s3Uri }`: such a tarball already in S3 (`s3://bucket/key`);

@@ -1,12 +1,12 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { instanceS3Read, privateBucket, resolveArtifact } from "./artifact.js";
-import { checkBatchSettings } from "./batch-worker.js";
-import { ConfigError } from "./config.js";
-import { createInstanceProfile } from "./iam.js";
+import { renderUserData } from "../host/user-data.js";
+import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
+import { createCompute, regionOf } from "../tier/compute.js";
+import { createMonitoring } from "../tier/monitoring.js";
+import { checkTierArgs, type TierArgs } from "../tier/plan.js";
+import { createInstanceProfile } from "./instance-role.js";
+import { checkJobSettings, createJobQueue } from "./job-queue.js";
 import { createWorkerSecurityGroup, type ExistingNetwork, resolveVpc } from "./network.js";
-import { checkTierArgs, createCompute, createMonitoring, regionOf, type TierArgs } from "./tier.js";
-import { renderUserData } from "./user-data.js";
 
 export const BATCH_WORKERS_TYPE = "flakeops:infra:BatchWorkers";
 
@@ -51,90 +51,18 @@ export class BatchWorkers extends pulumi.ComponentResource {
 
   constructor(name: string, args: BatchWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     const plan = checkTierArgs(name, args);
-    const inputPrefix = args.inputPrefix ?? "input/";
-    const resultsPrefix = args.resultsPrefix ?? "results/";
-    const workers = args.workersPerInstance ?? plan.type.vcpu;
-    const jobTimeoutSeconds = args.jobTimeoutSeconds ?? 300;
-    const maxReceiveCount = args.maxReceiveCount ?? 5;
-    try {
-      checkBatchSettings({
-        inputPrefix,
-        resultsPrefix,
-        customerId: args.customerId ?? "batch",
-        workers,
-      });
-    } catch (e) {
-      throw new ConfigError(`${name}: ${(e as Error).message}`);
-    }
-    if (
-      !Number.isInteger(jobTimeoutSeconds) ||
-      jobTimeoutSeconds < 30 ||
-      jobTimeoutSeconds > 43200
-    ) {
-      throw new ConfigError(
-        `${name}: jobTimeoutSeconds must be 30-43200; got ${jobTimeoutSeconds}`,
-      );
-    }
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
-      throw new ConfigError(`${name}: maxReceiveCount must be 1-1000; got ${maxReceiveCount}`);
-    }
+    const jobs = checkJobSettings(name, args, plan.type.vcpu);
     super(BATCH_WORKERS_TYPE, name, {}, opts);
     // biome-ignore lint/complexity/noUselessThisAlias: children are parented to the component
     const parent = this;
     const { tags } = plan;
+    const { inputPrefix, resultsPrefix } = jobs;
 
-    // Jobs: a private bucket whose input prefix notifies a queue; failures end in a dead-letter queue.
-    const bucket = privateBucket(`${name}-jobs`, tags, parent);
-    const deadLetters = new aws.sqs.Queue(
-      `${name}-jobs-dlq`,
-      { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true, tags },
-      { parent },
-    );
-    const queue = new aws.sqs.Queue(
-      `${name}-jobs`,
-      {
-        // Longer than one image may take, so a message is not handed out twice while in work.
-        visibilityTimeoutSeconds: jobTimeoutSeconds + 60,
-        receiveWaitTimeSeconds: 20,
-        sqsManagedSseEnabled: true,
-        redrivePolicy: deadLetters.arn.apply((deadLetterTargetArn) =>
-          JSON.stringify({ deadLetterTargetArn, maxReceiveCount }),
-        ),
-        tags,
-      },
-      { parent },
-    );
-    const queuePolicy = new aws.sqs.QueuePolicy(
-      `${name}-jobs`,
-      {
-        queueUrl: queue.url,
-        policy: pulumi.all([queue.arn, bucket.arn]).apply(([queueArn, bucketArn]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "s3.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-                Condition: { ArnEquals: { "aws:SourceArn": bucketArn } },
-              },
-            ],
-          }),
-        ),
-      },
-      { parent },
-    );
-    new aws.s3.BucketNotification(
-      `${name}-jobs`,
-      {
-        bucket: bucket.id,
-        queues: [
-          { queueArn: queue.arn, events: ["s3:ObjectCreated:*"], filterPrefix: inputPrefix },
-        ],
-      },
-      // S3 checks it may send before it accepts the notification.
-      { parent, dependsOn: [queuePolicy] },
+    const { bucket, queue, deadLetters, workerStatements } = createJobQueue(
+      name,
+      jobs,
+      tags,
+      parent,
     );
 
     // Identity: the artifact and models, plus exactly this queue and these two prefixes.
@@ -146,20 +74,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
       {
         s3Read: instanceS3Read(artifact, args.modelsUri, parent),
         ecrPull: artifact.ecrPull,
-        extraStatements: pulumi.all([queue.arn, bucket.arn]).apply(([queueArn, bucketArn]) => [
-          {
-            Effect: "Allow",
-            Action: [
-              "sqs:ReceiveMessage",
-              "sqs:DeleteMessage",
-              "sqs:ChangeMessageVisibility",
-              "sqs:GetQueueAttributes",
-            ],
-            Resource: queueArn,
-          },
-          { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/${inputPrefix}*` },
-          { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/${resultsPrefix}*` },
-        ]),
+        extraStatements: workerStatements,
         tags,
       },
       parent,
@@ -183,8 +98,8 @@ export class BatchWorkers extends pulumi.ComponentResource {
             resultsPrefix,
             region: r,
             apiPort: plan.appPort,
-            customerId: args.customerId ?? "batch",
-            workers,
+            customerId: jobs.customerId,
+            workers: jobs.workers,
           },
         }),
       );

@@ -1,17 +1,13 @@
-import * as aws from "@pulumi/aws";
+import { DETECT_PATH, HEALTH_PATH } from "@flakeops/api/contract";
 import * as pulumi from "@pulumi/pulumi";
-import { instanceS3Read, resolveArtifact } from "./artifact.js";
-import { createInstanceProfile } from "./iam.js";
+import { renderUserData } from "../host/user-data.js";
+import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
+import { createCompute, regionOf } from "../tier/compute.js";
+import { createMonitoring } from "../tier/monitoring.js";
+import { checkTierArgs, type TierArgs } from "../tier/plan.js";
+import { createInstanceProfile } from "./instance-role.js";
+import { createLoadBalancer, listenerPorts } from "./load-balancer.js";
 import { createNetwork, type ExistingNetwork } from "./network.js";
-import {
-  checkTierArgs,
-  createCompute,
-  createMonitoring,
-  DEFAULTS,
-  regionOf,
-  type TierArgs,
-} from "./tier.js";
-import { renderUserData } from "./user-data.js";
 
 export const INFERENCE_SERVICE_TYPE = "flakeops:infra:InferenceService";
 
@@ -31,6 +27,10 @@ export interface InferenceServiceArgs extends TierArgs {
 export class InferenceService extends pulumi.ComponentResource {
   /** http(s)://<load balancer DNS name> */
   public readonly url: pulumi.Output<string>;
+  /** url + the API's HEALTH_PATH: 200 when ready. */
+  public readonly healthUrl: pulumi.Output<string>;
+  /** url + the API's DETECT_PATH: where detection requests go. */
+  public readonly detectUrl: pulumi.Output<string>;
   public readonly groupName: pulumi.Output<string>;
   public readonly alarmNames: pulumi.Output<string[]>;
   public readonly dashboardName: pulumi.Output<string>;
@@ -50,10 +50,9 @@ export class InferenceService extends pulumi.ComponentResource {
     const parent = this;
 
     // Network, identity, artifact.
-    const listenerPorts = args.certificateArn ? [80, 443] : [80];
     const network = createNetwork(
       name,
-      { existing: args.network, listenerPorts, appPort, tags },
+      { existing: args.network, listenerPorts: listenerPorts(args.certificateArn), appPort, tags },
       parent,
     );
     const artifact = resolveArtifact(name, args.artifact, tags, parent);
@@ -63,83 +62,12 @@ export class InferenceService extends pulumi.ComponentResource {
       parent,
     );
 
-    // Load balancer: the only public entry; health checks on the API's /health.
-    const alb = new aws.lb.LoadBalancer(
-      `${name}-alb`,
-      {
-        loadBalancerType: "application",
-        internal: false,
-        securityGroups: [network.albSecurityGroup.id],
-        subnets: network.publicSubnetIds,
-        dropInvalidHeaderFields: true,
-        // Large microscope images upload slowly; detection itself is bounded by the API.
-        idleTimeout: 120,
-        tags,
-      },
-      { parent },
+    // Load balancer: the only public entry; health checks on the API's health path.
+    const lb = createLoadBalancer(
+      name,
+      { network, appPort, certificateArn: args.certificateArn, tags },
+      parent,
     );
-    const targetGroup = new aws.lb.TargetGroup(
-      `${name}-tg`,
-      {
-        port: appPort,
-        protocol: "HTTP",
-        targetType: "instance",
-        vpcId: network.vpcId,
-        deregistrationDelay: 30,
-        healthCheck: {
-          path: DEFAULTS.healthCheckPath,
-          port: "traffic-port",
-          protocol: "HTTP",
-          matcher: "200",
-          interval: 15,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
-        },
-        tags,
-      },
-      { parent },
-    );
-    if (args.certificateArn) {
-      new aws.lb.Listener(
-        `${name}-https`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 443,
-          protocol: "HTTPS",
-          sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-          certificateArn: args.certificateArn,
-          defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-        },
-        { parent },
-      );
-      new aws.lb.Listener(
-        `${name}-http`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultActions: [
-            {
-              type: "redirect",
-              redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" },
-            },
-          ],
-        },
-        { parent },
-      );
-    } else {
-      new aws.lb.Listener(
-        `${name}-http`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-        },
-        { parent },
-      );
-    }
 
     // Launch template and group: the instance type flows only into the template.
     const region = regionOf(args.region, parent);
@@ -164,7 +92,7 @@ export class InferenceService extends pulumi.ComponentResource {
         securityGroupId: network.instanceSecurityGroup.id,
         subnetIds: network.privateSubnetIds,
         metadataHopLimit: "image" in args.artifact ? 2 : 1,
-        targetGroupArns: [targetGroup.arn],
+        targetGroupArns: [lb.targetGroup.arn],
         minHealthyPercentage: args.minHealthyPercentage,
       },
       parent,
@@ -186,7 +114,9 @@ export class InferenceService extends pulumi.ComponentResource {
     );
 
     this.instanceType = type.type;
-    this.url = pulumi.interpolate`${args.certificateArn ? "https" : "http"}://${alb.dnsName}`;
+    this.url = lb.url;
+    this.healthUrl = pulumi.interpolate`${lb.url}${HEALTH_PATH}`;
+    this.detectUrl = pulumi.interpolate`${lb.url}${DETECT_PATH}`;
     this.groupName = group.name;
     this.alarmNames = pulumi.all(alarms.map((a) => a.alarm.name));
     this.dashboardName = dashboard.dashboardName;
@@ -195,6 +125,8 @@ export class InferenceService extends pulumi.ComponentResource {
     this.estimatedMonthlyCostUSD = estimatedMonthlyUSD;
     this.registerOutputs({
       url: this.url,
+      healthUrl: this.healthUrl,
+      detectUrl: this.detectUrl,
       groupName: this.groupName,
       alarmNames: this.alarmNames,
       dashboardName: this.dashboardName,

@@ -1,0 +1,108 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../tier/plan.js";
+import type { Network } from "./network.js";
+
+export interface LoadBalancerOptions {
+  readonly network: Network;
+  /** The instances' port: the target group forwards to it and health-checks it. */
+  readonly appPort: number;
+  /** ACM certificate: HTTPS on 443 (and 80 redirects to it). Absent: plain HTTP on 80. */
+  readonly certificateArn?: pulumi.Input<string> | undefined;
+  readonly tags: Record<string, string>;
+}
+
+export interface LoadBalancer {
+  readonly alb: aws.lb.LoadBalancer;
+  /** The group registers its instances here; their health checks decide their fate. */
+  readonly targetGroup: aws.lb.TargetGroup;
+  /** http(s)://<load balancer DNS name> */
+  readonly url: pulumi.Output<string>;
+}
+
+/** The ports the load balancer listens on (its security group opens exactly these). */
+export function listenerPorts(certificateArn: pulumi.Input<string> | undefined): number[] {
+  return certificateArn ? [80, 443] : [80];
+}
+
+/**
+ * The only public entry: an ALB in the public subnets, a target group that health-checks the
+ * API's health path, and the listeners (HTTP forwarding, or HTTPS with HTTP redirecting).
+ */
+export function createLoadBalancer(
+  name: string,
+  opts: LoadBalancerOptions,
+  parent: pulumi.Resource,
+): LoadBalancer {
+  const { network, tags } = opts;
+  const alb = new aws.lb.LoadBalancer(
+    `${name}-alb`,
+    {
+      loadBalancerType: "application",
+      internal: false,
+      securityGroups: [network.albSecurityGroup.id],
+      subnets: network.publicSubnetIds,
+      dropInvalidHeaderFields: true,
+      // Large microscope images upload slowly; detection itself is bounded by the API.
+      idleTimeout: 120,
+      tags,
+    },
+    { parent },
+  );
+  const targetGroup = new aws.lb.TargetGroup(
+    `${name}-tg`,
+    {
+      port: opts.appPort,
+      protocol: "HTTP",
+      targetType: "instance",
+      vpcId: network.vpcId,
+      deregistrationDelay: 30,
+      healthCheck: {
+        path: DEFAULTS.healthCheckPath,
+        port: "traffic-port",
+        protocol: "HTTP",
+        matcher: "200",
+        interval: 15,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+      tags,
+    },
+    { parent },
+  );
+  const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+  if (opts.certificateArn) {
+    new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: alb.arn,
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        certificateArn: opts.certificateArn,
+        defaultActions: forward,
+      },
+      { parent },
+    );
+  }
+  new aws.lb.Listener(
+    `${name}-http`,
+    {
+      loadBalancerArn: alb.arn,
+      port: 80,
+      protocol: "HTTP",
+      defaultActions: opts.certificateArn
+        ? [
+            {
+              type: "redirect",
+              redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" },
+            },
+          ]
+        : forward,
+    },
+    { parent },
+  );
+  const url = pulumi.interpolate`${opts.certificateArn ? "https" : "http"}://${alb.dnsName}`;
+  return { alb, targetGroup, url };
+}

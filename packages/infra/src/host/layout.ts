@@ -1,0 +1,39 @@
+/**
+ * Where things live on an instance: the service user, the systemd units, the paths. The user
+ * data, the batch worker's units and the container flags all read these, so a unit name or a
+ * path is typed once.
+ */
+
+/** The unprivileged user the API (and the batch workers) run as. */
+export const APP_USER = "flakeops";
+/** The user's home; everything the node installs for the service is under it. */
+export const APP_HOME = "/opt/flakeops";
+/** The API's deploy output, unpacked. */
+export const APP_DIR = `${APP_HOME}/api`;
+/** Models synced from `modelsUri` (the API's `FLAKEOPS_MODELS_DIR`). */
+export const MODELS_DIR = `${APP_HOME}/models`;
+/** Host-side settings files (root-owned). */
+export const CONFIG_DIR = "/etc/flakeops";
+/** The app user's uid/gid, for the container unit's `--user`. */
+export const RUNTIME_ENV_PATH = `${CONFIG_DIR}/runtime.env`;
+/** The Node.js binary the API unit runs (a link to the distribution's node 20). */
+export const NODE_BIN = "/usr/local/bin/flakeops-node";
+export const BOOTSTRAP_LOG = "/var/log/flakeops-bootstrap.log";
+
+/** The API's systemd unit (and, for an image, its container's name). */
+export const SERVICE_NAME = "flakeops-api";
+export const SERVICE_UNIT = `${SERVICE_NAME}.service`;
+
+/** The batch workers: a systemd template unit, one instance per worker process. */
+export const BATCH_SERVICE_NAME = "flakeops-batch";
+export const BATCH_WORKER_PATH = "/usr/local/bin/flakeops-batch-worker";
+export const BATCH_ENV_PATH = `${CONFIG_DIR}/batch.env`;
+
+/** The CloudWatch agent's configuration file and its control script. */
+export const AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/flakeops-agent.json";
+export const AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl";
+
+/** Where the S3 artifact is downloaded before it is unpacked into APP_DIR. */
+export function artifactDownloadPath(format: "tgz" | "zip"): string {
+  return `/tmp/flakeops-api.${format}`;
+}

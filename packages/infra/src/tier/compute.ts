@@ -1,0 +1,142 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { amiQuery, lookupAmi } from "./ami.js";
+import { DEFAULTS, type TierPlan } from "./plan.js";
+
+export interface ComputeOptions {
+  readonly plan: TierPlan;
+  readonly description: string;
+  readonly userData: pulumi.Output<string>;
+  readonly amiId?: pulumi.Input<string> | undefined;
+  readonly instanceProfileArn: pulumi.Input<string>;
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** IMDSv2 hop limit: 1 reaches the host; a container needs 2. */
+  readonly metadataHopLimit: 1 | 2;
+  /** Load-balancer target groups: then the group uses their (ELB) health checks. */
+  readonly targetGroupArns?: pulumi.Input<string>[] | undefined;
+  readonly minHealthyPercentage?: number | undefined;
+}
+
+/**
+ * The launch template (the only resource the instance type flows into) and the group that runs
+ * it, pinned to the template's latest version so a template change starts a rolling refresh.
+ */
+export function createCompute(
+  name: string,
+  opts: ComputeOptions,
+  parent: pulumi.Resource,
+): { launchTemplate: aws.ec2.LaunchTemplate; group: aws.autoscaling.Group } {
+  const { plan } = opts;
+  const ami = lookupAmi(amiQuery(plan.type), parent);
+  const launchTemplate = new aws.ec2.LaunchTemplate(
+    `${name}-lt`,
+    {
+      description: opts.description,
+      imageId: opts.amiId ?? ami.id,
+      instanceType: plan.type.type,
+      iamInstanceProfile: { arn: opts.instanceProfileArn },
+      vpcSecurityGroupIds: [opts.securityGroupId],
+      // IMDSv2 only.
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: opts.metadataHopLimit,
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: ami.rootDeviceName,
+          ebs: {
+            volumeSize: plan.volumeGiB,
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      userData: opts.userData.apply((s) => Buffer.from(s, "utf8").toString("base64")),
+      // Basic monitoring: the alarm rules use 300 s periods.
+      monitoring: { enabled: false },
+      updateDefaultVersion: true,
+      tagSpecifications: [
+        { resourceType: "instance", tags: { ...plan.tags, Name: name } },
+        { resourceType: "volume", tags: plan.tags },
+      ],
+      tags: plan.tags,
+    },
+    { parent },
+  );
+  // A concrete version (not "$Latest"): the group sees the template change and starts the refresh.
+  const version = launchTemplate.latestVersion.apply((v) => String(v));
+  const { spot } = plan;
+  const elb = opts.targetGroupArns !== undefined && opts.targetGroupArns.length > 0;
+
+  const group = new aws.autoscaling.Group(
+    `${name}-asg`,
+    {
+      vpcZoneIdentifiers: opts.subnetIds,
+      minSize: plan.minSize,
+      maxSize: plan.maxSize,
+      desiredCapacity: plan.count,
+      healthCheckType: elb ? "ELB" : "EC2",
+      healthCheckGracePeriod: plan.warmupSeconds,
+      defaultInstanceWarmup: plan.warmupSeconds,
+      ...(elb ? { targetGroupArns: opts.targetGroupArns } : {}),
+      ...(spot
+        ? {
+            capacityRebalance: true,
+            mixedInstancesPolicy: {
+              instancesDistribution: {
+                onDemandBaseCapacity: spot.onDemandBaseCapacity ?? 0,
+                onDemandPercentageAboveBaseCapacity: 0,
+                spotAllocationStrategy: "price-capacity-optimized",
+              },
+              launchTemplate: {
+                launchTemplateSpecification: { launchTemplateId: launchTemplate.id, version },
+                ...(plan.alternativeTypes.length > 0
+                  ? {
+                      overrides: [plan.type.type, ...plan.alternativeTypes].map((instanceType) => ({
+                        instanceType,
+                      })),
+                    }
+                  : {}),
+              },
+            },
+          }
+        : { launchTemplate: { id: launchTemplate.id, version } }),
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: {
+          minHealthyPercentage: opts.minHealthyPercentage ?? DEFAULTS.minHealthyPercentage,
+          maxHealthyPercentage: 200,
+          instanceWarmup: String(plan.warmupSeconds),
+          // New instances that never turn healthy roll the group back to the previous template.
+          autoRollback: true,
+        },
+      },
+      enabledMetrics: [
+        "GroupDesiredCapacity",
+        "GroupInServiceInstances",
+        "GroupPendingInstances",
+        "GroupTotalInstances",
+      ],
+      waitForCapacityTimeout: "15m",
+      tags: Object.entries({ ...plan.tags, Name: name }).map(([key, value]) => ({
+        key,
+        value,
+        propagateAtLaunch: true,
+      })),
+    },
+    // Scaling policies move the desired capacity; a later `pulumi up` must not undo them.
+    { parent, ignoreChanges: ["desiredCapacity"] },
+  );
+  return { launchTemplate, group };
+}
+
+/** The deploy region: the one given, else the provider's. */
+export function regionOf(
+  region: string | undefined,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  return region ? pulumi.output(region) : aws.getRegionOutput({}, { parent }).region;
+}

@@ -1,0 +1,103 @@
+import { ALARM_RULES, DEFAULT_REGION, estimateTierCost } from "@flakeops/sizing";
+import type * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { sizingOrFail } from "../errors.js";
+import { createAlarms, type TierAlarm } from "./alarms.js";
+import { createBudget } from "./budget.js";
+import { createDashboard, dashboardNameFor } from "./dashboard.js";
+import { createTopic } from "./notifications.js";
+import { COST_TAG_KEY, DEFAULTS, type TierPlan } from "./plan.js";
+
+export interface MonitoringOptions {
+  readonly plan: TierPlan;
+  readonly groupName: pulumi.Output<string>;
+  readonly region: pulumi.Input<string>;
+  /** Whether the tier has a load balancer (it is in the estimate). */
+  readonly loadBalancer: boolean;
+  readonly alarmEmail?: string | undefined;
+  readonly budgetMargin?: number | undefined;
+  /** The region the estimate prices in; default the sizing engine's. */
+  readonly pricingRegion?: string | undefined;
+}
+
+export interface Monitoring {
+  readonly topic: aws.sns.Topic;
+  readonly alarms: TierAlarm[];
+  readonly dashboard: aws.cloudwatch.Dashboard;
+  readonly estimatedMonthlyUSD: number;
+}
+
+/** The rule-table alarms and scaling policies, the topic, the dashboard and the budget. */
+export function createMonitoring(
+  name: string,
+  opts: MonitoringOptions,
+  parent: pulumi.Resource,
+): Monitoring {
+  const { plan } = opts;
+  const topic = createTopic(name, opts.alarmEmail, plan.tags, parent);
+  const alarms = createAlarms(
+    name,
+    {
+      groupName: opts.groupName,
+      topicArn: topic.arn,
+      warmupSeconds: plan.warmupSeconds,
+      tags: plan.tags,
+    },
+    parent,
+  );
+  const dashboard = createDashboard(
+    name,
+    dashboardNameFor(name),
+    opts.region,
+    opts.groupName,
+    parent,
+  );
+  const estimate = estimateCost(
+    {
+      instanceType: plan.type.type,
+      count: plan.count,
+      pricing: plan.pricing,
+      volumeGiB: plan.volumeGiB,
+      loadBalancer: opts.loadBalancer,
+      alarms: ALARM_RULES.length,
+      dashboard: true,
+    },
+    opts.pricingRegion,
+    parent,
+  );
+  createBudget(
+    name,
+    {
+      estimatedMonthlyUSD: estimate.monthlyUSD,
+      marginFraction: opts.budgetMargin ?? DEFAULTS.budgetMargin,
+      topicArn: topic.arn,
+      email: opts.alarmEmail,
+      costTag: { key: COST_TAG_KEY, value: name },
+    },
+    parent,
+  );
+  return { topic, alarms, dashboard, estimatedMonthlyUSD: estimate.monthlyUSD };
+}
+
+/**
+ * The sizing engine's estimate in the tier's region; where it has no price book, the default
+ * region's prices stand in (with a warning), so deploying elsewhere still gets a budget.
+ */
+function estimateCost(
+  input: Parameters<typeof estimateTierCost>[0],
+  region: string | undefined,
+  parent: pulumi.Resource,
+): ReturnType<typeof estimateTierCost> {
+  if (region !== undefined) {
+    try {
+      return estimateTierCost({ ...input, region });
+    } catch (e) {
+      if (!(e instanceof Error && (e as { code?: string }).code === "UNKNOWN_REGION")) throw e;
+      pulumi.log.warn(
+        `sizing has no prices for ${region}; the estimate and budget use ${DEFAULT_REGION}'s`,
+        parent,
+      );
+    }
+  }
+  return sizingOrFail("cost estimate", () => estimateTierCost(input));
+}

@@ -1,0 +1,165 @@
+import { DEFAULT_PORT, HEALTH_PATH } from "@flakeops/api/contract";
+import { getInstanceType, type InstanceType, type PricingModel } from "@flakeops/sizing";
+import * as pulumi from "@pulumi/pulumi";
+import { isS3Uri } from "../aws-names.js";
+import { ConfigError, sizingOrFail } from "../errors.js";
+import { type ArtifactArg, checkArtifact } from "./artifact.js";
+
+/**
+ * A tier's args and their checked, defaulted form (the plan) that every deployable shape
+ * builds from: compute.ts turns it into the launch template and group, monitoring.ts into the
+ * alarms, topic, dashboard and budget.
+ */
+
+/** Spot capacity for batch or non-critical tiers (the seed: "risk of interruption"). */
+export interface SpotOptions {
+  /**
+   * More instance types the group may use when the primary's spot pool is short (same
+   * architecture). Default: none, the launch template's type only.
+   */
+  readonly alternativeTypes?: readonly string[];
+  /** Instances kept on-demand under the spot ones. Default 0. */
+  readonly onDemandBaseCapacity?: number;
+}
+
+export interface TierArgs {
+  /** EC2 type, from the sizing catalog (`resolveTier` gives one). Changing it rolls the group. */
+  readonly instanceType: string;
+  /** Desired instances. Default: minSize, else 1. */
+  readonly count?: number;
+  /** Default: count. */
+  readonly minSize?: number;
+  /** Default: max(2 x count, count + 1), room for the scale-out alarms. */
+  readonly maxSize?: number;
+  /** Billing basis for the cost estimate. Default "spot" when spot, else "on-demand". */
+  readonly pricing?: PricingModel;
+  /** Run on spot through a mixed-instances policy with capacity rebalancing. */
+  readonly spot?: boolean | SpotOptions;
+  /** What the instances run (see ArtifactArg). */
+  readonly artifact: ArtifactArg;
+  /** `s3://bucket/prefix` of model files synced to the instances at boot. Default: none. */
+  readonly modelsUri?: string;
+  /** Extra environment for the API process. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** The API's port on the instances. Default: the service's DEFAULT_PORT (its contract). */
+  readonly appPort?: number;
+  /** gp3 root volume, GiB, encrypted. Default 200 (the seed). */
+  readonly volumeGiB?: number;
+  /** Pin an AMI instead of the newest Amazon Linux 2023 / Deep Learning Base AMI. */
+  readonly amiId?: pulumi.Input<string>;
+  /** Seconds from launch until an instance serves and its metrics count. Default 300. */
+  readonly warmupSeconds?: number;
+  /** Instance refresh: share of capacity kept in service while rolling. Default 100 (launch before terminate). */
+  readonly minHealthyPercentage?: number;
+  /** E-mail subscribed to alarm and budget notifications. Default: none (topic only). */
+  readonly alarmEmail?: string;
+  /** Budget alert at the estimate x (1 + margin). Default 0.2. */
+  readonly budgetMargin?: number;
+  /** Region for the cost estimate and dashboard. Default: the provider's region. */
+  readonly region?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export const DEFAULTS = {
+  appPort: DEFAULT_PORT,
+  volumeGiB: 200,
+  warmupSeconds: 300,
+  minHealthyPercentage: 100,
+  budgetMargin: 0.2,
+  healthCheckPath: HEALTH_PATH,
+} as const;
+
+/** The tag that attributes costs to a tier (activate it as a cost-allocation tag for the budget). */
+export const COST_TAG_KEY = "flakeops:service";
+
+/** Checked and defaulted tier args. */
+export interface TierPlan {
+  readonly type: InstanceType;
+  readonly appPort: number;
+  readonly volumeGiB: number;
+  readonly warmupSeconds: number;
+  readonly count: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly spot: SpotOptions | undefined;
+  readonly alternativeTypes: readonly string[];
+  readonly pricing: PricingModel;
+  readonly tags: Record<string, string>;
+}
+
+/** Validate and default the args (one-line ConfigErrors), before anything is registered. */
+export function checkTierArgs(name: string, args: TierArgs): TierPlan {
+  // Child names derive from it; the ALB and target group names (32 characters with
+  // auto-naming's suffix) and the artifact bucket (lowercase) bound it.
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
+    throw new ConfigError(
+      `component name "${name}" must be 1-20 lowercase letters, digits or dashes, starting with a letter`,
+    );
+  }
+  const type = getTypeOrFail(args.instanceType, "instanceType");
+  const appPort = args.appPort ?? DEFAULTS.appPort;
+  const volumeGiB = args.volumeGiB ?? DEFAULTS.volumeGiB;
+  const warmupSeconds = args.warmupSeconds ?? DEFAULTS.warmupSeconds;
+  const count = args.count ?? args.minSize ?? 1;
+  const minSize = args.minSize ?? count;
+  const maxSize = args.maxSize ?? Math.max(count * 2, count + 1);
+  const whole = [count, minSize, maxSize].every(Number.isInteger);
+  if (!(whole && minSize >= 0 && minSize <= count && count <= maxSize && maxSize >= 1)) {
+    throw new ConfigError(
+      `${name}: need whole numbers minSize <= count <= maxSize; got ${minSize}, ${count}, ${maxSize}`,
+    );
+  }
+  if (!Number.isInteger(volumeGiB) || volumeGiB < 8 || volumeGiB > 16384) {
+    throw new ConfigError(`${name}: volumeGiB must be a whole number 8-16384; got ${volumeGiB}`);
+  }
+  if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) {
+    throw new ConfigError(`${name}: appPort must be 1-65535; got ${appPort}`);
+  }
+  if (args.modelsUri !== undefined && !isS3Uri(args.modelsUri)) {
+    throw new ConfigError(
+      `${name}: modelsUri must be an s3://bucket/prefix URI; got "${args.modelsUri}"`,
+    );
+  }
+  try {
+    checkArtifact(args.artifact);
+  } catch (e) {
+    throw e instanceof Error && e.name === "ArtifactError"
+      ? new ConfigError(`${name}: ${e.message}`)
+      : e;
+  }
+  if (type.arch === "arm64" && "path" in args.artifact) {
+    // The bundle's native modules (sharp, onnxruntime-node) are built for the machine that bundled it.
+    pulumi.log.warn(
+      `${name}: ${type.type} is arm64; bundle the API on an arm64 machine, or pass a multi-arch container image`,
+    );
+  }
+  const spot: SpotOptions | undefined = args.spot === true ? {} : args.spot || undefined;
+  const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
+    const alt = getTypeOrFail(t, "spot.alternativeTypes");
+    if (alt.arch !== type.arch) {
+      throw new ConfigError(
+        `${name}: spot alternative ${t} is ${alt.arch}, ${type.type} is ${type.arch}; one AMI serves one architecture`,
+      );
+    }
+    return alt.type;
+  });
+  const pricing: PricingModel = args.pricing ?? (spot ? "spot" : "on-demand");
+  const tags = { ...args.tags, [COST_TAG_KEY]: name };
+  return {
+    type,
+    appPort,
+    volumeGiB,
+    warmupSeconds,
+    count,
+    minSize,
+    maxSize,
+    spot,
+    alternativeTypes,
+    pricing,
+    tags,
+  };
+}
+
+function getTypeOrFail(type: string, what: string): InstanceType {
+  return sizingOrFail(what, () => getInstanceType(type));
+}
