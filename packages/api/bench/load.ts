@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "2" },
     connections: { type: "string" },
     images: { type: "string" },
-    /** Run a built entry (e.g. .deploy/api/dist/main.js from scripts/package.sh) instead of the sources under tsx. */
+    /** Run a built entry (e.g. .deploy/api/dist/main.js from the bundle script) instead of the sources under tsx. */
     entry: { type: "string" },
     json: { type: "boolean", default: false },
   },

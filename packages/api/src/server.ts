@@ -8,8 +8,8 @@ import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
-import { Lifecycle } from "./lifecycle.js";
-import { createMetrics } from "./metrics.js";
+import { Lifecycle } from "./services/lifecycle.js";
+import { createMetrics } from "./services/metrics.js";
 
 export interface RunningServer {
   app: App;

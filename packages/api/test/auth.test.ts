@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { actingCustomer, KeyStore, presentedKey } from "../src/auth.js";
-import { ApiError } from "../src/errors.js";
+import { actingCustomer, KeyStore, presentedKey } from "../src/http/auth.js";
+import { ApiError } from "../src/http/errors.js";
 
 describe("KeyStore", () => {
   const store = new KeyStore(

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { DEFAULT_MODEL_ID, decodeRle, detectImage, FlakeSchema } from "@flakeops/inference";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DetectResponse } from "../src/schemas.js";
+import { DetectResponse } from "../src/routes/schemas.js";
 import type { RunningServer } from "../src/server.js";
 import { form, postForm, sharedGrapheneImages, startTestServer, synthImage } from "./helpers.js";
 

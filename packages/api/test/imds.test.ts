@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ImdsClient } from "../src/imds.js";
+import { ImdsClient } from "../src/services/imds.js";
 
 /** A fake IMDSv2 on 127.0.0.1: a token from PUT, the instance type only with that token. */
 function fakeImds(instanceType: string): Promise<{ server: Server; url: string; calls: string[] }> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Admission, retryHeaders } from "../src/limits.js";
+import { retryHeaders } from "../src/http/limits.js";
+import { Admission } from "../src/services/admission.js";
 
 describe("Admission", () => {
   it("admits workers + maxQueue, then refuses until a slot is released", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeRle, GRAPHENE_CONTRAST_DICT } from "@flakeops/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PredictResponse } from "../src/schemas.js";
+import { PredictResponse } from "../src/routes/schemas.js";
 import type { RunningServer } from "../src/server.js";
 import { form, getJson, jsonOf, postForm, startTestServer, synthImage } from "./helpers.js";
 

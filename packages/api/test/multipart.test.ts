@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { boundaryOf, type FilePart, MultipartError, parseMultipart } from "../src/multipart.js";
+import {
+  boundaryOf,
+  type FilePart,
+  MultipartError,
+  parseMultipart,
+} from "../src/http/multipart.js";
 
 async function encode(fd: FormData) {
   const r = new Response(fd);

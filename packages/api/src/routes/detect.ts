@@ -1,15 +1,15 @@
 import { DEFAULT_MODEL_ID } from "@flakeops/inference";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { actingCustomer, requireKey } from "../auth.js";
 import { DETECT_PATH } from "../contract.js";
-import { admit, detectUpload } from "../detection.js";
-import { ApiError } from "../errors.js";
-import { fileField, readForm, textFields } from "../form.js";
-import { limitBody, requireMultipart } from "../limits.js";
-import { DetectFields, type DetectResponse } from "../schemas.js";
-import type { Services } from "../services.js";
-import type { AppEnv } from "../types.js";
+import { actingCustomer, requireKey } from "../http/auth.js";
+import { admit, detectUpload } from "../http/detection.js";
+import { ApiError } from "../http/errors.js";
+import { fileField, readForm, textFields } from "../http/form.js";
+import { limitBody, requireMultipart } from "../http/limits.js";
+import type { AppEnv } from "../http/types.js";
+import type { Services } from "../services/services.js";
+import { DetectFields, type DetectResponse } from "./schemas.js";
 
 /** POST /detect: the seed's endpoint (`curl -F image=@x.jpg -F customer_id=test`). */
 export function detectRoutes(s: Services) {

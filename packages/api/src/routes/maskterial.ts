@@ -2,19 +2,19 @@ import type { Flake } from "@flakeops/inference";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { z } from "zod";
-import { requireKey } from "../auth.js";
-import { admit, detectUpload } from "../detection.js";
-import { ApiError, errorHandler, notFound } from "../errors.js";
-import { fileField, readForm, textFields } from "../form.js";
-import { limitBody, requireMultipart } from "../limits.js";
+import { requireKey } from "../http/auth.js";
+import { admit, detectUpload } from "../http/detection.js";
+import { ApiError, errorHandler, notFound } from "../http/errors.js";
+import { fileField, readForm, textFields } from "../http/form.js";
+import { limitBody, requireMultipart } from "../http/limits.js";
+import type { AppEnv } from "../http/types.js";
+import type { Services } from "../services/services.js";
 import {
   type AvailableModels,
   PredictFields,
   type PredictFlake,
   UploadGmmFields,
-} from "../schemas.js";
-import type { Services } from "../services.js";
-import type { AppEnv } from "../types.js";
+} from "./schemas.js";
 
 /**
  * MaskTerial's server routes, so its frontend and scripts work unchanged: CORS open as its

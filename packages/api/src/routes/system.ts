@@ -2,10 +2,10 @@ import { availableParallelism, totalmem } from "node:os";
 import { DEFAULT_MODEL_ID } from "@flakeops/inference";
 import { getInstanceType } from "@flakeops/sizing";
 import { Hono } from "hono";
-import { requireKey } from "../auth.js";
 import { HEALTH_PATH } from "../contract.js";
-import type { Services } from "../services.js";
-import type { AppEnv } from "../types.js";
+import { requireKey } from "../http/auth.js";
+import type { AppEnv } from "../http/types.js";
+import type { Services } from "../services/services.js";
 
 /** Health for the load balancer, facts for humans, metrics for Prometheus. */
 export function systemRoutes(s: Services) {

@@ -1,8 +1,8 @@
 import { type Context, Hono } from "hono";
-import { openApiDocument } from "../openapi.js";
-import type { Services } from "../services.js";
-import type { AppEnv } from "../types.js";
+import type { AppEnv } from "../http/types.js";
+import type { Services } from "../services/services.js";
 import { APP_JS, DOCS_HTML, DOCS_JS, INDEX_HTML, STYLE_CSS } from "../web/assets.js";
+import { openApiDocument } from "./openapi.js";
 
 /** The browser page, the docs page and their assets; all open (they carry no data). */
 export function webRoutes(s: Services) {

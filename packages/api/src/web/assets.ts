@@ -4,6 +4,8 @@
  * scripts build the DOM with textContent only, never innerHTML, so no server value is markup.
  */
 
+import { DETECT_PATH } from "../contract.js";
+
 const STYLE = `
 :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f6f7f9; }
 body { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem; }
@@ -110,7 +112,7 @@ $("detect-form").addEventListener("submit", async (ev) => {
   $("submit").disabled = true;
   status("Detecting…");
   try {
-    const res = await fetch("/detect", { method: "POST", body: form, headers: headers() });
+    const res = await fetch(${JSON.stringify(DETECT_PATH)}, { method: "POST", body: form, headers: headers() });
     const body = await res.json();
     if (!res.ok) {
       status("Error " + res.status + ": " + (body.error ? body.error.message : JSON.stringify(body)), true);

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { CUSTOMER_ID_PATTERN, DETECT_PATH, HEALTH_PATH } from "./contract.js";
+import { CUSTOMER_ID_PATTERN, DETECT_PATH, HEALTH_PATH } from "../contract.js";
 import {
   AvailableModels,
   DetectFields,

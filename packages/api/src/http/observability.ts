@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Logger } from "pino";
-import type { Metrics } from "./metrics.js";
+import type { Metrics } from "../services/metrics.js";
 import type { AppEnv } from "./types.js";
 
 /** The route pattern that answered (bounded label cardinality), or "unmatched". */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE } from "./contract.js";
+import { CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE } from "../contract.js";
 import { DEADLINE } from "./detection.js";
 import { ApiError, badField } from "./errors.js";
 import { tooLarge } from "./limits.js";

@@ -1,6 +1,6 @@
 import { FlakeSchema, isModelName, DETECT_OPTION_SCHEMAS as range } from "@flakeops/inference";
 import { z } from "zod";
-import { customerId, formBool, formNumber } from "./form.js";
+import { customerId, formBool, formNumber } from "../http/form.js";
 
 /**
  * The request and response shapes of the HTTP API: the routes validate with these and the

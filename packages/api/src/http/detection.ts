@@ -5,11 +5,12 @@ import {
   readImageInfo,
 } from "@flakeops/inference";
 import type { Context, MiddlewareHandler } from "hono";
-import type { Config } from "./config.js";
+import type { Config } from "../config.js";
+import type { Admission } from "../services/admission.js";
+import type { Lifecycle } from "../services/lifecycle.js";
+import type { Metrics } from "../services/metrics.js";
 import { ApiError } from "./errors.js";
-import type { Lifecycle } from "./lifecycle.js";
-import { type Admission, overloaded, retryHeaders } from "./limits.js";
-import type { Metrics } from "./metrics.js";
+import { overloaded, retryHeaders } from "./limits.js";
 import type { AppEnv } from "./types.js";
 
 /** Abort reasons of a request's signal: its time budget ran out, or shutdown / client gone. */
