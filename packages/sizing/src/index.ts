@@ -1,13 +1,105 @@
-export * from "./alarm-rules.js";
-export * from "./errors.js";
-export * from "./pricing/catalog.js";
-export * from "./pricing/pricing.js";
-export * from "./pricing/warnings.js";
-export * from "./rightsize/metrics.js";
-export * from "./rightsize/migrate.js";
-export * from "./rightsize/rightsize.js";
-export * from "./workload/capacity.js";
-export * from "./workload/profile.js";
-export * from "./workload/queueing.js";
-export * from "./workload/use-cases.js";
-export * from "./workload/workload.js";
+/**
+ * @flakeops/sizing's public API, by name. What is not listed here (validation helpers, the
+ * Erlang C queue, capacity and warning internals, the raw instance specs) is internal to the
+ * package; the CLI lives in ./cli/ and the shared CLI kit is the "./cli-kit" subpath.
+ */
+
+// The alarm and scaling rules (the contract @flakeops/infra deploys).
+export {
+  ALARM_RULES,
+  type AlarmAction,
+  type AlarmMetric,
+  type AlarmRule,
+  alarmRule,
+  type MetricNamespace,
+  windowMinutes,
+} from "./alarm-rules.js";
+// Errors: every bad input is a SizingError with a code.
+export {
+  isSizingError,
+  SIZING_ERROR_CODES,
+  SizingError,
+  type SizingErrorCode,
+} from "./errors.js";
+// Catalog: instance types, regions, price books, the minimum.
+export {
+  type Arch,
+  type BurstSpec,
+  CATALOG,
+  DEFAULT_MODEL_MEMORY_GIB,
+  DEFAULT_REGION,
+  DEFAULT_VOLUME_GIB,
+  type GpuSpec,
+  getInstanceType,
+  type InstanceSpec,
+  type InstanceType,
+  isBelowMinimum,
+  listInstanceTypes,
+  MIN_INSTANCE_TYPE,
+  MIN_MEMORY_GIB,
+  NOT_RECOMMENDED_TYPES,
+  PRICE_BOOKS,
+  PRICES_AS_OF,
+  type PriceBook,
+  priceBook,
+  REGIONS,
+} from "./pricing/catalog.js";
+// Pricing: on-demand, reserved, spot, T3 surplus, the whole tier.
+export {
+  type CostOptions,
+  type CostQuote,
+  costOf,
+  DEFAULT_RI_SAVINGS,
+  estimateTierCost,
+  HOURS_PER_MONTH,
+  hourlyPrice,
+  monthlyCost,
+  PRICING_MODELS,
+  type PriceOptions,
+  type PricingModel,
+  parsePricing,
+  SPOT_BY_FAMILY,
+  SPOT_MAX_SAVINGS,
+  type SpotProfile,
+  spotProfile,
+  type TierCost,
+  type TierCostInput,
+  t3SurplusHourly,
+} from "./pricing/pricing.js";
+export { breakEvenCpuPercent, burstSurplusWarning } from "./pricing/warnings.js";
+// Right-sizing from exported metrics, and the migration plan to a new type.
+export {
+  type MetricStats,
+  type ParsedMetrics,
+  parseMetricsFile,
+  RIGHTSIZE_METRICS,
+} from "./rightsize/metrics.js";
+export { type MigrationPlan, type MigrationStep, planMigration } from "./rightsize/migrate.js";
+export {
+  DOWNSIZE_MAX_MEMORY_P95,
+  DOWNSIZE_MIN_DAYS,
+  type RightsizeInput,
+  type RightsizeResult,
+  rightsize,
+} from "./rightsize/rightsize.js";
+// Recommendations: the guide's use cases, or a measured workload (with a bench profile).
+export { type BenchProfile, BenchProfileSchema, parseBenchProfile } from "./workload/profile.js";
+export {
+  parseUseCase,
+  recommendForUseCase,
+  USE_CASE_RULES,
+  USE_CASES,
+  type UseCase,
+  type UseCaseRecommendation,
+  type UseCaseRule,
+} from "./workload/use-cases.js";
+export {
+  DEFAULT_P95_LATENCY_MS,
+  DEFAULT_PEAK_FACTOR,
+  DEFAULT_SERVICE_MS,
+  MAX_INSTANCES,
+  recommendForWorkload,
+  type WorkloadInput,
+  type WorkloadOption,
+  type WorkloadRecommendation,
+} from "./workload/workload.js";

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   CATALOG,
-  familyLadder,
   getInstanceType,
   isBelowMinimum,
   listInstanceTypes,
@@ -11,6 +10,7 @@ import {
   REGIONS,
   SizingError,
 } from "../src/index.js";
+import { familyLadder } from "../src/pricing/catalog.js";
 import { sizingErrorOf } from "./helpers.js";
 
 describe("catalog", () => {

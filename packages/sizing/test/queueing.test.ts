@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { erlangC, mmc } from "../src/index.js";
+import { erlangC, mmc } from "../src/workload/queueing.js";
 import { sizingErrorOf } from "./helpers.js";
 
 describe("Erlang C", () => {

@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMetricsFile, rightsize, statsOf } from "../src/index.js";
+import { parseMetricsFile, rightsize } from "../src/index.js";
+import { statsOf } from "../src/rightsize/metrics.js";
 import { sizingErrorOf } from "./helpers.js";
 import { getMetricDataJson, metricsCsv, type Scenario } from "./metric-files.js";
 
