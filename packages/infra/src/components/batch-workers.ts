@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { renderUserData } from "../host/user-data.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
-import { createCompute, regionOf } from "../tier/compute.js";
-import { createMonitoring } from "../tier/monitoring.js";
+import { createInstances } from "../tier/instances.js";
 import { checkTierArgs, type TierArgs } from "../tier/plan.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { checkJobSettings, createJobQueue } from "./job-queue.js";
@@ -80,54 +78,24 @@ export class BatchWorkers extends pulumi.ComponentResource {
       parent,
     );
 
-    const region = regionOf(args.region, parent);
-    const userData = pulumi
-      .all([artifact.source, region, queue.url, bucket.bucket])
-      .apply(([source, r, queueUrl, bucketName]) =>
-        renderUserData({
-          artifact: source,
-          port: plan.appPort,
-          region: r,
-          modelsUri: args.modelsUri,
-          environment: args.environment,
-          gpu: plan.type.gpu !== null,
-          batch: {
-            queueUrl,
-            bucket: bucketName,
-            inputPrefix,
-            resultsPrefix,
-            region: r,
-            apiPort: plan.appPort,
-            customerId: jobs.customerId,
-            workers: jobs.workers,
-          },
-        }),
-      );
-    const { group } = createCompute(
+    const { group, topic, alarms, dashboard, estimatedMonthlyUSD } = createInstances(
       name,
       {
+        args,
         plan,
+        artifactSource: artifact.source,
         description: `flakeops ${name} batch workers`,
-        userData,
-        amiId: args.amiId,
         instanceProfileArn: profile.arn,
         securityGroupId: securityGroup.id,
         subnetIds: vpc.privateSubnetIds,
-        metadataHopLimit: "image" in args.artifact ? 2 : 1,
-        minHealthyPercentage: args.minHealthyPercentage,
-      },
-      parent,
-    );
-    const { topic, alarms, dashboard, estimatedMonthlyUSD } = createMonitoring(
-      name,
-      {
-        plan,
-        groupName: group.name,
-        region,
-        loadBalancer: false,
-        alarmEmail: args.alarmEmail,
-        budgetMargin: args.budgetMargin,
-        pricingRegion: args.region,
+        batch: pulumi.all([queue.url, bucket.bucket]).apply(([queueUrl, bucketName]) => ({
+          queueUrl,
+          bucket: bucketName,
+          inputPrefix,
+          resultsPrefix,
+          customerId: jobs.customerId,
+          workers: jobs.workers,
+        })),
       },
       parent,
     );

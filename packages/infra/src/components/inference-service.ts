@@ -1,9 +1,7 @@
 import { DETECT_PATH, HEALTH_PATH } from "@flakeops/api/contract";
 import * as pulumi from "@pulumi/pulumi";
-import { renderUserData } from "../host/user-data.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
-import { createCompute, regionOf } from "../tier/compute.js";
-import { createMonitoring } from "../tier/monitoring.js";
+import { createInstances } from "../tier/instances.js";
 import { checkTierArgs, type TierArgs } from "../tier/plan.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { createLoadBalancer, listenerPorts } from "./load-balancer.js";
@@ -69,49 +67,23 @@ export class InferenceService extends pulumi.ComponentResource {
       parent,
     );
 
-    // Launch template and group: the instance type flows only into the template.
-    const region = regionOf(args.region, parent);
-    const userData = pulumi.all([artifact.source, region]).apply(([source, r]) =>
-      renderUserData({
-        artifact: source,
-        port: appPort,
-        region: r,
-        modelsUri: args.modelsUri,
-        environment: args.environment,
-        gpu: type.gpu !== null,
-      }),
-    );
-    const { launchTemplate, group } = createCompute(
-      name,
-      {
-        plan,
-        description: `flakeops ${name} inference instances`,
-        userData,
-        amiId: args.amiId,
-        instanceProfileArn: profile.arn,
-        securityGroupId: network.instanceSecurityGroup.id,
-        subnetIds: network.privateSubnetIds,
-        metadataHopLimit: "image" in args.artifact ? 2 : 1,
-        targetGroupArns: [lb.targetGroup.arn],
-        minHealthyPercentage: args.minHealthyPercentage,
-      },
-      parent,
-    );
-
-    // Alarms and scaling, notifications, dashboard, budget.
-    const { topic, alarms, dashboard, estimatedMonthlyUSD } = createMonitoring(
-      name,
-      {
-        plan,
-        groupName: group.name,
-        region,
-        loadBalancer: true,
-        alarmEmail: args.alarmEmail,
-        budgetMargin: args.budgetMargin,
-        pricingRegion: args.region,
-      },
-      parent,
-    );
+    // Launch template and group (the instance type flows only into the template), then the
+    // alarms and scaling, notifications, dashboard and budget.
+    const { launchTemplate, group, topic, alarms, dashboard, estimatedMonthlyUSD } =
+      createInstances(
+        name,
+        {
+          args,
+          plan,
+          artifactSource: artifact.source,
+          description: `flakeops ${name} inference instances`,
+          instanceProfileArn: profile.arn,
+          securityGroupId: network.instanceSecurityGroup.id,
+          subnetIds: network.privateSubnetIds,
+          targetGroupArns: [lb.targetGroup.arn],
+        },
+        parent,
+      );
 
     this.instanceType = type.type;
     this.url = lb.url;
