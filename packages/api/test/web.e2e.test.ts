@@ -7,7 +7,7 @@ import { form, postForm, startTestServer, synthImage } from "./helpers.js";
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium)
-  console.warn(`web.test: skipped, no Chromium at ${CHROMIUM} (CI installs Debian's chromium)`);
+  console.warn(`web.e2e.test: skipped, no Chromium at ${CHROMIUM} (CI installs Debian's chromium)`);
 
 describe.skipIf(!hasChromium)("the web page in headless Chromium", () => {
   let srv: RunningServer;

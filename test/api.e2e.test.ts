@@ -18,7 +18,7 @@ const images = existsSync(imagesDir)
       .sort()
   : [];
 if (images.length === 0)
-  console.warn(`api-e2e: real-image checks skipped, no images at ${imagesDir}`);
+  console.warn(`api.e2e.test: real-image checks skipped, no images at ${imagesDir}`);
 
 describe("@flakeops/api end to end", () => {
   let srv: RunningServer;
