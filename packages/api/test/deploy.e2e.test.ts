@@ -48,6 +48,17 @@ describe("deployed directory", () => {
       });
       const health = await fetch(`${url}/health`);
       expect([health.status, await jsonOf(health)]).toEqual([200, { status: "ok" }]);
+      // The container's HEALTHCHECK: the bundled script, pointed at this server's port.
+      const check = (port: string) =>
+        promisify(execFile)(process.execPath, ["dist/healthcheck.js"], {
+          cwd: out,
+          env: { PATH: process.env.PATH ?? "", PORT: port },
+        }).then(
+          () => 0,
+          (e: { code?: number }) => e.code ?? -1,
+        );
+      expect(await check(new URL(url).port)).toBe(0);
+      expect(await check("1")).toBe(1);
       const jpeg = await synthImage({ width: 320, height: 240 });
       const res = await fetch(`${url}/detect`, {
         method: "POST",

@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { BUNDLE_ENTRY, DEFAULT_PORT } from "../src/contract.js";
+
+// A Dockerfile cannot import the contract, so this test holds it to it.
+const dockerfile = readFileSync(new URL("../Dockerfile", import.meta.url), "utf8");
+
+describe("Dockerfile", () => {
+  it("listens on and exposes the contract's port", () => {
+    expect(dockerfile).toMatch(new RegExp(`^\\s*PORT=${DEFAULT_PORT}\\b`, "m"));
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${DEFAULT_PORT}$`, "m"));
+  });
+
+  it("runs the bundle's entry and checks health with the bundled script", () => {
+    expect(dockerfile).toContain(`CMD ["node", "${BUNDLE_ENTRY}"]`);
+    expect(dockerfile).toContain('CMD ["node", "dist/healthcheck.js"]');
+  });
+
+  it("builds and runs on a maintained Node LTS (22 or 24), never 20", () => {
+    const bases = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+    expect(bases.length).toBeGreaterThan(0);
+    for (const major of bases) expect([22, 24]).toContain(major);
+  });
+});
