@@ -169,19 +169,24 @@ export function helpText(usage: string, specs: FlagSpecs): string {
   return `${usage}\n\n${lines.join("\n")}\n`;
 }
 
+/** Why a file named on the command line could not be read, in words. */
+export function fileErrorReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return oneLine(e instanceof Error ? e.message : String(e));
+}
+
 /** Read a file named on the command line; a failure is a UsageError naming the file and why. */
 export function readTextFile(io: CliIo, path: string, what: string): string {
   try {
     return readFileSync(resolve(io.cwd ?? process.cwd(), path), "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : oneLine((e as Error).message);
-    throw usageError(`cannot read ${what} "${path}": ${why}`, "a path to a readable file");
+    throw usageError(
+      `cannot read ${what} "${path}": ${fileErrorReason(e)}`,
+      "a path to a readable file",
+    );
   }
 }
 

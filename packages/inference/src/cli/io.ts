@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { usageError } from "@flakeops/sizing/cli-kit";
+import { fileErrorReason, usageError } from "@flakeops/sizing/cli-kit";
 
 /**
  * What only flakeops-detect's commands share; the argument and error style (CliIo, parseFlags,
@@ -21,16 +21,10 @@ export async function readImageFile(path: string, shown: string): Promise<Buffer
   try {
     return await readFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory, not an image file"
-          : code === "EACCES"
-            ? "permission denied"
-            : (e as Error).message;
-    throw usageError(`cannot read ${shown}: ${why}`, "a path to a readable image file");
+    throw usageError(
+      `cannot read ${shown}: ${fileErrorReason(e)}`,
+      "a path to a readable image file",
+    );
   }
 }
 
