@@ -25,3 +25,42 @@ export const CUSTOMER_ID_RULE = "1-64 characters of letters, digits, '_' or '-'"
  */
 export const BUNDLE_DIR = ".deploy/api";
 export const BUNDLE_ENTRY = "dist/main.js";
+
+/*
+ * Draining, the one source for the service (SIGTERM handling), the load balancer's target group
+ * and the host's service unit. Units: seconds. ALB rules from the Elastic Load Balancing guide,
+ * "Health checks for your target groups" (interval 5-300 s, timeout 2-120 s < interval,
+ * thresholds 2-10) and "Deregistration delay" (0-3600 s).
+ */
+
+/** How often the ALB asks HEALTH_PATH: the slower it asks, the longer a drain must last. */
+export const HEALTH_CHECK_INTERVAL_SECONDS = 15;
+/** One health check's timeout; the ALB requires it to be shorter than the interval. */
+export const HEALTH_CHECK_TIMEOUT_SECONDS = 5;
+/** Consecutive 200s before a new target gets traffic. */
+export const HEALTHY_THRESHOLD = 2;
+/** Consecutive failures before the ALB stops routing to a target. */
+export const UNHEALTHY_THRESHOLD = 3;
+
+/**
+ * How long /health answers 503 (listener still open) after SIGTERM: the ALB needs
+ * UNHEALTHY_THRESHOLD failed checks, one per interval, plus one timeout of slack for the check
+ * already on its way, before it stops sending new requests.
+ */
+export const DRAIN_SECONDS =
+  HEALTH_CHECK_INTERVAL_SECONDS * UNHEALTHY_THRESHOLD + HEALTH_CHECK_TIMEOUT_SECONDS;
+
+/** After the drain, how long in-flight requests still get before they are cancelled. */
+export const SHUTDOWN_DEADLINE_SECONDS = 20;
+
+/**
+ * How long the ALB lets requests already sent to a deregistering target finish: as long as
+ * the service itself lets them run after the drain, so neither side cuts the other short.
+ */
+export const DEREGISTRATION_DELAY_SECONDS = SHUTDOWN_DEADLINE_SECONDS + 10;
+
+/**
+ * The service unit's stop timeout (systemd TimeoutStopSec, docker stop -t): longer than the
+ * drain plus the in-flight deadline plus closing the workers, so SIGKILL never cuts a drain.
+ */
+export const STOP_TIMEOUT_SECONDS = DRAIN_SECONDS + SHUTDOWN_DEADLINE_SECONDS + 10;
