@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { awsLimitViolations } from "./aws-limits.js";
 
 /**
  * Pulumi's documented unit-testing seam (pulumi.runtime.setMocks): every resource a program
@@ -29,12 +30,15 @@ export const STACK = "dev";
 export class MockCloud implements pulumi.runtime.Mocks {
   resources: RecordedResource[] = [];
   calls: RecordedCall[] = [];
+  /** What AWS would refuse among the registered inputs (see aws-limits.ts); `run` fails on any. */
+  violations: string[] = [];
   /** What the provider reports as the launch template's latest version. */
   launchTemplateVersion = 1;
 
   reset(): void {
     this.resources = [];
     this.calls = [];
+    this.violations = [];
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): {
@@ -47,6 +51,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
       inputs: args.inputs,
       provider: args.provider,
     });
+    // AWS's documented limits, checked as each resource is registered (as the real API would).
+    this.violations.push(...awsLimitViolations(args.type, args.name, args.inputs));
     const id = `${args.name}-id`;
     const arn = `arn:aws:mock:us-east-1:000000000000:${args.type.split(":").pop()}/${args.name}`;
     // Physical names: what auto-naming would produce (the logical name plus a suffix).
@@ -190,6 +196,9 @@ export async function run<T>(cloud: MockCloud, program: () => T | Promise<T>): P
   cloud.reset();
   const result = await program();
   await settle(cloud);
+  if (cloud.violations.length > 0) {
+    throw new Error(`AWS would refuse:\n${cloud.violations.join("\n")}`);
+  }
   return result;
 }
 

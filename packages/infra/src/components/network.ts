@@ -115,7 +115,9 @@ export function createNetwork(
     `${name}-alb-out-app`,
     {
       securityGroupId: albSecurityGroup.id,
-      description: "to the instances' app port",
+      // EC2 refuses an apostrophe here: rule descriptions take only a-zA-Z0-9, space and
+      // ._-:/()#,@[]+=&;{}!$* (see test/aws-limits.ts).
+      description: "to the instances app port",
       ipProtocol: "tcp",
       fromPort: opts.appPort,
       toPort: opts.appPort,
