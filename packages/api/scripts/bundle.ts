@@ -1,17 +1,33 @@
 /**
- * Build @flakeops/api and its workspace dependencies, then deploy a self-contained production
- * directory (production dependencies only) that runs with plain `node dist/main.js`.
- *   usage: pnpm --filter @flakeops/api bundle [OUT_DIR]
- * OUT_DIR is relative to the repository root; the default is BUNDLE_DIR (contract.ts).
+ * Build @flakeops/api and pack it, with its production dependencies, into ONE file: a gzipped
+ * tarball that runs with plain `node dist/main.js` once unpacked.
+ *   usage: pnpm --filter @flakeops/api bundle [OUT]
+ * OUT (relative to the repository root) defaults to `<BUNDLE_DIR>.tgz`; the manifest (what the
+ * bundle carries, and the tarball's sha256) is written next to it as `<OUT>.json`.
+ *
+ * Why a tarball: `pnpm deploy` lays node_modules out as ~150 links to directories, and a
+ * directory handed to Pulumi as a FileArchive loses them (pulumi/pulumi
+ * sdk/go/common/resource/archive/archive.go, readPath: "If this is a symlink and it points at
+ * a directory, skip it"; pulumi/pulumi#13349). tar stores links as links, so the host gets the
+ * exact tree. Native binaries for both Linux CPUs come from pnpm's supportedArchitectures
+ * (pnpm-workspace.yaml); the manifest lists the architectures whose binaries are all present.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as tar from "tar";
 import { BUNDLE_DIR, BUNDLE_ENTRY } from "../src/contract.js";
+import { BUNDLE_MANIFEST_NAME, MANIFEST_SUFFIX, readManifest } from "./bundle-manifest.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const out = resolve(root, process.argv[2] || BUNDLE_DIR);
+const out = resolve(root, process.argv[2] || `${BUNDLE_DIR}.tgz`);
+if (!/\.(tgz|tar\.gz)$/.test(out)) {
+  process.stderr.write(`bundle: OUT must end in .tgz or .tar.gz; got ${process.argv[2]}\n`);
+  process.exit(2);
+}
+const stage = `${out}.stage`;
 
 // The pnpm the workspace pins (packageManager), run through npx: corepack is not required.
 const pm: string = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")).packageManager;
@@ -27,10 +43,36 @@ function pnpm(...args: string[]): void {
   }
 }
 
+// onnxruntime-node ships macOS and Windows binaries too (~220 MB); the hosts are Linux.
+const OTHER_PLATFORM_BINARIES = /\/onnxruntime-node\/bin\/napi-v\d+\/(darwin|win32)(\/|$)/;
+
 // tsc -> dist/ for the API and every workspace package it depends on ("..." = with deps).
 pnpm("--filter", "@flakeops/api...", "build");
-rmSync(out, { recursive: true, force: true });
+rmSync(stage, { recursive: true, force: true });
 // --legacy: pnpm 10 otherwise requires inject-workspace-packages; the legacy deploy copies
 // each workspace dependency's published files (its dist/) into the output's node_modules.
-pnpm("--filter", "@flakeops/api", "--prod", "deploy", "--legacy", out);
-process.stdout.write(`deployed to ${out}: cd ${out} && node ${BUNDLE_ENTRY}\n`);
+pnpm("--filter", "@flakeops/api", "--prod", "deploy", "--legacy", stage);
+
+const manifest = readManifest(stage);
+writeFileSync(resolve(stage, BUNDLE_MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
+mkdirSync(dirname(out), { recursive: true });
+// portable: no uid/gid/user names from this machine; links are stored as links (follow: false).
+// sync: the promise form never settled here (tar 7.5, Node 20: the process exited with 13).
+tar.create(
+  {
+    sync: true,
+    gzip: true,
+    file: out,
+    cwd: stage,
+    portable: true,
+    filter: (path) => !OTHER_PLATFORM_BINARIES.test(path),
+  },
+  readdirSync(stage).sort(),
+);
+rmSync(stage, { recursive: true, force: true });
+
+const sha256 = createHash("sha256").update(readFileSync(out)).digest("hex");
+writeFileSync(`${out}${MANIFEST_SUFFIX}`, `${JSON.stringify({ ...manifest, sha256 }, null, 2)}\n`);
+process.stdout.write(
+  `bundled ${out} (${manifest.architectures.join(", ")}): tar -xzf it into a directory, then node ${BUNDLE_ENTRY}\n`,
+);

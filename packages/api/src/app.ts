@@ -17,6 +17,7 @@ import { ImdsClient } from "./services/imds.js";
 import { Lifecycle } from "./services/lifecycle.js";
 import type { Metrics } from "./services/metrics.js";
 import type { Services } from "./services/services.js";
+import { Uploads } from "./services/uploads.js";
 import { VERSION } from "./version.js";
 
 export interface AppDeps {
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
     imds: deps.imds ?? new ImdsClient(deps.config.imdsUrl, deps.config.imdsTimeoutMs),
     lifecycle: deps.lifecycle ?? new Lifecycle("ready"),
     admission: new Admission(deps.config.workers, deps.config.maxQueue),
+    uploads: new Uploads(deps.config),
     keys: new KeyStore(deps.config.apiKeys),
     version: VERSION,
   };
@@ -51,13 +53,19 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
     .use(requestId({ limitLength: 128 }))
     .use(observe(s.logger, s.metrics))
+    .use(async (c, next) => {
+      await next();
+      // Draining: every answer, in-flight ones included, ends its keep-alive connection, so
+      // clients reconnect (through the balancer, to another instance) without a reset.
+      if (s.lifecycle.state === "draining") c.header("Connection", "close");
+    })
     .route("/", systemRoutes(s))
     .route("/", detectRoutes(s))
     .route("/", maskterialRoutes(s))
     .route("/", webRoutes(s));
 
   // The MaskTerial sub-app renders its own errors (FastAPI's shape); everything else is ours.
-  app.notFound((c) => renderError(c, notFound(c), "flakeops"));
+  app.notFound((c) => renderError(c, notFound(c, app.routes), "flakeops"));
   app.onError(errorHandler("flakeops", s.logger));
   return Object.assign(app, { services: s });
 }

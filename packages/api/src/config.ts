@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE, DEFAULT_PORT } from "./contract.js";
+import {
+  CUSTOMER_ID_PATTERN,
+  CUSTOMER_ID_RULE,
+  DEFAULT_PORT,
+  DRAIN_SECONDS,
+  SHUTDOWN_DEADLINE_SECONDS,
+} from "./contract.js";
 
 /**
  * Everything the service reads from its environment, parsed once in main.ts and passed to
@@ -23,8 +29,19 @@ export interface Config {
   maxPixels: number;
   /** Per-request deadline for queueing + detection. */
   requestTimeoutMs: number;
-  /** How long in-flight requests get to finish after SIGTERM/SIGINT. */
+  /** After SIGTERM: /health answers 503 and new work is refused this long, listener open. */
+  drainMs: number;
+  /** How long in-flight requests still get after the drain. */
   shutdownDeadlineMs: number;
+  /** Uploads being received at once, all clients together (services/uploads.ts). */
+  maxUploads: number;
+  /** Bytes held by the uploads in progress, all clients together. */
+  maxUploadBytes: number;
+  /** Uploads at once from one client (API key, else address). */
+  maxUploadsPerClient: number;
+  /** Minimum average upload rate after the grace period, else 408 and close. */
+  minUploadBytesPerSecond: number;
+  uploadGraceMs: number;
   /** API key -> customer_id; empty = auth off. */
   apiKeys: ReadonlyMap<string, string>;
   /** Allowed CORS origins for the /detect family ("*" = any); MaskTerial routes are always open. */
@@ -57,7 +74,14 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     maxModelBytes: 1024 * 1024,
     maxPixels: 4096 * 4096,
     requestTimeoutMs: 30_000,
-    shutdownDeadlineMs: 20_000,
+    drainMs: DRAIN_SECONDS * 1000,
+    shutdownDeadlineMs: SHUTDOWN_DEADLINE_SECONDS * 1000,
+    maxUploads: 64,
+    maxUploadBytes: 256 * 1024 * 1024,
+    maxUploadsPerClient: 8,
+    // 8 KiB/s: a 1 MB microscope image within the default 30 s budget needs 34 KiB/s anyway.
+    minUploadBytesPerSecond: 8 * 1024,
+    uploadGraceMs: 5_000,
     apiKeys: new Map(),
     corsOrigins: [],
     imdsUrl: undefined,
@@ -133,6 +157,12 @@ const INTEGER_ENV: readonly (readonly [IntegerKey, string, number, number])[] = 
   ["maxPixels", "FLAKEOPS_MAX_PIXELS", 1, 2 ** 31],
   ["requestTimeoutMs", "FLAKEOPS_REQUEST_TIMEOUT_MS", 100, 3_600_000],
   ["shutdownDeadlineMs", "FLAKEOPS_SHUTDOWN_DEADLINE_MS", 0, 3_600_000],
+  ["drainMs", "FLAKEOPS_DRAIN_MS", 0, 3_600_000],
+  ["maxUploads", "FLAKEOPS_MAX_UPLOADS", 1, 100_000],
+  ["maxUploadBytes", "FLAKEOPS_MAX_UPLOAD_BYTES", 1024, 2 ** 40],
+  ["maxUploadsPerClient", "FLAKEOPS_MAX_UPLOADS_PER_CLIENT", 1, 100_000],
+  ["minUploadBytesPerSecond", "FLAKEOPS_MIN_UPLOAD_BYTES_PER_SECOND", 0, 2 ** 31],
+  ["uploadGraceMs", "FLAKEOPS_UPLOAD_GRACE_MS", 0, 3_600_000],
   ["imdsTimeoutMs", "FLAKEOPS_IMDS_TIMEOUT_MS", 1, 10_000],
 ];
 

@@ -8,17 +8,20 @@ import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
+import { deferContinue } from "./http/expect.js";
 import { Lifecycle } from "./services/lifecycle.js";
 import { createMetrics } from "./services/metrics.js";
 
 export interface RunningServer {
   app: App;
   server: Server;
-  /** http://host:port actually bound (port 0 resolved). */
+  /** A URL that reaches the server from this host (127.0.0.1 when bound to all interfaces). */
   url: string;
+  /** http://address:port actually bound (port 0 resolved), e.g. http://0.0.0.0:5000. */
+  bound: string;
   lifecycle: Lifecycle;
   logger: Logger;
-  /** Drain and stop: refuse new work, let in-flight finish up to the deadline, close. */
+  /** Drain (config.drainMs), let in-flight finish up to the deadline, close. */
   shutdown(reason?: string): Promise<void>;
 }
 
@@ -58,9 +61,12 @@ export async function startServer(
   // connections first, or the balancer reuses a dead one and answers 502.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  deferContinue(server);
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
+  const allInterfaces = host === "0.0.0.0" || host === "[::]";
+  const bound = `http://${host}:${addr.port}`;
+  const url = `http://${allInterfaces ? "127.0.0.1" : host}:${addr.port}`;
 
   // Load the default model once before going ready: a broken model directory fails here, not
   // on the first customer's request, and the load time lands in the metrics.
@@ -71,30 +77,44 @@ export async function startServer(
   void app.services.imds.instanceType();
   lifecycle.state = "ready";
   logger.info(
-    { url, workers: config.workers, max_queue: config.maxQueue, auth: config.apiKeys.size > 0 },
+    {
+      url,
+      bound,
+      workers: config.workers,
+      max_queue: config.maxQueue,
+      auth: config.apiKeys.size > 0,
+    },
     "listening",
   );
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = "shutdown") => {
     stopping ??= (async () => {
+      // Draining: the listener stays open, /health answers 503 and new work 503 with
+      // `Connection: close`, so the balancer sees the target fail its checks (DRAIN_SECONDS in
+      // contract.ts) instead of refused connections, and keep-alive clients move on after
+      // their in-flight response.
       lifecycle.drain();
-      const admission = app.services.admission;
+      const { admission, uploads } = app.services;
+      const busy = () => admission.inFlight + uploads.inProgress;
       logger.info(
-        { reason, in_flight: admission.inFlight, deadline_ms: config.shutdownDeadlineMs },
+        {
+          reason,
+          in_flight: busy(),
+          drain_ms: config.drainMs,
+          deadline_ms: config.shutdownDeadlineMs,
+        },
         "draining",
       );
+      await sleep(config.drainMs);
+      logger.info({ in_flight: busy() }, "drained");
       const deadline = Date.now() + config.shutdownDeadlineMs;
-      // Keep listening while draining so the balancer's health check sees 503, not a refusal.
-      while (admission.inFlight > 0 && Date.now() < deadline) await sleep(50);
-      if (admission.inFlight > 0) {
-        logger.warn(
-          { in_flight: admission.inFlight },
-          "shutdown deadline reached; cancelling in-flight work",
-        );
+      while (busy() > 0 && Date.now() < deadline) await sleep(50);
+      if (busy() > 0) {
+        logger.warn({ in_flight: busy() }, "shutdown deadline reached; cancelling in-flight work");
         lifecycle.abortInFlight();
         const grace = Date.now() + 1000;
-        while (admission.inFlight > 0 && Date.now() < grace) await sleep(20);
+        while (busy() > 0 && Date.now() < grace) await sleep(20);
       }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -107,7 +127,7 @@ export async function startServer(
     })();
     return stopping;
   };
-  return { app, server, url, lifecycle, logger, shutdown };
+  return { app, server, url, bound, lifecycle, logger, shutdown };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -23,6 +23,7 @@ export async function startTestServer(
     workers: 1,
     maxQueue: 8,
     imdsUrl: undefined,
+    drainMs: 0,
     shutdownDeadlineMs: 5_000,
     ...overrides,
   });
@@ -152,8 +153,8 @@ export function expectErrorShape(body: unknown): asserts body is ErrorBody {
 }
 
 /**
- * Start a multipart upload and stop half-way: the request is admitted (admission happens on
- * the headers) and holds its slot until the rest of the body is sent.
+ * Start a multipart upload and stop half-way: the request holds an upload slot (taken on the
+ * headers) until the rest of the body is sent; its detection slot comes after.
  */
 export function heldUpload(url: string, body: Buffer, type: string) {
   let req!: ClientRequest;
@@ -182,11 +183,18 @@ export async function encodeForm(fd: FormData): Promise<{ body: Buffer; type: st
   return { body: Buffer.from(await r.arrayBuffer()), type: r.headers.get("content-type")! };
 }
 
-/** Wait until the server reports `n` admitted requests (polls /info; no timing assumptions). */
-export async function untilInFlight(url: string, n: number): Promise<void> {
+/**
+ * Wait until the server reports `n` requests under way, uploading or admitted to detection
+ * (polls /info; no timing assumptions).
+ */
+export async function untilInFlight(
+  url: string,
+  n: number,
+  headers?: Record<string, string>,
+): Promise<void> {
   for (;;) {
-    const info = await getJson(`${url}/info`);
-    if (info.load.in_flight >= n) return;
+    const info = await getJson(`${url}/info`, headers ? { headers } : undefined);
+    if (info.load.in_flight + info.load.uploading >= n) return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -17,12 +17,12 @@ describe("back-pressure", () => {
   let srv: RunningServer;
   let jpeg: Buffer;
   beforeAll(async () => {
-    srv = await startTestServer({ workers: 1, maxQueue: 1 });
+    srv = await startTestServer({ workers: 1, maxQueue: 1, maxUploads: 2 });
     jpeg = await synthImage({ width: 320, height: 240 });
   });
   afterAll(() => srv.shutdown());
 
-  it("a full queue answers 503 with Retry-After before reading the body, then recovers", async () => {
+  it("full upload slots answer 503 with Retry-After before reading the body, then recover", async () => {
     const { body, type } = await encodeForm(
       form({ image: { bytes: jpeg, filename: "a.jpg" }, customer_id: "q" }),
     );
@@ -31,8 +31,8 @@ describe("back-pressure", () => {
     await Promise.all([a.sent, b.sent]);
     await untilInFlight(srv.url, 2);
 
-    // Capacity (1 worker + 1 queued) is taken: a third request is refused on its headers
-    // alone; its body is never sent, yet the answer arrives.
+    // The upload slots (2) are taken: a third request is refused on its headers alone; its
+    // body is never sent, yet the answer arrives.
     const c = heldUpload(`${srv.url}/detect`, body, type);
     const refused = await c.response;
     expect(refused.status).toBe(503);
@@ -62,7 +62,7 @@ describe("back-pressure", () => {
     );
     expect(after.status).toBe(200);
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
-    expect(metrics).toMatch(/flakeops_rejected_total\{reason="overloaded"\} 2/);
+    expect(metrics).toMatch(/flakeops_rejected_total\{reason="uploads_full"\} 2/);
   });
   it("a burst beyond capacity: every answer is a 200 or a JSON 503 with Retry-After; load drains to zero", async () => {
     const { body, type } = await encodeForm(

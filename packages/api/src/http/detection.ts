@@ -5,17 +5,22 @@ import {
   readImageInfo,
 } from "@flakeops/inference";
 import type { Context, MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "../config.js";
 import type { Admission } from "../services/admission.js";
 import type { Lifecycle } from "../services/lifecycle.js";
 import type { Metrics } from "../services/metrics.js";
+import type { UploadRefusal, Uploads } from "../services/uploads.js";
 import { ApiError } from "./errors.js";
 import { overloaded, retryHeaders } from "./limits.js";
+import { requireImageFormat } from "./sniff.js";
 import type { AppEnv } from "./types.js";
 
-/** Abort reasons of a request's signal: its time budget ran out, or shutdown / client gone. */
+/** Abort reasons of a request's signal: its time budget ran out, it trickled, shutdown, hang-up. */
 export const DEADLINE = new Error("request deadline");
-export const CANCELLED = new Error("request cancelled");
+export const TOO_SLOW = new Error("upload under the minimum transfer rate");
+export const SHUTDOWN = new Error("server shutting down");
+export const CLIENT_GONE = new Error("client closed the connection");
 
 /** What the API needs from the detector: @flakeops/inference's DetectorPool has this shape. */
 export interface Detector {
@@ -29,16 +34,33 @@ export interface DetectionDeps {
   config: Config;
   detector: Detector;
   admission: Admission;
+  uploads: Uploads;
   lifecycle: Lifecycle;
   metrics: Metrics;
 }
 
+const UPLOAD_REFUSAL_LABEL: Record<UploadRefusal, string> = {
+  uploads: "uploads_full",
+  bytes: "uploads_bytes",
+  client: "uploads_per_client",
+};
+
+/** Who an upload belongs to for the per-client limit: the key's customer, else the address. */
+function clientOf(c: Context<AppEnv>): string {
+  const customer = c.get("customer");
+  if (customer !== undefined) return `customer:${customer}`;
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return `ip:${incoming?.socket?.remoteAddress ?? "unknown"}`;
+}
+
 /**
- * Admission for detection routes, decided from the headers alone: refuse while draining or
- * when the bounded queue is full, before a byte of the body is read. The slot is held until
- * the response is produced.
+ * The gate of every route that receives an image, decided from the headers alone: refuse
+ * while draining, or when the uploads in progress are at their limits (count, bytes, per
+ * client). It never takes a detection slot: that happens in detectUpload once the whole image
+ * is in memory, so a trickling client cannot starve detection (issue 10, D1).
  */
-export function admit(deps: DetectionDeps): MiddlewareHandler<AppEnv> {
+export function receive(deps: DetectionDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!deps.lifecycle.ready) {
       deps.metrics.rejected.inc({ reason: "draining" });
@@ -47,36 +69,52 @@ export function admit(deps: DetectionDeps): MiddlewareHandler<AppEnv> {
         503,
         "SHUTTING_DOWN",
         "the server is shutting down; retry on another instance",
-        {
-          ...retryHeaders(1000),
-          Connection: "close",
-        },
+        { ...retryHeaders(1000), Connection: "close" },
       );
     }
-    const release = deps.admission.tryAcquire();
-    if (!release) {
-      deps.metrics.rejected.inc({ reason: "overloaded" });
-      throw overloaded(
-        deps.admission.backlogMs(),
-        `the detection queue is full (${deps.admission.capacity} images admitted); retry later`,
-      );
-    }
-    // One budget from admission on: a slow upload cannot hold a slot longer than a slow detection.
-    // The request's one signal also fires on shutdown and when the client goes away. Timer and
+    // One budget from the headers on: upload + queue + detection. The request's one signal
+    // also fires when the upload trickles, on shutdown and when the client goes away. Timer and
     // listeners are removed when the request ends: AbortSignal.timeout/any would keep each
     // signal (and what listens to it, the queued job and its image) alive for the whole timeout.
     const controller = new AbortController();
+    const declared = Number(c.req.header("content-length") ?? 0);
+    const ticket = deps.uploads.start(
+      clientOf(c),
+      Number.isFinite(declared) && declared > 0 ? declared : 0,
+      () => controller.abort(TOO_SLOW),
+    );
+    if (typeof ticket === "string") {
+      deps.metrics.rejected.inc({ reason: UPLOAD_REFUSAL_LABEL[ticket] });
+      const limits = deps.uploads.limits;
+      if (ticket === "client") {
+        throw new ApiError(
+          429,
+          "TOO_MANY_UPLOADS",
+          `this client already has ${limits.maxUploadsPerClient} uploads in progress; wait for one to finish`,
+          { ...retryHeaders(1000), Connection: "close" },
+        );
+      }
+      throw overloaded(
+        1000,
+        ticket === "uploads"
+          ? `${limits.maxUploads} uploads are in progress; retry later`
+          : `uploads in progress hold ${limits.maxUploadBytes} bytes; retry later`,
+      );
+    }
     const timer = setTimeout(() => controller.abort(DEADLINE), deps.config.requestTimeoutMs);
-    const forward = () => controller.abort(CANCELLED);
-    const sources = [deps.lifecycle.abortSignal, c.req.raw.signal];
-    for (const s of sources) s.addEventListener("abort", forward, { once: true });
+    const onShutdown = () => controller.abort(SHUTDOWN);
+    const onHangUp = () => controller.abort(CLIENT_GONE);
+    deps.lifecycle.abortSignal.addEventListener("abort", onShutdown, { once: true });
+    c.req.raw.signal.addEventListener("abort", onHangUp, { once: true });
     c.set("deadline", controller.signal);
+    c.set("upload", ticket);
     try {
       await next();
     } finally {
       clearTimeout(timer);
-      for (const s of sources) s.removeEventListener("abort", forward);
-      release();
+      deps.lifecycle.abortSignal.removeEventListener("abort", onShutdown);
+      c.req.raw.signal.removeEventListener("abort", onHangUp);
+      ticket.done();
     }
   };
 }
@@ -95,6 +133,7 @@ export async function detectUpload(
   const { config } = deps;
   if (bytes.byteLength === 0)
     throw new ApiError(400, "EMPTY_INPUT", "the uploaded image is empty (0 bytes)");
+  requireImageFormat(bytes);
   const info = await readImageInfo(bytes);
   if (info.width * info.height > config.maxPixels) {
     throw new ApiError(
@@ -103,7 +142,16 @@ export async function detectUpload(
       `the image declares ${info.width}x${info.height} pixels, over the limit of ${config.maxPixels}`,
     );
   }
-  const signal = c.get("deadline"); // set by admit(); every detection route goes through it
+  const signal = c.get("deadline"); // set by receive(); every detection route goes through it
+  // The whole image is in memory: now, and only now, it may take a detection slot.
+  const release = deps.admission.tryAcquire();
+  if (!release) {
+    deps.metrics.rejected.inc({ reason: "overloaded" });
+    throw overloaded(
+      deps.admission.backlogMs(),
+      `the detection queue is full (${deps.admission.capacity} images admitted); retry later`,
+    );
+  }
   const start = performance.now();
   let result: DetectionResult;
   try {
@@ -125,10 +173,7 @@ export async function detectUpload(
       deps.metrics.rejected.inc({ reason: "overloaded" });
       throw overloaded(deps.admission.backlogMs(), e.message);
     }
-    if (isInferenceError(e) && e.code === "ABORTED" && c.req.raw.signal.aborted) {
-      // The client went away; nobody reads this answer.
-      throw new ApiError(503, "ABORTED", "the request was cancelled");
-    }
+    if (signal?.reason === CLIENT_GONE || c.req.raw.signal.aborted) throw clientClosed();
     if (signal?.aborted) {
       deps.metrics.rejected.inc({ reason: "timeout" });
       throw overloaded(
@@ -137,6 +182,8 @@ export async function detectUpload(
       );
     }
     throw e;
+  } finally {
+    release();
   }
   const wall = performance.now() - start;
   const work = result.timings.total_ms;
@@ -150,5 +197,12 @@ export async function detectUpload(
   timings.total_ms = round1(wall);
   return result;
 }
+
+/**
+ * The client hung up: nobody reads this answer, but the access log says 499 CLIENT_CLOSED
+ * (nginx's convention), not a server-side 503.
+ */
+export const clientClosed = () =>
+  new ApiError(499 as ContentfulStatusCode, "CLIENT_CLOSED", "the client closed the connection");
 
 const round1 = (x: number) => Math.round(x * 10) / 10;

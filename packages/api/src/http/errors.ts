@@ -84,8 +84,29 @@ export function errorHandler(style: ErrorStyle, logger: Logger): ErrorHandler<Ap
   };
 }
 
-export const notFound = (c: Context<AppEnv>) =>
-  new ApiError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
+/**
+ * No route answered: 405 with `Allow` when the path exists under other methods (RFC 9110
+ * §15.5.6), else 404. `routes` are the app's registered routes (Hono's `app.routes`).
+ */
+export function notFound(
+  c: Context<AppEnv>,
+  routes: readonly { method: string; path: string }[] = [],
+): ApiError {
+  const methods = new Set(
+    routes.filter((r) => r.path === c.req.path && r.method !== "ALL").map((r) => r.method),
+  );
+  if (methods.size === 0 || methods.has(c.req.method)) {
+    return new ApiError(404, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  const allow = [...methods].sort().join(", ");
+  return new ApiError(
+    405,
+    "METHOD_NOT_ALLOWED",
+    `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}`,
+    { Allow: allow },
+  );
+}
 
 export const badField = (field: string, message: string) =>
   new ApiError(400, "BAD_FIELD", `${field}: ${message}`);

@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE } from "../contract.js";
-import { DEADLINE } from "./detection.js";
+import { CLIENT_GONE, clientClosed, SHUTDOWN, TOO_SLOW } from "./detection.js";
 import { ApiError, badField } from "./errors.js";
+import { sendContinue } from "./expect.js";
 import { tooLarge } from "./limits.js";
 import { MultipartError, type MultipartForm, parseMultipart } from "./multipart.js";
 import type { AppEnv } from "./types.js";
@@ -12,6 +13,9 @@ import type { AppEnv } from "./types.js";
  * it. A malformed body is a 400; see multipart.ts for why this is not Request.formData().
  */
 export async function readForm(c: Context<AppEnv>): Promise<MultipartForm> {
+  // Every check before this (auth, media type, admission) has passed: only now may the client
+  // send the body it announced with `Expect: 100-continue`.
+  sendContinue(c);
   const reading = c.req.raw.arrayBuffer();
   const deadline = c.get("deadline");
   let body: ArrayBuffer;
@@ -22,19 +26,21 @@ export async function readForm(c: Context<AppEnv>): Promise<MultipartForm> {
     if (e instanceof ApiError) throw e;
     const cap = c.get("bodyOverflow");
     if (cap !== undefined) throw tooLarge(cap);
-    if (deadline?.aborted && deadline.reason !== DEADLINE) {
+    if (deadline?.reason === CLIENT_GONE || c.req.raw.signal.aborted) throw clientClosed();
+    if (deadline?.reason === SHUTDOWN) {
       throw new ApiError(503, "SHUTTING_DOWN", "the request was cancelled (server shutting down)", {
         Connection: "close",
       });
     }
     if (deadline?.aborted) {
+      const slow = deadline.reason === TOO_SLOW;
       throw new ApiError(
         408,
         "REQUEST_TIMEOUT",
-        "the request body did not arrive within the time limit",
-        {
-          Connection: "close",
-        },
+        slow
+          ? "the request body arrived slower than the minimum transfer rate"
+          : "the request body did not arrive within the time limit",
+        { Connection: "close" },
       );
     }
     throw new ApiError(400, "BAD_MULTIPART", "the request body could not be read");

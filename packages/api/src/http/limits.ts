@@ -42,8 +42,12 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     const counted = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const { done, value } = await reader.read();
-        if (done) return controller.close();
+        if (done) {
+          c.get("upload")?.done(); // the body is in: the upload slot is free for the next one
+          return controller.close();
+        }
         seen += value.byteLength;
+        c.get("upload")?.received(value.byteLength);
         if (seen > maxBytes) {
           c.set("bodyOverflow", maxBytes); // readForm turns the parse failure into this 413
           // Stop reading without cancelling the source: the 413 still goes out on this socket.

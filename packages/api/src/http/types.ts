@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { UploadTicket } from "../services/uploads.js";
 
 /** Per-request variables shared by middleware and routes. */
 export interface Timings {
@@ -20,6 +21,8 @@ export type AppEnv = {
     deadline?: AbortSignal;
     /** The error code answered, for the access log. */
     errorCode?: string;
+    /** Set by receive(): the upload slot, counted by limitBody, given back when the body is in. */
+    upload?: UploadTicket;
     /** Set by limitBody to the cap when the body went over it while streaming. */
     bodyOverflow?: number;
   };

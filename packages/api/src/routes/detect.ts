@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { DETECT_PATH } from "../contract.js";
 import { actingCustomer, requireKey } from "../http/auth.js";
-import { admit, detectUpload } from "../http/detection.js";
+import { detectUpload, receive } from "../http/detection.js";
 import { ApiError } from "../http/errors.js";
 import { fileField, readForm, textFields } from "../http/form.js";
 import { limitBody, requireMultipart } from "../http/limits.js";
@@ -29,7 +29,7 @@ export function detectRoutes(s: Services) {
     DETECT_PATH,
     requireKey(s.keys),
     requireMultipart(),
-    admit(s),
+    receive(s),
     limitBody(s.config.maxBodyBytes),
     async (c) => {
       const form = await readForm(c);

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { z } from "zod";
 import { requireKey } from "../http/auth.js";
-import { admit, detectUpload } from "../http/detection.js";
+import { detectUpload, receive } from "../http/detection.js";
 import { ApiError, errorHandler, notFound } from "../http/errors.js";
 import { fileField, readForm, textFields } from "../http/form.js";
 import { limitBody, requireMultipart } from "../http/limits.js";
@@ -47,33 +47,39 @@ export function maskterialRoutes(s: Services) {
       const body: z.infer<typeof AvailableModels> = { available_models: s.registry.available() };
       return c.json(body);
     })
-    .post("/predict", requireMultipart(), admit(s), limitBody(s.config.maxBodyBytes), async (c) => {
-      const form = await readForm(c);
-      const image = fileField(form, "files");
-      const f = textFields(form, PredictFields);
-      if (!f.classification_model && !f.segmentation_model) {
-        throw new ApiError(
-          400,
-          "MISSING_FIELD",
-          "at least one of classification_model and segmentation_model is required",
-        );
-      }
-      if (f.postprocessing_model && !s.registry.has(f.postprocessing_model)) {
-        throw new ApiError(
-          400,
-          "UNKNOWN_MODEL",
-          `unknown postprocessing model "${f.postprocessing_model}"`,
-        );
-      }
-      const result = await detectUpload(c, s, image.bytes, {
-        ...(f.classification_model && { model: f.classification_model }),
-        ...(f.segmentation_model && { segmentationModel: f.segmentation_model }),
-        ...(f.size_threshold !== undefined && { sizeThreshold: f.size_threshold }),
-        ...(f.score_threshold !== undefined && { scoreThreshold: f.score_threshold }),
-        ...(f.min_class_occupancy !== undefined && { minClassOccupancy: f.min_class_occupancy }),
-      });
-      return c.json(result.flakes.map((fl) => toPredictFlake(fl, f.return_bbox === true)));
-    })
+    .post(
+      "/predict",
+      requireMultipart(),
+      receive(s),
+      limitBody(s.config.maxBodyBytes),
+      async (c) => {
+        const form = await readForm(c);
+        const image = fileField(form, "files");
+        const f = textFields(form, PredictFields);
+        if (!f.classification_model && !f.segmentation_model) {
+          throw new ApiError(
+            400,
+            "MISSING_FIELD",
+            "at least one of classification_model and segmentation_model is required",
+          );
+        }
+        if (f.postprocessing_model && !s.registry.has(f.postprocessing_model)) {
+          throw new ApiError(
+            400,
+            "UNKNOWN_MODEL",
+            `unknown postprocessing model "${f.postprocessing_model}"`,
+          );
+        }
+        const result = await detectUpload(c, s, image.bytes, {
+          ...(f.classification_model && { model: f.classification_model }),
+          ...(f.segmentation_model && { segmentationModel: f.segmentation_model }),
+          ...(f.size_threshold !== undefined && { sizeThreshold: f.size_threshold }),
+          ...(f.score_threshold !== undefined && { scoreThreshold: f.score_threshold }),
+          ...(f.min_class_occupancy !== undefined && { minClassOccupancy: f.min_class_occupancy }),
+        });
+        return c.json(result.flakes.map((fl) => toPredictFlake(fl, f.return_bbox === true)));
+      },
+    )
     .post("/upload/gmm", requireMultipart(), limitBody(s.config.maxModelBytes), async (c) => {
       if (!s.lifecycle.ready)
         throw new ApiError(503, "SHUTTING_DOWN", "the server is shutting down");
@@ -92,11 +98,12 @@ export function maskterialRoutes(s: Services) {
       s.logger.info({ model: `GMM-${model_name}` }, "model uploaded");
       return c.json(`Model ${model_name} uploaded successfully`);
     });
-  // Registered last, so it answers only another method on these paths: a 404 in this sub-app's
-  // shape (the parent app's notFound would answer in its own).
+  // Registered last, so it answers only another method on these paths: a 405 with Allow in
+  // this sub-app's shape (the parent app's notFound would answer in its own).
+  const own = [...routes.routes];
   for (const path of MASKTERIAL_PATHS) {
     routes.all(path, (c) => {
-      throw notFound(c);
+      throw notFound(c, own);
     });
   }
   return routes;

@@ -7,6 +7,7 @@ import type { Admission } from "./admission.js";
 import type { ImdsClient } from "./imds.js";
 import type { Lifecycle } from "./lifecycle.js";
 import type { Metrics } from "./metrics.js";
+import type { Uploads } from "./uploads.js";
 
 /** Everything a route may use, built once by createApp from its dependencies. */
 export interface Services {
@@ -18,6 +19,7 @@ export interface Services {
   imds: ImdsClient;
   lifecycle: Lifecycle;
   admission: Admission;
+  uploads: Uploads;
   keys: KeyStore;
   version: string;
 }
