@@ -4,6 +4,7 @@ import {
   type CliIo,
   EXIT_OK,
   type FlagSpecs,
+  type FlagValues,
   helpText,
   parseFlags,
   requiredFlag,
@@ -13,8 +14,10 @@ import {
 } from "@flakeops/sizing/cli-kit";
 import sharp from "sharp";
 import { isInferenceError } from "../errors.js";
+import { annotationMask } from "../io/coco.js";
 import { decodeImage } from "../io/decode.js";
 import { type CalibrationSample, calibrateDetailed } from "../tools/calibrate.js";
+import { CATEGORY_MAP_HELP, loadCocoSet, readCocoImage } from "./coco-input.js";
 import { fixed } from "./format.js";
 import { isImageFileName, PROGRAM, readImageFile, requireDirectory } from "./io.js";
 import { progress } from "./progress.js";
@@ -22,23 +25,32 @@ import { progress } from "./progress.js";
 export const CALIBRATE_FLAGS: FlagSpecs = {
   images: { type: "string", value: "DIR", help: "labelled images (JPEG, PNG, TIFF, WebP)" },
   masks: { type: "string", value: "DIR", help: "masks: <image stem>.png or <image stem>.mask.png" },
+  coco: {
+    type: "string",
+    value: "FILE",
+    help: "COCO annotations (polygons or RLE) instead of --masks",
+  },
+  "category-map": { type: "string", value: "MAP", help: CATEGORY_MAP_HELP },
   out: { type: "string", value: "FILE", help: "where to write contrast_dict.json" },
   layers: {
     type: "string",
     value: "A,B,..",
-    help: "layer names for mask values 1, 2, ... (default 1, 2, ...)",
+    help: "layer names for mask values 1, 2, ... (default 1, 2, ...); with --coco, the layers to fit (default every category's)",
   },
   json: { type: "boolean", help: "print {dictionary, layers} as JSON" },
   help: { type: "boolean", help: "show this help" },
 };
 
 const USAGE = `usage: ${PROGRAM} calibrate --images DIR --masks DIR --out contrast_dict.json [--layers 1,2,3]
+       ${PROGRAM} calibrate --coco annotations.json --images DIR --out contrast_dict.json [--layers 1,2] [--category-map MAP]
 
 Each mask is an 8-bit grayscale PNG of the image's size whose pixel value is the layer index:
 0 = background (ignored), k = the k-th layer name. Fits each layer's mean contrast and
 covariance as the detector computes contrast (5x5 median, background from the histogram
 mode), from the masks eroded by a radius-2 disk; writes a GMM contrast dictionary that
-models/classification_models/GMM/<Name>/contrast_dict.json accepts.`;
+models/classification_models/GMM/<Name>/contrast_dict.json accepts. With --coco, each
+annotation's category is its layer; images missing from --images and annotations of unknown
+categories are reported and skipped.`;
 
 export async function calibrateCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(argv, CALIBRATE_FLAGS, `${PROGRAM} calibrate`);
@@ -55,8 +67,56 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
   const cwd = io.cwd ?? process.cwd();
   const need = (flag: string) => resolve(cwd, requiredFlag(values, flag, `${PROGRAM} calibrate`));
   const imagesDir = need("images");
-  const masksDir = need("masks");
+  const cocoFlag = stringFlag(values.coco);
+  const masksDir = cocoFlag === undefined ? need("masks") : undefined;
   const out = need("out");
+  const layerList = stringFlag(values.layers);
+  if (cocoFlag !== undefined && values.masks !== undefined) {
+    throw usageError(`${PROGRAM} calibrate: --coco and --masks both given`, "one of them");
+  }
+  const { samples, layerNames, derived } =
+    cocoFlag !== undefined
+      ? await cocoSamples(io, resolve(cwd, cocoFlag), imagesDir, layerList, values)
+      : await maskSamples(io, imagesDir, masksDir!, layerList);
+  // With derived names (1..max), a layer no mask uses is left out rather than fatal.
+  const result = calibrateDetailed(samples, layerNames, { skipMissing: derived });
+  if (result.skipped.length > 0) {
+    io.stderr.write(
+      `${PROGRAM} calibrate: no ${cocoFlag !== undefined ? "annotation" : "mask"} labels layer ${result.skipped.join(", ")}; left out of the dictionary\n`,
+    );
+  }
+  await writeFile(out, `${JSON.stringify(result.dictionary, null, 2)}\n`).catch((e: Error) => {
+    throw usageError(`--out ${out}: cannot write (${e.message})`, "a writable file path");
+  });
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify({ dictionary: result.dictionary, layers: result.layers })}\n`,
+    );
+  } else {
+    for (const l of result.layers) {
+      const c = result.dictionary[l.name]!.contrast;
+      io.stdout.write(
+        `layer ${l.name}: contrast b,g,r ${fixed(c.b, 4)}, ${fixed(c.g, 4)}, ${fixed(c.r, 4)} from ${l.pixels} px in ${l.images} image${l.images === 1 ? "" : "s"}\n`,
+      );
+    }
+    io.stdout.write(`wrote ${out}\n`);
+  }
+  return EXIT_OK;
+}
+
+interface Samples {
+  samples: CalibrationSample[];
+  layerNames: string[];
+  /** Names derived from the data (not --layers): a layer without pixels is left out, not fatal. */
+  derived: boolean;
+}
+
+async function maskSamples(
+  io: CliIo,
+  imagesDir: string,
+  masksDir: string,
+  layerList: string | undefined,
+): Promise<Samples> {
   await requireDirectory(imagesDir, "--images");
   await requireDirectory(masksDir, "--masks");
 
@@ -96,7 +156,6 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
     bar.tick(pair.image);
   }
   bar.stop();
-  const layerList = stringFlag(values.layers);
   const layerNames = layerList
     ? layerList.split(",").map((s) => s.trim())
     : Array.from({ length: maxLabel }, (_, i) => String(i + 1));
@@ -111,30 +170,46 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
           "masks labelling flakes with values 1, 2, ...",
         );
   }
-  // With derived names (1..max), a layer no mask uses is left out rather than fatal.
-  const result = calibrateDetailed(samples, layerNames, { skipMissing: !layerList });
-  if (result.skipped.length > 0) {
-    io.stderr.write(
-      `${PROGRAM} calibrate: no mask labels layer ${result.skipped.join(", ")}; left out of the dictionary\n`,
+  return { samples, layerNames, derived: !layerList };
+}
+
+async function cocoSamples(
+  io: CliIo,
+  cocoPath: string,
+  imagesDir: string,
+  layerList: string | undefined,
+  values: FlagValues,
+): Promise<Samples> {
+  const set = await loadCocoSet(
+    io,
+    "calibrate",
+    cocoPath,
+    imagesDir,
+    stringFlag(values["category-map"]),
+  );
+  const layerNames = layerList ? layerList.split(",").map((s) => s.trim()) : set.layerNames;
+  if (layerNames.length === 0 || layerNames.some((n) => n === "")) {
+    throw usageError(
+      `--layers ${JSON.stringify(layerList)} is not valid`,
+      "comma-separated non-empty names",
     );
   }
-  await writeFile(out, `${JSON.stringify(result.dictionary, null, 2)}\n`).catch((e: Error) => {
-    throw usageError(`--out ${out}: cannot write (${e.message})`, "a writable file path");
-  });
-  if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ dictionary: result.dictionary, layers: result.layers })}\n`,
-    );
-  } else {
-    for (const l of result.layers) {
-      const c = result.dictionary[l.name]!.contrast;
-      io.stdout.write(
-        `layer ${l.name}: contrast b,g,r ${fixed(c.b, 4)}, ${fixed(c.g, 4)}, ${fixed(c.r, 4)} from ${l.pixels} px in ${l.images} image${l.images === 1 ? "" : "s"}\n`,
-      );
+  const bar = progress(io, set.entries.length, "calibrate");
+  const samples: CalibrationSample[] = [];
+  for (const entry of set.entries) {
+    const image = await readCocoImage(entry);
+    const labels = new Uint8Array(image.width * image.height);
+    for (const ann of entry.annotations) {
+      const k = layerNames.indexOf(set.layers.get(ann.category_id)!);
+      if (k < 0) continue; // a layer --layers does not ask for
+      const mask = annotationMask(ann, entry.image);
+      for (let p = 0; p < mask.length; p++) if (mask[p]) labels[p] = k + 1;
     }
-    io.stdout.write(`wrote ${out}\n`);
+    samples.push({ image, labels, name: entry.image.file_name });
+    bar.tick(entry.image.file_name);
   }
-  return EXIT_OK;
+  bar.stop();
+  return { samples, layerNames, derived: !layerList };
 }
 
 /** An 8-bit grayscale PNG mask as labels (first channel if it has more). */

@@ -70,7 +70,7 @@ export const DETECT_FLAGS: FlagSpecs = {
 };
 
 const USAGE = `usage: ${PROGRAM} <image...> [--model ID] [--models-dir DIR] [--size-threshold N] [--std-threshold X] [--json] [--overlay OUT]
-       ${PROGRAM} bench|synth|calibrate --help`;
+       ${PROGRAM} bench|synth|calibrate|evaluate --help`;
 
 export function detectHelp(): string {
   return helpText(USAGE, DETECT_FLAGS);

@@ -10,6 +10,7 @@ export type { CliIo } from "@flakeops/sizing/cli-kit";
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   synth: synthCommand,
   calibrate: calibrateCommand,
+  evaluate: async (argv, io) => (await import("./evaluate.js")).evaluateCommand(argv, io),
   bench: async (argv, io) => (await import("./bench.js")).benchCommand(argv, io),
 };
 

@@ -158,3 +158,30 @@ function labelSvg(flakes: readonly Flake[], width: number, height: number): stri
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** Outlines in one colour per group, each mask given as its row-major pixel indices. */
+export interface MarkGroup {
+  color: [number, number, number];
+  masks: readonly Int32Array[];
+}
+
+/** Draw outlined masks over a decoded image (e.g. evaluation hits, misses, false positives). */
+export async function drawMarks(
+  image: BgrImage,
+  groups: readonly MarkGroup[],
+  lineWidth = 2,
+): Promise<Buffer> {
+  const { width, height } = image;
+  const rgb = bgrToRgb(image);
+  const mask = new Uint8Array(width * height);
+  for (const group of groups) {
+    for (const pixels of group.masks) {
+      for (const p of pixels) mask[p] = 1;
+      for (const p of outline(mask, width, height, lineWidth)) rgb.set(group.color, p * 3);
+      for (const p of pixels) mask[p] = 0;
+    }
+  }
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+}

@@ -1,9 +1,10 @@
 import { InferenceError } from "../errors.js";
+import { fillPolygon } from "../geometry/polygon.js";
 import { cholesky3 } from "../models/gmm/contrast-dict.js";
 import { GRAPHENE_CONTRAST_DICT } from "../models/gmm/graphene.js";
 import type { BgrImage } from "../types.js";
 import { Random } from "./synth-random.js";
-import { fillPolygon, gaussianBlur, type Region } from "./synth-raster.js";
+import { gaussianBlur, type Region } from "./synth-raster.js";
 
 /**
  * Synthetic optical-microscope images of flakes on SiO2/Si, with ground truth. The optics
