@@ -1,27 +1,52 @@
-import { execFile, spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { archFiles, BUNDLE_MANIFEST_NAME, MANIFEST_SUFFIX } from "../scripts/bundle-manifest.js";
 import { form, jsonOf, synthImage } from "./helpers.js";
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const out = resolve(pkg, "../../.deploy", `api-test-${process.pid}`);
+const work = mkdtempSync(join(tmpdir(), "flakeops-api-bundle-"));
+const tarball = join(work, "api.tgz");
+const out = join(work, "api");
 
-/** The production artefact: build + `pnpm deploy --prod`, then plain `node dist/main.js`. */
-describe("deployed directory", () => {
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+/**
+ * The production artefact: build + `pnpm deploy --prod`, packed into one tarball that keeps
+ * pnpm's links; unpacked, it runs with plain `node dist/main.js`. (The infra's
+ * artifact-bundle e2e test runs it the way a host does: its unpack command and unit.)
+ */
+describe("bundle tarball", () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it("the bundle script (scripts/bundle.ts) produces a directory that serves with plain node", async () => {
+  it("the bundle script (scripts/bundle.ts) produces one tarball that serves with plain node", async () => {
     // What `pnpm --filter @flakeops/api bundle <out>` runs: the script under tsx.
     await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "--conditions=@flakeops/source", join(pkg, "scripts/bundle.ts"), out],
+      ["--import", "tsx", "--conditions=@flakeops/source", join(pkg, "scripts/bundle.ts"), tarball],
       { cwd: pkg, timeout: 240_000 },
     );
+    mkdirSync(out);
+    expect(spawnSync("tar", ["-xzf", tarball, "-C", out]).status).toBe(0);
     expect(existsSync(join(out, "dist/main.js"))).toBe(true);
+    // Links to directories survive (what a Pulumi FileArchive of the directory loses).
+    expect(lstatSync(join(out, "node_modules/hono")).isSymbolicLink()).toBe(true);
+    // Both Linux CPUs' native binaries; no macOS or Windows ones.
+    for (const arch of ["x64", "arm64"] as const) {
+      expect(Object.values(archFiles(out, arch)).every((f) => f !== undefined)).toBe(true);
+    }
+    const napi = dirname(dirname(dirname(archFiles(out, "x64").onnxruntime!)));
+    expect(existsSync(join(napi, "linux"))).toBe(true);
+    expect(existsSync(join(napi, "darwin")) || existsSync(join(napi, "win32"))).toBe(false);
+    // The manifest, inside and next to the tarball (with the tarball's sha256).
+    const { sha256, ...next } = JSON.parse(readFileSync(`${tarball}${MANIFEST_SUFFIX}`, "utf8"));
+    expect(sha256).toBe(createHash("sha256").update(readFileSync(tarball)).digest("hex"));
+    expect(JSON.parse(readFileSync(join(out, BUNDLE_MANIFEST_NAME), "utf8"))).toEqual(next);
+    expect(next.architectures).toEqual(["x64", "arm64"]);
     // Production dependencies only.
     expect(existsSync(join(out, "node_modules/playwright-core"))).toBe(false);
     expect(existsSync(join(out, "node_modules/@flakeops/inference/dist/index.js"))).toBe(true);
@@ -34,6 +59,7 @@ describe("deployed directory", () => {
         HOST: "127.0.0.1",
         FLAKEOPS_IMDS_URL: "off",
         FLAKEOPS_WORKERS: "1",
+        FLAKEOPS_DRAIN_MS: "0",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

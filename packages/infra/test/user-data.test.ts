@@ -59,10 +59,10 @@ describe("user data", () => {
     expect(shellcheck("#!/bin/bash\nrm -rf $1/tmp\n")).toMatch(/SC2086/);
   });
 
-  it("installs Node 20, fetches the artifact from S3 and runs node dist/main.js on the port as a non-root user", () => {
+  it("installs Node 22, fetches the artifact from S3 and runs node dist/main.js on the port as a non-root user", () => {
     const script = renderUserData(s3);
     expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-    expect(script).toContain("dnf install -y nodejs20");
+    expect(script).toContain("dnf install -y nodejs22");
     expect(script).toContain(
       "aws s3 cp 's3://flakeops-artifacts-1a2b/api/0123456789abcdef.tgz' /tmp/flakeops-api.tgz",
     );
@@ -87,7 +87,7 @@ describe("user data", () => {
 
   it("runs a container image as the app user, logs in to ECR, passes the GPUs", () => {
     const script = renderUserData(ecrGpuImage);
-    expect(script).not.toContain("nodejs20");
+    expect(script).not.toContain("nodejs22");
     expect(script).toContain(
       "aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
     );

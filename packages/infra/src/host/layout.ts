@@ -16,7 +16,15 @@ export const MODELS_DIR = `${APP_HOME}/models`;
 export const CONFIG_DIR = "/etc/flakeops";
 /** The app user's uid/gid, for the container unit's `--user`. */
 export const RUNTIME_ENV_PATH = `${CONFIG_DIR}/runtime.env`;
-/** The Node.js binary the API unit runs (a link to the distribution's node 20). */
+/**
+ * The Node.js LTS the hosts run. Amazon Linux 2023 packages each major as `nodejs<major>` with
+ * a namespaced binary `/usr/bin/node-<major>` that, unlike `node` (an `alternatives` link),
+ * always runs that major (AL2023 User Guide, "Node.js in AL2023").
+ */
+export const HOST_NODE_MAJOR = 22;
+export const HOST_NODE_PACKAGE = `nodejs${HOST_NODE_MAJOR}`;
+export const HOST_NODE_PATH = `/usr/bin/node-${HOST_NODE_MAJOR}`;
+/** The Node.js binary the API unit runs (a link to HOST_NODE_PATH). */
 export const NODE_BIN = "/usr/local/bin/flakeops-node";
 export const BOOTSTRAP_LOG = "/var/log/flakeops-bootstrap.log";
 
@@ -36,4 +44,13 @@ export const AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch
 /** Where the S3 artifact is downloaded before it is unpacked into APP_DIR. */
 export function artifactDownloadPath(format: "tgz" | "zip"): string {
   return `/tmp/flakeops-api.${format}`;
+}
+
+/**
+ * How the host unpacks the bundle tarball (argv): links stay links (GNU tar's default), and
+ * files belong to whoever unpacks (root, then chown to the app user), never to uids recorded in
+ * the archive. The round-trip test runs exactly this.
+ */
+export function tarUnpackArgs(file: string, dir: string): string[] {
+  return ["tar", "-xzf", file, "-C", dir, "--no-same-owner"];
 }

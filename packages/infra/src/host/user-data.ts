@@ -1,4 +1,4 @@
-import { BUNDLE_ENTRY } from "@flakeops/api/contract";
+import { BUNDLE_ENTRY, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
 import { ALARM_RULES } from "@flakeops/sizing";
 import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
 import { type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
@@ -11,11 +11,14 @@ import {
   artifactDownloadPath,
   BOOTSTRAP_LOG,
   CONFIG_DIR,
+  HOST_NODE_PACKAGE,
+  HOST_NODE_PATH,
   MODELS_DIR,
   NODE_BIN,
   RUNTIME_ENV_PATH,
   SERVICE_NAME,
   SERVICE_UNIT,
+  tarUnpackArgs,
 } from "./layout.js";
 
 /**
@@ -154,16 +157,16 @@ export function renderUserData(opts: UserDataOptions): string {
     const download = artifactDownloadPath(opts.artifact.format);
     lines.push(
       "",
-      "# Node.js 20 from the distribution; its binary may be node-20 (alternatives) or node.",
-      "dnf install -y nodejs20",
-      "node_bin=$(command -v node-20 || command -v node)",
-      `ln -sf "$node_bin" ${NODE_BIN}`,
+      "# The Node.js LTS from the distribution, by its namespaced binary (not the alternatives link).",
+      `dnf install -y ${HOST_NODE_PACKAGE}`,
+      `ln -sf ${HOST_NODE_PATH} ${NODE_BIN}`,
       "",
-      "# The API: the api package's deploy output, shipped through S3.",
+      "# The API: the bundle tarball (pnpm --filter @flakeops/api bundle), shipped through S3.",
       `aws s3 cp ${shellQuote(opts.artifact.uri)} ${download} --only-show-errors`,
+      `rm -rf ${APP_DIR} && mkdir -p ${APP_DIR}`,
       opts.artifact.format === "zip"
         ? `unzip -q -o ${download} -d ${APP_DIR}`
-        : `tar -xzf ${download} -C ${APP_DIR}`,
+        : tarUnpackArgs(download, APP_DIR).join(" "),
       `rm -f ${download}`,
       `chown -R "$APP_USER:$APP_USER" ${APP_HOME}`,
     );
@@ -217,11 +220,11 @@ export function renderUserData(opts: UserDataOptions): string {
     "",
     "[Service]",
   );
-  // SIGTERM lets the API drain (its shutdown deadline is 20 s) before systemd kills it.
+  // SIGTERM lets the API drain (health 503, then in-flight requests) before systemd kills it.
   unit.push(
     "Restart=always",
     "RestartSec=2",
-    "TimeoutStopSec=30",
+    `TimeoutStopSec=${STOP_TIMEOUT_SECONDS}`,
     "LimitNOFILE=65536",
     "",
     "[Install]",

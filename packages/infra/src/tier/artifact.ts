@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import type { Arch } from "@flakeops/sizing";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ecrRegistry, isImageRef, isS3Uri } from "../aws-names.js";
@@ -8,11 +8,15 @@ import type { ArtifactSource } from "../host/user-data.js";
 
 /**
  * What the instances run. One of:
- * - `{ path }`: the api package's deploy output (its BUNDLE_ENTRY and `node_modules` at the
- *   root), as a directory (Pulumi zips it) or a `.tgz`; uploaded to a private bucket this
- *   component owns under a content-hashed key, so a new build rolls the group;
+ * - `{ path }`: the bundle tarball `pnpm --filter @flakeops/api bundle` writes (one `.tgz` that
+ *   keeps pnpm's links, with its manifest `<path>.json` next to it); uploaded as one file to a
+ *   private bucket this component owns under a content-hashed key, so a new build rolls the group;
  * - `{ s3Uri }`: such a tarball already in S3 (`s3://bucket/key`);
  * - `{ image }`: a container image serving the API on the app port.
+ *
+ * A directory is refused: Pulumi's archive walk skips links to directories
+ * (pulumi/pulumi sdk/go/common/resource/archive/archive.go, readPath; pulumi/pulumi#13349), and
+ * pnpm's deploy layout is made of them, so the host would get a tree without its dependencies.
  */
 export type ArtifactArg =
   | { readonly path: string }
@@ -46,8 +50,50 @@ export function s3Arn(partition: string, bucket: string, key?: string): string {
   return `arn:${partition}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
 }
 
-/** Check an artifact arg without creating anything (throws ArtifactError, one line). */
-export function checkArtifact(artifact: ArtifactArg): void {
+/**
+ * The bundle's manifest, next to the tarball as `<tarball>.json` (written by the api package's
+ * scripts/bundle.ts, whose e2e test holds this reader to it).
+ */
+export const BUNDLE_MANIFEST_SUFFIX = ".json";
+
+interface BundleManifest {
+  readonly architectures: readonly string[];
+  readonly sha256: string;
+}
+
+/** Node's name for each EC2 architecture (the bundle's manifest speaks Node). */
+const NODE_ARCH: Record<Arch, string> = { x86_64: "x64", arm64: "arm64" };
+
+const BUNDLE_HINT = "pnpm --filter @flakeops/api bundle (see the infra README)";
+
+function readBundleManifest(tarball: string): BundleManifest {
+  const file = `${tarball}${BUNDLE_MANIFEST_SUFFIX}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new ArtifactError(
+      `artifact "${tarball}" has no readable manifest "${file}", so its architectures are unknown; build it with ${BUNDLE_HINT}`,
+    );
+  }
+  const m = parsed as Partial<BundleManifest>;
+  if (
+    !Array.isArray(m.architectures) ||
+    !m.architectures.every((a) => typeof a === "string") ||
+    typeof m.sha256 !== "string"
+  ) {
+    throw new ArtifactError(
+      `artifact manifest "${file}" lacks architectures or sha256; rebuild with ${BUNDLE_HINT}`,
+    );
+  }
+  return m as BundleManifest;
+}
+
+/**
+ * Check an artifact arg without creating anything (throws ArtifactError, one line). With
+ * `arch`, a local bundle must carry that architecture's native binaries (sharp, onnxruntime).
+ */
+export function checkArtifact(artifact: ArtifactArg, arch?: Arch): void {
   if ("image" in artifact) {
     if (!isImageRef(artifact.image)) {
       throw new ArtifactError(
@@ -64,13 +110,31 @@ export function checkArtifact(artifact: ArtifactArg): void {
   } else {
     if (!existsSync(artifact.path)) {
       throw new ArtifactError(
-        `artifact path "${artifact.path}" does not exist; build the API first: pnpm --filter @flakeops/api bundle (see the infra README)`,
+        `artifact path "${artifact.path}" does not exist; build the API first: ${BUNDLE_HINT}`,
       );
     }
-    if (!statSync(artifact.path).isDirectory() && !/\.(tgz|tar\.gz)$/.test(artifact.path)) {
+    if (statSync(artifact.path).isDirectory()) {
       throw new ArtifactError(
-        `artifact path "${artifact.path}" must be a directory or a .tgz tarball`,
+        `artifact path "${artifact.path}" is a directory, whose links Pulumi would drop (pulumi/pulumi#13349); give the one-file bundle (.tgz) from ${BUNDLE_HINT}`,
       );
+    }
+    if (!/\.(tgz|tar\.gz)$/.test(artifact.path)) {
+      throw new ArtifactError(
+        `artifact path "${artifact.path}" must be the bundle tarball (.tgz or .tar.gz) from ${BUNDLE_HINT}`,
+      );
+    }
+    if (arch !== undefined) {
+      const manifest = readBundleManifest(artifact.path);
+      if (manifest.sha256 !== fileDigest(artifact.path)) {
+        throw new ArtifactError(
+          `artifact manifest "${artifact.path}${BUNDLE_MANIFEST_SUFFIX}" describes another build (sha256 differs); rebuild with ${BUNDLE_HINT}`,
+        );
+      }
+      if (!manifest.architectures.includes(NODE_ARCH[arch])) {
+        throw new ArtifactError(
+          `artifact "${artifact.path}" carries native binaries for ${manifest.architectures.join(", ") || "no Linux architecture"}; this ${arch} tier needs ${NODE_ARCH[arch]} (accepted: a bundle whose manifest lists ${NODE_ARCH[arch]}); rebuild with ${BUNDLE_HINT}`,
+        );
+      }
     }
   }
 }
@@ -104,20 +168,17 @@ export function resolveArtifact(
       ecrPull: false,
     };
   }
-  const isDir = statSync(artifact.path).isDirectory();
   // Content-addressed key: a new build is a new key, hence new user data, hence a rolling refresh.
-  const digest = (isDir ? directoryDigest(artifact.path) : fileDigest(artifact.path)).slice(0, 16);
-  const format = isDir ? "zip" : "tgz";
-  const key = `api/${digest}.${format}`;
+  const format = "tgz";
+  const key = `api/${fileDigest(artifact.path).slice(0, 16)}.${format}`;
   const bucket = privateBucket(`${name}-artifacts`, tags, parent);
   const object = new aws.s3.BucketObject(
     `${name}-api`,
     {
       bucket: bucket.id,
       key,
-      source: isDir
-        ? new pulumi.asset.FileArchive(artifact.path)
-        : new pulumi.asset.FileAsset(artifact.path),
+      // One file, uploaded byte for byte (a FileAsset, never a FileArchive: see ArtifactArg).
+      source: new pulumi.asset.FileAsset(artifact.path),
       tags,
     },
     { parent },
@@ -137,27 +198,18 @@ export function resolveArtifact(
   };
 }
 
-function fileDigest(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
+const digests = new Map<string, string>();
 
-/** Paths, sizes and mtimes: cheap on a node_modules tree, and any rebuild changes it. */
-function directoryDigest(root: string): string {
-  const hash = createHash("sha256");
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) {
-        const st = statSync(full);
-        hash.update(`${relative(root, full)}\0${st.size}\0${st.mtimeMs}\n`);
-      }
-    }
-  };
-  walk(root);
-  return hash.digest("hex");
+/** sha256 of a file, once per path, size and mtime (the preview checks it, the upload keys on it). */
+function fileDigest(path: string): string {
+  const st = statSync(path);
+  const id = `${path}\0${st.size}\0${st.mtimeMs}`;
+  let digest = digests.get(id);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(readFileSync(path)).digest("hex");
+    digests.set(id, digest);
+  }
+  return digest;
 }
 
 /** What the instance role may read: the artifact object (if in S3) and the models prefix. */
