@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
 done
 content=$(cat "$image")
 case "$content" in
+  *slow*) kill -TERM "$WORKER_PID"; exec sleep 30 ;;
   *bad*) echo '{"error":{"code":"unsupported_media_type"}}' > "$out"; printf 415 ;;
   *busy*) printf 503 ;;
   *) printf '{"flakes":[],"source":"%s"}' "$content" > "$out"; printf 200 ;;
@@ -123,7 +125,8 @@ describe("batch worker", () => {
           timeout: 30_000,
         },
       );
-      expect(result.signal ?? "exited").toBe("SIGTERM"); // stopped by the stub once the queue is empty
+      // Stopped by the stub (SIGTERM) once the queue is empty: it drains and exits 0.
+      expect([result.signal, result.status]).toEqual([null, 0]);
 
       const uploads = join(dir, "uploads", env.bucket, "results");
       // URL-decoded key; the result is what the API answered for that image.
@@ -150,6 +153,55 @@ describe("batch worker", () => {
     },
   );
 
+  it.skipIf(!JQ)(
+    "drains on SIGTERM: stops the in-flight image and gives its message back to the queue at once",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "flakeops-batch-"));
+      try {
+        const bin = join(dir, "bin");
+        mkdirSync(bin);
+        for (const [name, body] of [
+          ["aws", AWS_STUB],
+          ["curl", CURL_STUB],
+        ] as const) {
+          writeFileSync(join(bin, name), body);
+          chmodSync(join(bin, name), 0o755);
+        }
+        writeFileSync(join(dir, "worker.sh"), BATCH_WORKER_SCRIPT);
+        // The API is still working on slow.jpg when systemd (or the spot watcher) stops the worker.
+        writeFileSync(
+          join(dir, "message.1.json"),
+          JSON.stringify({ Messages: [{ ReceiptHandle: "r9", Body: s3Event("input/slow.jpg") }] }),
+        );
+        const vars = Object.fromEntries(
+          batchEnvFile(env)
+            .trim()
+            .split("\n")
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+        );
+        const result = spawnSync(
+          "bash",
+          ["-c", 'export WORKER_PID=$$; exec bash "$0"', join(dir, "worker.sh")],
+          {
+            env: { ...process.env, ...vars, PATH: `${bin}:${process.env.PATH}`, STUB_DIR: dir },
+            encoding: "utf8",
+            // The stand-in API would answer in 30 s: a worker that waited for it is killed here.
+            timeout: 20_000,
+          },
+        );
+        expect([result.signal, result.status]).toEqual([null, 0]);
+        const awsLog = readFileSync(join(dir, "aws.log"), "utf8");
+        expect(awsLog).toContain(
+          `sqs change-message-visibility --queue-url ${env.queueUrl} --receipt-handle r9 --visibility-timeout 0`,
+        );
+        expect(awsLog).not.toContain("delete-message");
+        expect(existsSync(join(dir, "uploads"))).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it("refuses settings that would not be safe in its environment file", () => {
     expect(() => batchEnvFile({ ...env, queueUrl: "https://evil.example.com/q" })).toThrow(
       /SQS queue URL/,
@@ -168,5 +220,7 @@ describe("batch worker", () => {
     );
     expect(script).toContain("User=flakeops");
     expect(script).toContain("Restart=always");
+    // SIGTERM reaches the worker alone, which stops its children and returns its message.
+    expect(script).toContain("KillMode=mixed");
   });
 });

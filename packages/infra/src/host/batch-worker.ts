@@ -4,7 +4,9 @@
  * POST /detect, and writes the result next to it under the results prefix. A message is
  * deleted only once every image in it has a result, so a failure, a crash or a spot
  * interruption returns it to the queue (and after the queue's maxReceiveCount, to the
- * dead-letter queue).
+ * dead-letter queue). On SIGTERM (systemctl stop, the spot watcher) a worker stops its
+ * in-flight work and sets the message's visibility timeout to 0, so it is back in the queue
+ * at once instead of after the timeout.
  */
 
 import {
@@ -21,6 +23,9 @@ import {
   BATCH_WORKER_PATH,
   SERVICE_UNIT,
 } from "./layout.js";
+
+/** Every batch worker unit, as a pattern systemctl understands. */
+export const BATCH_UNITS = `${BATCH_SERVICE_NAME}@*.service`;
 
 export interface BatchWorkerEnv {
   readonly queueUrl: string;
@@ -73,21 +78,47 @@ process_key() {
   esac
 }
 
+# Drain on SIGTERM: stop the in-flight work and give its message back to the queue now
+# (visibility 0) rather than after its visibility timeout. Long commands run in the
+# background under \`wait\`, which a trapped signal interrupts at once.
+receipt=""
+job=""
+on_term() {
+  if [ -n "$job" ]; then
+    pkill -TERM -P "$job" 2>/dev/null
+    kill -TERM "$job" 2>/dev/null
+  fi
+  if [ -n "$receipt" ]; then
+    aws sqs change-message-visibility --queue-url "$QUEUE_URL" --receipt-handle "$receipt" \
+      --visibility-timeout 0 || true
+  fi
+  exit 0
+}
+trap on_term TERM INT
+
 until curl -fsS "$api${HEALTH_PATH}" >/dev/null 2>&1; do sleep 2; done
 
 while true; do
-  if ! message=$(aws sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 1 \\
-    --wait-time-seconds 20 --output json); then
+  receipt=""
+  aws sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 1 \
+    --wait-time-seconds 20 --output json >"$work_dir/message.json" &
+  job=$!
+  if ! wait "$job"; then
+    job=""
     sleep 5
     continue
   fi
-  receipt=$(jq -r '.Messages[0].ReceiptHandle // empty' <<<"$message")
+  job=""
+  receipt=$(jq -r '.Messages[0].ReceiptHandle // empty' "$work_dir/message.json")
   [ -n "$receipt" ] || continue
   done_all=1
   while IFS= read -r encoded; do
     [ -n "$encoded" ] || continue
-    process_key "$(url_decode "$encoded")" || done_all=0
-  done < <(jq -r '.Messages[0].Body | fromjson | .Records[]? | select(.eventSource == "aws:s3") | .s3.object.key' <<<"$message")
+    process_key "$(url_decode "$encoded")" &
+    job=$!
+    wait "$job" || done_all=0
+    job=""
+  done < <(jq -r '.Messages[0].Body | fromjson | .Records[]? | select(.eventSource == "aws:s3") | .s3.object.key' "$work_dir/message.json")
   if [ "$done_all" = 1 ]; then
     aws sqs delete-message --queue-url "$QUEUE_URL" --receipt-handle "$receipt" || true
   fi
@@ -153,6 +184,9 @@ export function batchWorkerUserData(env: BatchWorkerEnv): string {
     `User=${APP_USER}`,
     `EnvironmentFile=${BATCH_ENV_PATH}`,
     `ExecStart=${BATCH_WORKER_PATH}`,
+    // SIGTERM to the worker alone: it stops its own children and returns its message.
+    "KillMode=mixed",
+    "TimeoutStopSec=30",
     "Restart=always",
     "RestartSec=5",
     "",

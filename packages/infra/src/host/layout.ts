@@ -37,6 +37,10 @@ export const BATCH_SERVICE_NAME = "flakeops-batch";
 export const BATCH_WORKER_PATH = "/usr/local/bin/flakeops-batch-worker";
 export const BATCH_ENV_PATH = `${CONFIG_DIR}/batch.env`;
 
+/** The spot interruption watcher (host/spot-watcher.ts) and its unit. */
+export const SPOT_WATCHER_PATH = "/usr/local/bin/flakeops-spot-watcher";
+export const SPOT_WATCHER_SERVICE = "flakeops-spot-watcher.service";
+
 /** The CloudWatch agent's configuration file and its control script. */
 export const AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/flakeops-agent.json";
 export const AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl";

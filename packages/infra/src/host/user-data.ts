@@ -1,7 +1,7 @@
 import { BUNDLE_ENTRY, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
 import { ALARM_RULES } from "@flakeops/sizing";
 import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
-import { type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
+import { BATCH_UNITS, type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
 import {
   AGENT_CONFIG_PATH,
   AGENT_CTL,
@@ -20,6 +20,7 @@ import {
   SERVICE_UNIT,
   tarUnpackArgs,
 } from "./layout.js";
+import { spotWatcherUserData } from "./spot-watcher.js";
 
 /**
  * The instance bootstrap script, rendered as plain text so it can be checked (shellcheck) and
@@ -208,7 +209,7 @@ export function renderUserData(opts: UserDataOptions): string {
       `ExecStartPre=/usr/bin/docker pull ${image}`,
       // The container runs as the unprivileged app user, never as root.
       `ExecStart=/usr/bin/docker run --rm --name ${SERVICE_NAME} --user \${APP_UID}:\${APP_GID}${opts.gpu ? " --gpus all" : ""} -p ${opts.port}:${opts.port} ${envFlags} -v ${MODELS_DIR}:${MODELS_DIR}:ro ${image}`,
-      `ExecStop=/usr/bin/docker stop ${SERVICE_NAME}`,
+      `ExecStop=/usr/bin/docker stop -t ${STOP_TIMEOUT_SECONDS} ${SERVICE_NAME}`,
     );
   }
   unit.unshift(
@@ -249,5 +250,7 @@ export function renderUserData(opts: UserDataOptions): string {
   );
   if (opts.batch)
     lines.push(batchWorkerUserData({ ...opts.batch, apiPort: opts.port, region: opts.region }));
+  // Batch units first: they are ordered after the API, so systemd stops them before it.
+  lines.push(spotWatcherUserData([...(opts.batch ? [BATCH_UNITS] : []), SERVICE_UNIT]));
   return lines.join("\n");
 }
