@@ -76,6 +76,8 @@ describe("spot interruption watcher", () => {
         resultsPrefix: "results/",
         customerId: "batch",
         workers: 2,
+        region: "us-east-1",
+        apiPort: 5000,
       },
     });
     expect(batch).toContain(
