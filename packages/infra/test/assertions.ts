@@ -1,4 +1,4 @@
-import { ALARM_RULES } from "@flakeops/sizing";
+import { alarmRulesFor } from "@flakeops/sizing";
 import { expect } from "vitest";
 import type { MockCloud, RecordedResource } from "./harness.js";
 
@@ -41,29 +41,58 @@ export function userDataOf(cloud: MockCloud): string {
   return Buffer.from(cloud.one(T.launchTemplate).inputs.userData, "base64").toString("utf8");
 }
 
-/** Exactly the rule table's alarms, each on the group and wired to its policy or the topic. */
-export function expectRuleAlarms(cloud: MockCloud): void {
+/**
+ * Exactly the rule table's alarms for the tier (the group's, plus the load balancer's or the
+ * queue's), each with the rule's metric, missing-data treatment and dimensions, wired to its
+ * scaling policy or the topic.
+ */
+export function expectRuleAlarms(cloud: MockCloud, shape: "api" | "batch" = "api"): void {
   const group = cloud.one(T.group);
   const topic = cloud.one(T.topic);
   const alarms = cloud.ofType(T.alarm);
   const policies = cloud.ofType(T.policy);
-  expect(alarms).toHaveLength(4);
-  expect(alarms).toHaveLength(ALARM_RULES.length);
-  expect(policies).toHaveLength(ALARM_RULES.filter((r) => r.action.kind === "scale").length);
-  for (const rule of ALARM_RULES) {
+  const rules = alarmRulesFor({ loadBalancer: shape === "api", queue: shape === "batch" });
+  expect(alarms.map((a) => a.name.split("-").slice(1).join("-")).sort()).toEqual(
+    rules.map((r) => r.id).sort(),
+  );
+  expect(alarms.length).toBeGreaterThan(4);
+  expect(policies).toHaveLength(rules.filter((r) => r.action.kind === "scale").length);
+  for (const rule of rules) {
     const matching = alarms.filter((a) => a.name.endsWith(`-${rule.id}`));
     expect(matching, rule.id).toHaveLength(1);
     const alarm = matching[0]!.inputs;
+    expect(alarm.treatMissingData, rule.id).toBe(rule.treatMissingData);
     expect(alarm, rule.id).toMatchObject({
-      metricName: rule.metric,
-      namespace: rule.namespace,
-      statistic: rule.statistic,
       comparisonOperator: rule.comparison,
-      threshold: rule.threshold,
-      period: rule.periodSeconds,
       evaluationPeriods: rule.evaluationPeriods,
-      dimensions: { AutoScalingGroupName: physicalName(group) },
     });
+    if (rule.thresholdFrom === undefined) expect(alarm.threshold, rule.id).toBe(rule.threshold);
+    if (rule.ratioOf) {
+      const [errors, requests, rate] = alarm.metricQueries;
+      expect(errors.metric).toMatchObject({ metricName: rule.metric, stat: rule.statistic });
+      expect(requests.metric).toMatchObject({ metricName: rule.ratioOf.per });
+      expect(rate).toMatchObject({
+        expression: "100 * FILL(errors, 0) / requests",
+        returnData: true,
+      });
+    } else {
+      expect(alarm, rule.id).toMatchObject({
+        metricName: rule.metric,
+        namespace: rule.namespace,
+        period: rule.periodSeconds,
+        ...(rule.statistic === "p95"
+          ? { extendedStatistic: "p95" }
+          : { statistic: rule.statistic }),
+      });
+    }
+    const dimensions = alarm.dimensions ?? alarm.metricQueries[0].metric.dimensions;
+    if (rule.scope === "group") {
+      expect(dimensions).toEqual({ AutoScalingGroupName: physicalName(group) });
+    } else if (rule.scope === "target-group") {
+      expect(Object.keys(dimensions).sort()).toEqual(["LoadBalancer", "TargetGroup"]);
+    } else {
+      expect(Object.keys(dimensions)).toEqual(["QueueName"]);
+    }
     if (rule.action.kind === "scale") {
       const policy = policies.find((p) => p.name.endsWith(`-${rule.id}`));
       expect(policy, `${rule.id} policy`).toBeDefined();
@@ -82,6 +111,7 @@ export function expectRuleAlarms(cloud: MockCloud): void {
       else expect(step.metricIntervalUpperBound).toBe("0");
     } else {
       expect(alarm.alarmActions, rule.id).toEqual([arnOf(topic)]);
+      expect(alarm.okActions, rule.id).toEqual([arnOf(topic)]);
     }
   }
 }

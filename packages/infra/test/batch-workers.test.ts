@@ -1,4 +1,4 @@
-import { estimateTierCost, getInstanceType } from "@flakeops/sizing";
+import { alarmRulesFor, estimateTierCost, getInstanceType } from "@flakeops/sizing";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   BATCH_WORKERS_TYPE,
@@ -61,7 +61,7 @@ describe("BatchWorkers", () => {
   it("runs the sized type on spot, hardened, with the rule-table alarms and a rolling refresh", () => {
     expect(cloud.one(T.launchTemplate).inputs.instanceType).toBe("c5.large");
     expectHardenedLaunchTemplate(cloud, 200);
-    expectRuleAlarms(cloud);
+    expectRuleAlarms(cloud, "batch");
     expectSpot(cloud, true);
     expectInstanceRefresh(cloud);
   });
@@ -129,13 +129,16 @@ describe("BatchWorkers", () => {
       count: 1,
       pricing: "spot",
       loadBalancer: false,
+      queue: true,
     });
     expect(workers.estimatedMonthlyCostUSD).toBe(estimate.monthlyUSD);
     expect(await resolved(workers.bucketName)).toBe("batch-jobs-1a2b3c4");
     expect(workers.inputPrefix).toBe("input/");
     expect(workers.resultsPrefix).toBe("results/");
     expect(await resolved(workers.queueUrl)).toMatch(/\/batch-jobs-1a2b3c4$/);
-    expect(await resolved(workers.alarmNames)).toHaveLength(4);
+    expect(await resolved(workers.alarmNames)).toHaveLength(
+      alarmRulesFor({ loadBalancer: false, queue: true }).length,
+    );
   });
 
   it("runs on-demand when spot is not asked for", async () => {

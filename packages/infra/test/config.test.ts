@@ -94,15 +94,16 @@ describe("resolveTier: the sizing engine decides", () => {
   it("defaults to the production use case", () => {
     const rec = recommendForUseCase("production");
     const tier = resolveTier(parseStackConfig({}));
+    // Production keeps at least two instances, one per availability zone.
     expect(tier).toMatchObject({
       instanceType: rec.instanceType,
-      count: rec.count,
+      count: Math.max(2, rec.count),
       pricing: rec.pricing,
       spot: false,
     });
     expect(tier.source).toBe("useCase");
-    expect(tier.minSize).toBe(rec.count);
-    expect(tier.maxSize).toBeGreaterThan(rec.count);
+    expect(tier.minSize).toBe(Math.max(2, rec.count));
+    expect(tier.maxSize).toBeGreaterThan(tier.minSize);
   });
 
   it("takes an explicit type as given, on-demand", () => {

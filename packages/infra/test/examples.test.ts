@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  alarmRulesFor,
   estimateTierCost,
   type PricingModel,
   recommendForUseCase,
@@ -36,6 +37,9 @@ import { SHELLCHECK, shellcheck } from "./shellcheck.js";
  * the program and its result is the stack's outputs.
  */
 
+/** The rule table's alarms on a tier behind a load balancer. */
+const API_ALARMS = alarmRulesFor({ loadBalancer: true, queue: false }).length;
+
 type Program = () => Promise<Record<string, unknown>>;
 const EXAMPLES = ["cpu-production", "gpu", "batch-spot", "batch-queue"] as const;
 const programs = {} as Record<(typeof EXAMPLES)[number], Program>;
@@ -67,6 +71,8 @@ function expectDeployedTier(opts: {
   const lt = cloud.one(T.launchTemplate).inputs;
   expect(lt.instanceType).toBe(opts.instanceType);
   expect(cloud.one(T.group).inputs.desiredCapacity).toBe(opts.count);
+  // An API tier never scales to zero (no CPU series would remain to scale it back out).
+  expect(cloud.one(T.group).inputs.minSize).toBeGreaterThanOrEqual(1);
   expectHardenedLaunchTemplate(cloud, opts.volumeGiB ?? 200);
   expectRuleAlarms(cloud);
   expectOnlyAlbIsPublic(cloud);
@@ -101,7 +107,7 @@ describe("examples/cpu-production", () => {
     const url = await resolved(outputs.url as string);
     expect(await resolved(outputs.healthUrl as string)).toBe(`${url}/health`);
     expect(await resolved(outputs.detectUrl as string)).toBe(`${url}/detect`);
-    expect(await resolved(outputs.alarmNames as string[])).toHaveLength(4);
+    expect(await resolved(outputs.alarmNames as string[])).toHaveLength(API_ALARMS);
   });
 
   it("lets the sizing engine pick type and count from imagesPerHour and p95LatencyMs", async () => {
@@ -177,6 +183,7 @@ describe("examples/cpu-production", () => {
       'invalid stack config: artifact: "./nowhere/api.tgz" is neither',
     ],
     [{ spot: "maybe" }, 'spot: must be "true" or "false" (got "maybe")'],
+    [{ minSize: "0" }, "api: minSize must be >= 1 for a service behind a load balancer; got 0"],
   ])("fails the preview on %j with one clear line", async (config, message) => {
     setStackConfig({ artifact: tarball, ...config });
     const error = await programs["cpu-production"]().then(
@@ -240,7 +247,7 @@ describe("examples/batch-queue", () => {
     expect(lt.instanceType).toBe(rec.instanceType);
     expect(cloud.one(T.group).inputs.desiredCapacity).toBe(rec.count);
     expectHardenedLaunchTemplate(cloud, 200);
-    expectRuleAlarms(cloud);
+    expectRuleAlarms(cloud, "batch");
     expectInstanceRefresh(cloud);
     expectSpot(cloud, true);
     expect(cloud.ofType(T.loadBalancer)).toHaveLength(0);
@@ -258,6 +265,7 @@ describe("examples/batch-queue", () => {
         count: rec.count,
         pricing: "spot",
         loadBalancer: false,
+        queue: true,
       }).monthlyUSD,
     );
     expect(await resolved(outputs.queueUrl as string)).toMatch(/^https:\/\/sqs\./);
@@ -312,7 +320,7 @@ describe("as the Pulumi CLI loads them", () => {
     });
     expect(outputs.healthUrl).toBe(`${outputs.url}/health`);
     expect(outputs.detectUrl).toBe(`${outputs.url}/detect`);
-    expect(outputs.alarmNames).toHaveLength(4);
+    expect(outputs.alarmNames).toHaveLength(API_ALARMS);
   });
 });
 

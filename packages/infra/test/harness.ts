@@ -80,7 +80,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
           },
         };
       case "aws:lb/loadBalancer:LoadBalancer":
-        return { id, state: { ...base, dnsName: `${args.name}-123.us-east-1.elb.amazonaws.com` } };
+        return {
+          id,
+          state: {
+            ...base,
+            dnsName: `${args.name}-123.us-east-1.elb.amazonaws.com`,
+            arnSuffix: `app/${name}/50dc6c495c0c9188`,
+          },
+        };
+      case "aws:lb/targetGroup:TargetGroup":
+        return { id, state: { ...base, arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067` } };
       case "aws:s3/bucket:Bucket":
         return { id: name, state: { ...base, bucket: name, arn: `arn:aws:s3:::${name}` } };
       case "aws:sqs/queue:Queue":

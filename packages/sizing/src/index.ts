@@ -10,8 +10,12 @@ export {
   type AlarmAction,
   type AlarmMetric,
   type AlarmRule,
+  type AlarmScope,
   alarmRule,
+  alarmRulesFor,
+  DEFAULT_BATCH_DEADLINE_SECONDS,
   type MetricNamespace,
+  type MissingData,
   windowMinutes,
 } from "./alarm-rules.js";
 // Errors: every bad input is a SizingError with a code.

@@ -210,7 +210,17 @@ describe("flakeops-sizing commands (CONTRACTS.md)", () => {
     const doc = await json("alarms");
     expect(
       doc.rules.map((r: { id: string; windowMinutes: number }) => `${r.id} ${r.windowMinutes}`),
-    ).toEqual(["cpu-high 5", "memory-high 5", "cpu-low 10", "disk-high 5"]);
+    ).toEqual([
+      "cpu-high 5",
+      "memory-high 5",
+      "cpu-low 10",
+      "disk-high 5",
+      "healthy-hosts-low 2",
+      "target-5xx 5",
+      "latency-high 5",
+      "dlq-not-empty 5",
+      "oldest-job 5",
+    ]);
   });
 });
 

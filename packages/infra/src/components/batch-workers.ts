@@ -88,6 +88,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
         instanceProfileArn: profile.arn,
         securityGroupId: securityGroup.id,
         subnetIds: vpc.privateSubnetIds,
+        alarmTargets: { queue: { queueName: queue.name, deadLetterQueueName: deadLetters.name } },
         batch: pulumi.all([queue.url, bucket.bucket]).apply(([queueUrl, bucketName]) => ({
           queueUrl,
           bucket: bucketName,

@@ -1,5 +1,6 @@
 import { DETECT_PATH, HEALTH_PATH } from "@flakeops/api/contract";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../errors.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
 import { createInstances } from "../tier/instances.js";
 import { checkTierArgs, type TierArgs } from "../tier/plan.js";
@@ -41,6 +42,12 @@ export class InferenceService extends pulumi.ComponentResource {
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is checked before anything is registered: bad input fails the preview cleanly.
     const plan = checkTierArgs(name, args);
+    if (plan.minSize < 1) {
+      // At zero instances no CPU series exists, so no alarm could ever scale the API back out.
+      throw new ConfigError(
+        `${name}: minSize must be >= 1 for a service behind a load balancer; got ${plan.minSize}`,
+      );
+    }
     const { type, appPort, tags } = plan;
     super(INFERENCE_SERVICE_TYPE, name, {}, opts);
 
@@ -81,6 +88,9 @@ export class InferenceService extends pulumi.ComponentResource {
           securityGroupId: network.instanceSecurityGroup.id,
           subnetIds: network.privateSubnetIds,
           targetGroupArns: [lb.targetGroup.arn],
+          alarmTargets: {
+            loadBalancer: { loadBalancer: lb.alb.arnSuffix, targetGroup: lb.targetGroup.arnSuffix },
+          },
         },
         parent,
       );

@@ -235,14 +235,19 @@ export function resolveTier(config: StackConfig): Tier {
     : picked.pricing === "spot"
       ? "on-demand"
       : picked.pricing;
-  const minSize = config.minSize ?? picked.count;
-  const maxSize = config.maxSize ?? Math.max(minSize, picked.count * 2, picked.count + 1);
+  // Production keeps two instances, one per availability zone of the (two-AZ) network, so
+  // losing an instance or a zone leaves the API serving.
+  const floor =
+    source === "useCase" && (config.useCase ?? DEFAULT_USE_CASE) === "production" ? 2 : 0;
+  const base = config.minSize === undefined ? Math.max(picked.count, floor) : picked.count;
+  const minSize = config.minSize ?? base;
+  const maxSize = config.maxSize ?? Math.max(minSize, base * 2, base + 1);
   if (minSize > maxSize) {
     throw new ConfigError(
       `invalid stack config: minSize (${minSize}) exceeds maxSize (${maxSize})`,
     );
   }
-  const count = Math.min(Math.max(picked.count, minSize, 1), maxSize);
+  const count = Math.min(Math.max(base, minSize, 1), maxSize);
   return {
     ...picked,
     warnings: [...regionWarnings, ...picked.warnings],

@@ -121,6 +121,7 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     artifact,
     ...(config.modelsUri ? { modelsUri: config.modelsUri } : {}),
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    ...(config.p95LatencyMs ? { p95TargetMs: config.p95LatencyMs } : {}),
     ...(config.volumeGiB ? { volumeGiB: config.volumeGiB } : {}),
     ...(config.region ? { region: config.region } : {}),
   };

@@ -1,4 +1,4 @@
-import { ALARM_RULES, type AlarmRule } from "@flakeops/sizing";
+import { type AlarmRule, alarmRulesFor } from "@flakeops/sizing";
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -9,27 +9,112 @@ export interface TierAlarm {
   readonly policy?: aws.autoscaling.Policy | undefined;
 }
 
-export interface AlarmOptions {
+/** What the scoped rules watch, where the tier has it. */
+export interface AlarmTargets {
+  /** The ALB's and target group's ARN suffixes (the AWS/ApplicationELB dimensions). */
+  readonly loadBalancer?:
+    | { readonly loadBalancer: pulumi.Input<string>; readonly targetGroup: pulumi.Input<string> }
+    | undefined;
+  /** The job queue's and dead-letter queue's names (the AWS/SQS dimension). */
+  readonly queue?:
+    | {
+        readonly queueName: pulumi.Input<string>;
+        readonly deadLetterQueueName: pulumi.Input<string>;
+      }
+    | undefined;
+}
+
+export interface AlarmOptions extends AlarmTargets {
   readonly groupName: pulumi.Input<string>;
   readonly topicArn: pulumi.Input<string>;
   /** Seconds a new instance needs before its metrics count (also the refresh warm-up). */
   readonly warmupSeconds: number;
+  /** The tier's p95 latency target (latency-high), seconds. Default: the rule's. */
+  readonly p95TargetSeconds?: number | undefined;
+  /** The tier's batch deadline (oldest-job), seconds. Default: the rule's. */
+  readonly batchDeadlineSeconds?: number | undefined;
   readonly tags: Record<string, string>;
 }
 
+/** The dimensions of a rule's series. */
+function dimensionsOf(rule: AlarmRule, opts: AlarmOptions): Record<string, pulumi.Input<string>> {
+  switch (rule.scope) {
+    case "group":
+      return { AutoScalingGroupName: opts.groupName };
+    case "target-group":
+      return {
+        LoadBalancer: opts.loadBalancer!.loadBalancer,
+        TargetGroup: opts.loadBalancer!.targetGroup,
+      };
+    case "queue":
+      return { QueueName: opts.queue!.queueName };
+    case "dead-letter-queue":
+      return { QueueName: opts.queue!.deadLetterQueueName };
+  }
+}
+
+function thresholdOf(rule: AlarmRule, opts: AlarmOptions): number {
+  if (rule.thresholdFrom === "p95-target") return opts.p95TargetSeconds ?? rule.threshold;
+  if (rule.thresholdFrom === "batch-deadline") return opts.batchDeadlineSeconds ?? rule.threshold;
+  return rule.threshold;
+}
+
 /**
- * One CloudWatch alarm per rule of @flakeops/sizing's table (metric, statistic, comparison,
- * threshold, period and evaluation periods all come from the rule), each on the group's
- * aggregate series. "scale" rules drive a step-scaling policy of the rule's adjustment;
- * "notify" rules publish to the topic. Every alarm also notifies the topic when a scale rule
- * fires, so operators see scaling happen.
+ * The metric (or, for a rate, the metric-math expression) an alarm reads. A rate is
+ * 100 x FILL(metric, 0) / per: periods without errors have no error datapoint (so 0), periods
+ * without requests have no rate at all (so the rule's missing-data treatment applies).
+ */
+function metricOf(rule: AlarmRule, dimensions: Record<string, pulumi.Input<string>>) {
+  if (rule.ratioOf) {
+    const stat = (metricName: string) => ({
+      metricName,
+      namespace: rule.namespace,
+      period: rule.periodSeconds,
+      stat: rule.statistic,
+      dimensions,
+    });
+    return {
+      metricQueries: [
+        { id: "errors", metric: stat(rule.metric), returnData: false },
+        { id: "requests", metric: stat(rule.ratioOf.per), returnData: false },
+        {
+          id: "rate",
+          expression: "100 * FILL(errors, 0) / requests",
+          label: `${rule.metric} per ${rule.ratioOf.per} (%)`,
+          returnData: true,
+        },
+      ],
+    };
+  }
+  return {
+    namespace: rule.namespace,
+    metricName: rule.metric,
+    // Percentiles are CloudWatch's extended statistics.
+    ...(rule.statistic === "p95"
+      ? { extendedStatistic: rule.statistic }
+      : { statistic: rule.statistic }),
+    period: rule.periodSeconds,
+    dimensions,
+  };
+}
+
+/**
+ * One CloudWatch alarm per rule of @flakeops/sizing's table that applies to the tier (the
+ * group's rules always; the load balancer's and the queue's where it has them). Everything
+ * (metric, statistic, comparison, threshold, period, evaluation periods, missing-data
+ * treatment) comes from the rule. "scale" rules drive a step-scaling policy of the rule's
+ * adjustment; "notify" rules publish to the topic, on alarm and on recovery.
  */
 export function createAlarms(
   name: string,
   opts: AlarmOptions,
   parent: pulumi.Resource,
 ): TierAlarm[] {
-  return ALARM_RULES.map((rule) => {
+  const rules = alarmRulesFor({
+    loadBalancer: opts.loadBalancer !== undefined,
+    queue: opts.queue !== undefined,
+  });
+  return rules.map((rule) => {
     let policy: aws.autoscaling.Policy | undefined;
     if (rule.action.kind === "scale") {
       const above = rule.comparison === "GreaterThanThreshold";
@@ -55,16 +140,11 @@ export function createAlarms(
       `${name}-${rule.id}`,
       {
         alarmDescription: rule.description,
-        namespace: rule.namespace,
-        metricName: rule.metric,
-        statistic: rule.statistic,
+        ...metricOf(rule, dimensionsOf(rule, opts)),
         comparisonOperator: rule.comparison,
-        threshold: rule.threshold,
-        period: rule.periodSeconds,
+        threshold: thresholdOf(rule, opts),
         evaluationPeriods: rule.evaluationPeriods,
-        dimensions: { AutoScalingGroupName: opts.groupName },
-        // No data (e.g. while instances boot) must neither scale in nor page anyone.
-        treatMissingData: "notBreaching",
+        treatMissingData: rule.treatMissingData,
         alarmActions: policy ? [policy.arn] : [opts.topicArn],
         okActions: policy ? [] : [opts.topicArn],
         tags: opts.tags,

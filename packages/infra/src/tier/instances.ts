@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BatchWorkerEnv } from "../host/batch-worker.js";
 import { type ArtifactSource, renderUserData } from "../host/user-data.js";
+import type { AlarmTargets } from "./alarms.js";
 import { createCompute, regionOf } from "./compute.js";
 import { createMonitoring, type Monitoring } from "./monitoring.js";
 import type { TierArgs, TierPlan } from "./plan.js";
@@ -17,6 +18,8 @@ export interface InstancesOptions {
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** A load balancer's target groups: the group uses their health checks, the estimate the ALB. */
   readonly targetGroupArns?: pulumi.Input<string>[] | undefined;
+  /** The load balancer and queue the scoped alarm rules watch. */
+  readonly alarmTargets?: AlarmTargets | undefined;
   /** Batch workers next to the API (the local API's port and the region are filled in). */
   readonly batch?: pulumi.Output<Omit<BatchWorkerEnv, "apiPort" | "region">> | undefined;
 }
@@ -73,7 +76,7 @@ export function createInstances(
       plan,
       groupName: group.name,
       region,
-      loadBalancer: opts.targetGroupArns !== undefined,
+      alarmTargets: opts.alarmTargets ?? {},
       alarmEmail: args.alarmEmail,
       budgetMargin: args.budgetMargin,
       pricingRegion: args.region,

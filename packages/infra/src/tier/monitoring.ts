@@ -1,8 +1,8 @@
-import { ALARM_RULES, DEFAULT_REGION, estimateTierCost } from "@flakeops/sizing";
+import { DEFAULT_REGION, estimateTierCost } from "@flakeops/sizing";
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sizingOrFail } from "../errors.js";
-import { createAlarms, type TierAlarm } from "./alarms.js";
+import { type AlarmTargets, createAlarms, type TierAlarm } from "./alarms.js";
 import { createBudget } from "./budget.js";
 import { createDashboard, dashboardNameFor } from "./dashboard.js";
 import { createTopic } from "./notifications.js";
@@ -12,8 +12,8 @@ export interface MonitoringOptions {
   readonly plan: TierPlan;
   readonly groupName: pulumi.Output<string>;
   readonly region: pulumi.Input<string>;
-  /** Whether the tier has a load balancer (it is in the estimate). */
-  readonly loadBalancer: boolean;
+  /** The load balancer and queue the scoped alarm rules watch, where the tier has them. */
+  readonly alarmTargets: AlarmTargets;
   readonly alarmEmail?: string | undefined;
   readonly budgetMargin?: number | undefined;
   /** The region the estimate prices in; default the sizing engine's. */
@@ -41,6 +41,9 @@ export function createMonitoring(
       groupName: opts.groupName,
       topicArn: topic.arn,
       warmupSeconds: plan.warmupSeconds,
+      p95TargetSeconds: plan.p95TargetMs / 1000,
+      batchDeadlineSeconds: plan.batchDeadlineSeconds,
+      ...opts.alarmTargets,
       tags: plan.tags,
     },
     parent,
@@ -58,8 +61,8 @@ export function createMonitoring(
       count: plan.count,
       pricing: plan.pricing,
       volumeGiB: plan.volumeGiB,
-      loadBalancer: opts.loadBalancer,
-      alarms: ALARM_RULES.length,
+      loadBalancer: opts.alarmTargets.loadBalancer !== undefined,
+      alarms: alarms.length,
       dashboard: true,
     },
     opts.pricingRegion,

@@ -1,5 +1,11 @@
 import { DEFAULT_PORT, HEALTH_PATH } from "@flakeops/api/contract";
-import { getInstanceType, type InstanceType, type PricingModel } from "@flakeops/sizing";
+import {
+  DEFAULT_BATCH_DEADLINE_SECONDS,
+  DEFAULT_P95_LATENCY_MS,
+  getInstanceType,
+  type InstanceType,
+  type PricingModel,
+} from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { isS3Uri } from "../aws-names.js";
 import { ConfigError, sizingOrFail } from "../errors.js";
@@ -51,6 +57,10 @@ export interface TierArgs {
   readonly warmupSeconds?: number;
   /** Instance refresh: share of capacity kept in service while rolling. Default 100 (launch before terminate). */
   readonly minHealthyPercentage?: number;
+  /** The p95 latency the tier is sized for (latency-high alarms above it). Default: the sizing engine's. */
+  readonly p95TargetMs?: number;
+  /** Seconds a queued job may wait before oldest-job pages. Default: the rule table's. */
+  readonly batchDeadlineSeconds?: number;
   /** E-mail subscribed to alarm and budget notifications. Default: none (topic only). */
   readonly alarmEmail?: string;
   /** Budget alert at the estimate x (1 + margin). Default 0.2. */
@@ -84,6 +94,8 @@ export interface TierPlan {
   readonly spot: SpotOptions | undefined;
   readonly alternativeTypes: readonly string[];
   readonly pricing: PricingModel;
+  readonly p95TargetMs: number;
+  readonly batchDeadlineSeconds: number;
   readonly tags: Record<string, string>;
 }
 
@@ -156,6 +168,8 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     spot,
     alternativeTypes,
     pricing,
+    p95TargetMs: args.p95TargetMs ?? DEFAULT_P95_LATENCY_MS,
+    batchDeadlineSeconds: args.batchDeadlineSeconds ?? DEFAULT_BATCH_DEADLINE_SECONDS,
     tags,
   };
 }

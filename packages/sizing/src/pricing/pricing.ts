@@ -1,4 +1,4 @@
-import { ALARM_RULES } from "../alarm-rules.js";
+import { ALARM_RULES, alarmRulesFor } from "../alarm-rules.js";
 import { requireCount, requirePositive, SizingError } from "../errors.js";
 import { round } from "../format.js";
 import {
@@ -193,6 +193,9 @@ export interface TierCostInput {
   /** gp3 root volume per instance, GiB (the seed's 200 GB). */
   volumeGiB?: number;
   loadBalancer?: boolean;
+  /** Whether the tier is queue-fed (its queue alarms count). */
+  queue?: boolean;
+  /** Default: the rule table's alarms for the tier's shape. */
   alarms?: number;
   dashboard?: boolean;
   /** CloudWatch-agent metrics the alarms read, published per group. */
@@ -228,7 +231,13 @@ export function estimateTierCost(input: TierCostInput): TierCost {
   const pricing = input.pricing ?? "on-demand";
   const hours = requirePositive("hoursPerMonth", input.hoursPerMonth ?? HOURS_PER_MONTH);
   const volumeGiB = requirePositive("volumeGiB", input.volumeGiB ?? DEFAULT_VOLUME_GIB, true);
-  const alarms = requirePositive("alarms", input.alarms ?? ALARM_RULES.length, true);
+  const alarms = requirePositive(
+    "alarms",
+    input.alarms ??
+      alarmRulesFor({ loadBalancer: input.loadBalancer ?? true, queue: input.queue ?? false })
+        .length,
+    true,
+  );
   const customMetrics = requirePositive(
     "customMetrics",
     input.customMetrics ?? AGENT_METRICS,
