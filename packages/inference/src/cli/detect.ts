@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import {
   type CliIo,
@@ -24,8 +25,20 @@ import {
 } from "../detect.js";
 import { isInferenceError } from "../errors.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
+import { DetectorPool } from "../pool/pool.js";
+import {
+  type BatchFormat,
+  type BatchRecord,
+  CSV_COLUMNS,
+  csvRows,
+  doneImages,
+  expandInputs,
+  fileSink,
+  jsonLine,
+  stdoutSink,
+} from "./batch.js";
 import { fixed, flakeTable } from "./format.js";
-import { PROGRAM, readImageFile, requireDirectory } from "./io.js";
+import { IMAGE_EXTS, PROGRAM, readImageFile, requireDirectory } from "./io.js";
 import { progress } from "./progress.js";
 
 export const DETECT_FLAGS: FlagSpecs = {
@@ -61,6 +74,15 @@ export const DETECT_FLAGS: FlagSpecs = {
     help: `segmentation majority share 0-1 (default ${DEFAULT_MIN_CLASS_OCCUPANCY})`,
   },
   json: { type: "boolean", help: 'one JSON document {"results": [...]} on stdout' },
+  jsonl: { type: "boolean", help: "stream one JSON line per image as it finishes" },
+  csv: { type: "boolean", help: "stream one CSV row per flake" },
+  out: { type: "string", value: "FILE", help: "write --jsonl or --csv here instead of stdout" },
+  resume: { type: "boolean", help: "skip images already in --out (failed ones run again)" },
+  workers: {
+    type: "string",
+    value: "N",
+    help: "detector threads for many images (default: every core)",
+  },
   overlay: {
     type: "string",
     value: "OUT",
@@ -69,7 +91,8 @@ export const DETECT_FLAGS: FlagSpecs = {
   help: { type: "boolean", help: "show this help" },
 };
 
-const USAGE = `usage: ${PROGRAM} <image...> [--model ID] [--models-dir DIR] [--size-threshold N] [--std-threshold X] [--json] [--overlay OUT]
+const USAGE = `usage: ${PROGRAM} <image|dir...> [--model ID] [--models-dir DIR] [--size-threshold N] [--std-threshold X] [--json] [--overlay OUT]
+       ${PROGRAM} <image|dir...> --jsonl|--csv [--out FILE [--resume]] [--workers N]
        ${PROGRAM} bench|synth|calibrate|evaluate --help`;
 
 export function detectHelp(): string {
@@ -82,7 +105,10 @@ interface Failure {
   message: string;
 }
 
-/** `flakeops-detect <image...>`: detect every image; a failing image never stops the others. */
+/**
+ * `flakeops-detect <image|dir...>`: detect every image (directories recursively); many images
+ * run on a worker per core; a failing image never stops the others.
+ */
 export async function detectCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(argv, DETECT_FLAGS, PROGRAM);
   if (values.help) {
@@ -114,69 +140,145 @@ export async function detectCommand(argv: string[], io: CliIo): Promise<number> 
   await registry.classifier(options.model);
   if (options.segmentationModel) await registry.segmenter(options.segmentationModel);
 
+  const images = await expandInputs(positionals, cwd);
+  if (images.length === 0) {
+    throw usageError(
+      `${PROGRAM}: no image files in ${positionals.join(", ")}`,
+      `files ending in ${[...IMAGE_EXTS].join(", ")}`,
+    );
+  }
+  const format: BatchFormat | undefined = values.jsonl ? "jsonl" : values.csv ? "csv" : undefined;
+  if (values.jsonl && values.csv) throw usageError("--jsonl and --csv both given", "one of them");
+  if (format && values.json) throw usageError(`--json and --${format} both given`, "one of them");
+  const outFlag = stringFlag(values.out);
+  if (outFlag !== undefined && !format)
+    throw usageError("--out needs --jsonl or --csv", "--jsonl --out FILE or --csv --out FILE");
+  if (values.resume && outFlag === undefined) {
+    throw usageError("--resume needs --out FILE", "the output file of the run to resume");
+  }
+  const outPath = outFlag === undefined ? undefined : resolve(cwd, outFlag);
+  const done =
+    values.resume && outPath && format ? await doneImages(outPath, format) : new Set<string>();
+  const todo = images.filter((image) => !done.has(image));
+  if (done.size > 0)
+    io.stderr.write(
+      `${PROGRAM}: --resume: ${images.length - todo.length} images already in ${outFlag}; skipped\n`,
+    );
+
   const overlayOut = stringFlag(values.overlay);
   const overlayTarget =
-    overlayOut === undefined
-      ? undefined
-      : await overlayPlan(resolve(cwd, overlayOut), positionals.length);
+    overlayOut === undefined ? undefined : await overlayPlan(resolve(cwd, overlayOut), todo.length);
+  const workers =
+    numberFlag(values.workers, "workers", { min: 1, max: 1024, integer: true }) ??
+    availableParallelism();
+  // One image runs here (the single-image path); more go to a worker per core.
+  const pool =
+    todo.length > 1
+      ? new DetectorPool({
+          workers: Math.min(workers, todo.length),
+          modelsDir: modelsDir === undefined ? undefined : resolve(cwd, modelsDir),
+        })
+      : undefined;
+  const detectOptions = { ...options, overlay: overlayTarget !== undefined };
+  const detectOne = async (image: string): Promise<DetectionResult> => {
+    const bytes = await readImageFile(resolve(cwd, image), image);
+    return pool
+      ? pool.run(bytes, detectOptions)
+      : detectImage(bytes, { ...detectOptions, registry });
+  };
 
-  const results: (DetectionResult & { image: string })[] = [];
   const failures: Failure[] = [];
-  const bar = progress(io, positionals.length, "detect");
-  const held: string[] = [];
-  const heldErrors: string[] = [];
   let unexpected = false;
-  for (const image of positionals) {
-    try {
-      const bytes = await readImageFile(resolve(cwd, image), image);
-      const { overlay, ...result } = await detectImage(bytes, {
-        ...options,
-        registry,
-        overlay: overlayTarget !== undefined,
-      });
-      results.push({ image, ...result });
-      if (overlayTarget && overlay) await writeFile(overlayTarget(image), overlay);
-      if (!values.json) {
-        // Tables wait for the bar to finish, so they do not tear through it.
-        const text = humanResult(image, result, options.model);
-        if (bar.active) held.push(text);
-        else io.stdout.write(text);
+  const bar = progress(io, todo.length, "detect");
+  const sink = format
+    ? outPath
+      ? await fileSink(outPath, Boolean(values.resume))
+      : stdoutSink(io)
+    : undefined;
+  if (format === "csv" && (!outPath || !values.resume || !(await hasContent(outPath)))) {
+    await sink!.write(`${CSV_COLUMNS.join(",")}\n`);
+  }
+  // human and --json output keep the input order; --jsonl and --csv stream as images finish
+  const ordered: (BatchRecord | undefined)[] = format ? [] : new Array(todo.length);
+  const heldErrors: string[] = [];
+  try {
+    await runBounded(todo.length, pool ? Math.min(workers, todo.length) * 2 : 1, async (i) => {
+      const image = todo[i]!;
+      let record: BatchRecord;
+      try {
+        const { overlay, ...result } = await detectOne(image);
+        if (overlayTarget && overlay) await writeFile(overlayTarget(image), overlay);
+        record = { image, result };
+      } catch (e) {
+        const failure = describeFailure(image, e);
+        if (failure.code === "UNEXPECTED" || failure.code === "INTERNAL") unexpected = true;
+        failures.push(failure);
+        const line = `${PROGRAM}: ${image}: ${failure.message}\n`;
+        if (bar.active) heldErrors.push(line);
+        else io.stderr.write(line);
+        record = { image, error: { code: failure.code, message: failure.message } };
       }
-    } catch (e) {
-      const failure = describeFailure(image, e);
-      if (failure.code === "UNEXPECTED") unexpected = true;
-      failures.push(failure);
-      const line = `${PROGRAM}: ${image}: ${failure.message}\n`;
-      if (bar.active) heldErrors.push(line);
-      else io.stderr.write(line);
-    }
-    bar.tick(basename(image));
+      if (sink) await sink.write(format === "csv" ? csvRows(record) : jsonLine(record));
+      else ordered[i] = record;
+      bar.tick(basename(image));
+    });
+  } finally {
+    bar.stop();
+    await sink?.close();
+    await pool?.close();
   }
-  bar.stop();
   for (const line of heldErrors) io.stderr.write(line);
-  for (const text of held) io.stdout.write(text);
-  if (values.json) {
-    const doc: { results: unknown[]; errors?: Failure[] } = {
-      results: results.map(({ image, width, height, model, background_bgr, flakes, timings }) => ({
-        image,
-        width,
-        height,
-        model,
-        background_bgr,
-        flakes,
-        timings,
-      })),
-    };
-    if (failures.length > 0) doc.errors = failures;
-    io.stdout.write(`${JSON.stringify(doc)}\n`);
-  }
-  if (failures.length > 0 && positionals.length > 1) {
+  if (!format)
+    writeCollected(io, ordered as BatchRecord[], Boolean(values.json), options.model, failures);
+  if (failures.length > 0 && todo.length > 1) {
     io.stderr.write(
-      `${PROGRAM}: ${failures.length} of ${positionals.length} images failed; the others were processed\n`,
+      `${PROGRAM}: ${failures.length} of ${todo.length} images failed; the others were processed\n`,
     );
   }
   if (unexpected) return EXIT_UNEXPECTED;
   return failures.length > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+/** Human tables or the one --json document, in input order. */
+function writeCollected(
+  io: CliIo,
+  records: readonly BatchRecord[],
+  json: boolean,
+  model: string,
+  failures: readonly Failure[],
+): void {
+  if (!json) {
+    for (const r of records)
+      if ("result" in r) io.stdout.write(humanResult(r.image, r.result, model));
+    return;
+  }
+  const doc: { results: unknown[]; errors?: Failure[] } = {
+    results: records.flatMap((r) => {
+      if (!("result" in r)) return [];
+      const { width, height, model, background_bgr, flakes, timings } = r.result;
+      return [{ image: r.image, width, height, model, background_bgr, flakes, timings }];
+    }),
+  };
+  if (failures.length > 0) doc.errors = [...failures];
+  io.stdout.write(`${JSON.stringify(doc)}\n`);
+}
+
+/** Run task(0..count-1) with at most `limit` at a time. */
+async function runBounded(
+  count: number,
+  limit: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}
+
+async function hasContent(path: string): Promise<boolean> {
+  const s = await stat(path).catch(() => undefined);
+  return (s?.size ?? 0) > 0;
 }
 
 function humanResult(image: string, r: DetectionResult, model: string): string {

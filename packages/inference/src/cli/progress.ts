@@ -10,24 +10,31 @@ export interface Progress {
 
 const NONE: Progress = { active: false, tick() {}, stop() {} };
 
-/** A progress bar on stderr, only for many items and only when stderr is a terminal. */
+/**
+ * A progress bar on stderr with items/s and the ETA, only for many items and only when stderr
+ * is a terminal (piped or redirected runs stay quiet).
+ */
 export function progress(io: CliIo, total: number, what: string): Progress {
   if (total < 2 || !io.stderr.isTTY) return NONE;
   const bar = new cliProgress.SingleBar(
     {
       stream: io.stderr as NodeJS.WritableStream,
-      format: `${what} [{bar}] {value}/{total} {label}`,
+      format: `${what} [{bar}] {value}/{total} {rate}/s ETA {eta_formatted} {label}`,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { label: "" });
+  const started = performance.now();
+  let done = 0;
+  bar.start(total, 0, { label: "", rate: "0.0" });
   return {
     active: true,
     tick(label) {
-      bar.increment(1, { label });
+      done++;
+      const rate = (done * 1000) / Math.max(1, performance.now() - started);
+      bar.increment(1, { label, rate: rate.toFixed(1) });
     },
     stop() {
       bar.stop();
