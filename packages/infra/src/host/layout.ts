@@ -37,6 +37,10 @@ export const BATCH_SERVICE_NAME = "flakeops-batch";
 export const BATCH_WORKER_PATH = "/usr/local/bin/flakeops-batch-worker";
 export const BATCH_ENV_PATH = `${CONFIG_DIR}/batch.env`;
 
+/** API keys from their secrets (host/api-keys.ts): the root-only script and its env file. */
+export const API_KEYS_SCRIPT_PATH = "/usr/local/bin/flakeops-api-keys";
+export const API_KEYS_ENV_PATH = `${CONFIG_DIR}/api-keys.env`;
+
 /** The spot interruption watcher (host/spot-watcher.ts) and its unit. */
 export const SPOT_WATCHER_PATH = "/usr/local/bin/flakeops-spot-watcher";
 export const SPOT_WATCHER_SERVICE = "flakeops-spot-watcher.service";

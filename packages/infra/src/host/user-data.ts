@@ -1,10 +1,12 @@
 import { BUNDLE_ENTRY, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
 import { ALARM_RULES } from "@flakeops/sizing";
 import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
+import { apiKeysUserData, hasKeySecrets, type KeySecrets } from "./api-keys.js";
 import { BATCH_UNITS, type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
 import {
   AGENT_CONFIG_PATH,
   AGENT_CTL,
+  API_KEYS_ENV_PATH,
   APP_DIR,
   APP_HOME,
   APP_USER,
@@ -34,7 +36,7 @@ export type ArtifactSource =
   /** A container image that serves the API on `port` (runs under Docker with systemd). */
   | { readonly kind: "image"; readonly image: string };
 
-export interface UserDataOptions {
+export interface UserDataOptions extends KeySecrets {
   readonly artifact: ArtifactSource;
   /** The port the API listens on (the ALB's target port). */
   readonly port: number;
@@ -51,6 +53,13 @@ export interface UserDataOptions {
 }
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** Key variables (and their _FILE forms) only ever come from a secret, never from user data. */
+const KEY_VARIABLES = [
+  "FLAKEOPS_API_KEYS",
+  "FLAKEOPS_API_KEYS_FILE",
+  "FLAKEOPS_ADMIN_KEYS",
+  "FLAKEOPS_ADMIN_KEYS_FILE",
+];
 
 /** POSIX single-quoting: safe for any string. */
 export function shellQuote(value: string): string {
@@ -121,11 +130,19 @@ export function renderUserData(opts: UserDataOptions): string {
     MALLOC_ARENA_MAX: "2",
     // Without a models bucket the API serves its embedded default model.
     ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
+    // A deployed host serves detection; adding models is an admin-key operation unless enabled.
+    FLAKEOPS_ALLOW_MODEL_UPLOADS: "false",
     ...opts.environment,
   };
   for (const name of Object.keys(env)) {
     if (!ENV_NAME.test(name)) throw new Error(`environment name "${name}" must match ${ENV_NAME}`);
+    if (KEY_VARIABLES.includes(name)) {
+      throw new Error(
+        `environment ${name} would put keys in the user data; give apiKeysSecretArn / adminKeysSecretArn (an SSM SecureString or Secrets Manager ARN) instead`,
+      );
+    }
   }
+  const keys = hasKeySecrets(opts);
 
   const lines: string[] = [
     "#!/bin/bash",
@@ -137,7 +154,7 @@ export function renderUserData(opts: UserDataOptions): string {
     `readonly MODELS_DIR=${MODELS_DIR}`,
     "",
     "# Amazon Linux 2023 (and the GPU Deep Learning AMI built on it) ship dnf and the AWS CLI.",
-    "dnf install -y amazon-cloudwatch-agent tar gzip unzip",
+    `dnf install -y amazon-cloudwatch-agent tar gzip unzip${keys ? " jq" : ""}`,
     'if ! id -u "$APP_USER" >/dev/null 2>&1; then',
     `  useradd --system --home-dir ${APP_HOME} --shell /sbin/nologin "$APP_USER"`,
     "fi",
@@ -147,7 +164,12 @@ export function renderUserData(opts: UserDataOptions): string {
     lines.push(`aws s3 sync ${shellQuote(opts.modelsUri)} "$MODELS_DIR" --only-show-errors`);
   }
 
-  const envLines = Object.entries(env).map(([k, v]) => systemdEnv(k, v));
+  if (keys) lines.push(apiKeysUserData(opts));
+  // Read by systemd (root) before it drops to the service user: the keys file stays root-only.
+  const envLines = [
+    ...(keys ? [`EnvironmentFile=${API_KEYS_ENV_PATH}`] : []),
+    ...Object.entries(env).map(([k, v]) => systemdEnv(k, v)),
+  ];
   const unitDeps = ["network-online.target"];
   const unit: string[] = [];
 
@@ -194,7 +216,10 @@ export function renderUserData(opts: UserDataOptions): string {
       `mkdir -p ${CONFIG_DIR}`,
       `{ echo "APP_UID=$(id -u "$APP_USER")"; echo "APP_GID=$(id -g "$APP_USER")"; } > ${RUNTIME_ENV_PATH}`,
     );
-    const envFlags = Object.keys(env)
+    const envFlags = [
+      ...Object.keys(env),
+      ...(keys ? ["FLAKEOPS_API_KEYS", "FLAKEOPS_ADMIN_KEYS"] : []),
+    ]
       .map((k) => `-e ${k}`)
       .join(" ");
     unitDeps.push("docker.service");
