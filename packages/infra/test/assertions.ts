@@ -178,6 +178,9 @@ export function expectHealthChecks(cloud: MockCloud): void {
   const group = cloud.one(T.group).inputs;
   expect(group.healthCheckType).toBe("ELB");
   expect(group.targetGroupArns).toEqual([arnOf(tg)]);
+  // `pulumi up` waits for minSize healthy targets (on create and capacity changes) or fails.
+  expect(group.waitForElbCapacity).toBe(group.minSize);
+  expect(group.waitForCapacityTimeout).toBe("15m");
 }
 
 /** Rolling instance refresh on launch-template change, the group pinned to the template's version. */
@@ -186,8 +189,10 @@ export function expectInstanceRefresh(cloud: MockCloud): void {
   const lt = cloud.one(T.launchTemplate);
   expect(group.instanceRefresh).toMatchObject({
     strategy: "Rolling",
-    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, autoRollback: true },
+    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
   });
+  // No rollback claim: the provider rolls back onto the new template (terraform-provider-aws#34189).
+  expect(group.instanceRefresh.preferences.autoRollback).toBeUndefined();
   const spec =
     group.launchTemplate ?? group.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification;
   expect(spec.id ?? spec.launchTemplateId).toBe(`lt-${lt.name}`);

@@ -183,6 +183,7 @@ describe("examples/cpu-production", () => {
       'invalid stack config: artifact: "./nowhere/api.tgz" is neither',
     ],
     [{ spot: "maybe" }, 'spot: must be "true" or "false" (got "maybe")'],
+    [{ minHealthyPercentage: "150" }, "minHealthyPercentage: must be a whole number 0-100"],
     [{ minSize: "0" }, "api: minSize must be >= 1 for a service behind a load balancer; got 0"],
   ])("fails the preview on %j with one clear line", async (config, message) => {
     setStackConfig({ artifact: tarball, ...config });

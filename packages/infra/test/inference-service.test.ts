@@ -364,6 +364,9 @@ describe("InferenceService options", () => {
     [{ count: 3, maxSize: 2 }, /minSize <= count <= maxSize/],
     [{ volumeGiB: 2 }, /volumeGiB must be a whole number 8-16384/],
     [{ modelsUri: "/models" }, /modelsUri must be an s3:\/\/bucket\/prefix URI/],
+    [{ minHealthyPercentage: 101 }, /minHealthyPercentage must be a whole number 0-100; got 101/],
+    [{ minHealthyPercentage: -1 }, /minHealthyPercentage must be a whole number 0-100; got -1/],
+    [{ minSize: 0, count: 1 }, /minSize must be >= 1 for a service behind a load balancer/],
     [
       { name: "Flakeops_Production_API" },
       /component name "Flakeops_Production_API" must be 1-20 lowercase/,

@@ -52,6 +52,10 @@ export const StackConfigSchema = z
     minSize: wholeNumber(0).optional(),
     maxSize: wholeNumber(1).optional(),
     desiredCount: wholeNumber(1).optional(),
+    /** Instance refresh: share of capacity kept in service while rolling (AWS: 0-100). */
+    minHealthyPercentage: wholeNumber(0)
+      .refine((n) => n <= 100, { error: "must be a whole number 0-100" })
+      .optional(),
     spot: bool.optional(),
     alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
     region: z

@@ -122,6 +122,9 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     ...(config.modelsUri ? { modelsUri: config.modelsUri } : {}),
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.p95LatencyMs ? { p95TargetMs: config.p95LatencyMs } : {}),
+    ...(config.minHealthyPercentage === undefined
+      ? {}
+      : { minHealthyPercentage: config.minHealthyPercentage }),
     ...(config.volumeGiB ? { volumeGiB: config.volumeGiB } : {}),
     ...(config.region ? { region: config.region } : {}),
   };

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amiQuery, lookupAmi } from "./ami.js";
-import { DEFAULTS, type TierPlan } from "./plan.js";
+import type { TierPlan } from "./plan.js";
 
 export interface ComputeOptions {
   readonly plan: TierPlan;
@@ -15,7 +15,6 @@ export interface ComputeOptions {
   readonly metadataHopLimit: 1 | 2;
   /** Load-balancer target groups: then the group uses their (ELB) health checks. */
   readonly targetGroupArns?: pulumi.Input<string>[] | undefined;
-  readonly minHealthyPercentage?: number | undefined;
 }
 
 /**
@@ -104,16 +103,24 @@ export function createCompute(
             },
           }
         : { launchTemplate: { id: launchTemplate.id, version } }),
+      // Terraform's provider (which @pulumi/aws wraps) starts the refresh and returns; it waits
+      // for capacity only on create and on desired/min size changes
+      // (terraform-provider-aws internal/service/autoscaling/group.go: resourceGroupUpdate sets
+      // shouldWaitForCapacity for desired_capacity and min_size; startInstanceRefresh does not
+      // wait). No autoRollback: the provider updates the group's template before starting the
+      // refresh, so a rollback lands on the new version (terraform-provider-aws#34189).
       instanceRefresh: {
         strategy: "Rolling",
         preferences: {
-          minHealthyPercentage: opts.minHealthyPercentage ?? DEFAULTS.minHealthyPercentage,
-          maxHealthyPercentage: 200,
+          minHealthyPercentage: plan.minHealthyPercentage,
+          // AWS: max - min <= 100, max 100-200 (RefreshPreferences).
+          maxHealthyPercentage: Math.min(200, plan.minHealthyPercentage + 100),
           instanceWarmup: String(plan.warmupSeconds),
-          // New instances that never turn healthy roll the group back to the previous template.
-          autoRollback: true,
         },
       },
+      // The first `pulumi up` (and every capacity change) waits until this many instances pass
+      // the target group's health checks, and fails after waitForCapacityTimeout otherwise.
+      ...(elb ? { waitForElbCapacity: plan.minSize } : {}),
       enabledMetrics: [
         "GroupDesiredCapacity",
         "GroupInServiceInstances",

@@ -66,7 +66,6 @@ export function createInstances(
       // IMDSv2 from inside a container is one more hop (the docker bridge).
       metadataHopLimit: "image" in args.artifact ? 2 : 1,
       targetGroupArns: opts.targetGroupArns,
-      minHealthyPercentage: args.minHealthyPercentage,
     },
     parent,
   );

@@ -94,6 +94,7 @@ export interface TierPlan {
   readonly spot: SpotOptions | undefined;
   readonly alternativeTypes: readonly string[];
   readonly pricing: PricingModel;
+  readonly minHealthyPercentage: number;
   readonly p95TargetMs: number;
   readonly batchDeadlineSeconds: number;
   readonly tags: Record<string, string>;
@@ -145,6 +146,17 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
       `${name}: ${type.type} is arm64; bundle the API on an arm64 machine, or pass a multi-arch container image`,
     );
   }
+  const minHealthyPercentage = args.minHealthyPercentage ?? DEFAULTS.minHealthyPercentage;
+  if (
+    !Number.isInteger(minHealthyPercentage) ||
+    minHealthyPercentage < 0 ||
+    minHealthyPercentage > 100
+  ) {
+    // AWS RefreshPreferences: MinHealthyPercentage 0-100 (max is min + 100, at most 200).
+    throw new ConfigError(
+      `${name}: minHealthyPercentage must be a whole number 0-100; got ${minHealthyPercentage}`,
+    );
+  }
   const spot: SpotOptions | undefined = args.spot === true ? {} : args.spot || undefined;
   const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
     const alt = getTypeOrFail(t, "spot.alternativeTypes");
@@ -168,6 +180,7 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     spot,
     alternativeTypes,
     pricing,
+    minHealthyPercentage,
     p95TargetMs: args.p95TargetMs ?? DEFAULT_P95_LATENCY_MS,
     batchDeadlineSeconds: args.batchDeadlineSeconds ?? DEFAULT_BATCH_DEADLINE_SECONDS,
     tags,
