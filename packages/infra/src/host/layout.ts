@@ -41,6 +41,10 @@ export const BATCH_ENV_PATH = `${CONFIG_DIR}/batch.env`;
 export const API_KEYS_SCRIPT_PATH = "/usr/local/bin/flakeops-api-keys";
 export const API_KEYS_ENV_PATH = `${CONFIG_DIR}/api-keys.env`;
 
+/** GPU hosts (host/gpu.ts): the CUDA library path for the API unit, and the one-command check. */
+export const CUDA_ENV_PATH = `${CONFIG_DIR}/cuda.env`;
+export const GPU_CHECK_PATH = "/usr/local/bin/flakeops-gpu-check";
+
 /** The spot interruption watcher (host/spot-watcher.ts) and its unit. */
 export const SPOT_WATCHER_PATH = "/usr/local/bin/flakeops-spot-watcher";
 export const SPOT_WATCHER_SERVICE = "flakeops-spot-watcher.service";

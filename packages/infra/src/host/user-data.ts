@@ -3,6 +3,7 @@ import { ALARM_RULES } from "@flakeops/sizing";
 import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
 import { apiKeysUserData, hasKeySecrets, type KeySecrets } from "./api-keys.js";
 import { BATCH_UNITS, type BatchWorkerEnv, batchWorkerUserData } from "./batch-worker.js";
+import { GPU_EXECUTION_PROVIDERS, gpuCheckUserData, gpuSetupUserData } from "./gpu.js";
 import {
   AGENT_CONFIG_PATH,
   AGENT_CTL,
@@ -13,6 +14,7 @@ import {
   artifactDownloadPath,
   BOOTSTRAP_LOG,
   CONFIG_DIR,
+  CUDA_ENV_PATH,
   HOST_NODE_PACKAGE,
   HOST_NODE_PATH,
   MODELS_DIR,
@@ -132,6 +134,8 @@ export function renderUserData(opts: UserDataOptions): string {
     ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
     // A deployed host serves detection; adding models is an admin-key operation unless enabled.
     FLAKEOPS_ALLOW_MODEL_UPLOADS: "false",
+    // GPU tiers run the detector on CUDA (CPU for what CUDA cannot run); `environment` may override.
+    ...(opts.gpu ? { FLAKEOPS_EXECUTION_PROVIDERS: GPU_EXECUTION_PROVIDERS } : {}),
     ...opts.environment,
   };
   for (const name of Object.keys(env)) {
@@ -154,7 +158,7 @@ export function renderUserData(opts: UserDataOptions): string {
     `readonly MODELS_DIR=${MODELS_DIR}`,
     "",
     "# Amazon Linux 2023 (and the GPU Deep Learning AMI built on it) ship dnf and the AWS CLI.",
-    `dnf install -y amazon-cloudwatch-agent tar gzip unzip${keys ? " jq" : ""}`,
+    `dnf install -y amazon-cloudwatch-agent tar gzip unzip${keys || opts.gpu ? " jq" : ""}`,
     'if ! id -u "$APP_USER" >/dev/null 2>&1; then',
     `  useradd --system --home-dir ${APP_HOME} --shell /sbin/nologin "$APP_USER"`,
     "fi",
@@ -191,12 +195,15 @@ export function renderUserData(opts: UserDataOptions): string {
         ? `unzip -q -o ${download} -d ${APP_DIR}`
         : tarUnpackArgs(download, APP_DIR).join(" "),
       `rm -f ${download}`,
-      `chown -R "$APP_USER:$APP_USER" ${APP_HOME}`,
     );
+    if (opts.gpu) lines.push(gpuSetupUserData());
+    lines.push(`chown -R "$APP_USER:$APP_USER" ${APP_HOME}`);
     unit.push(
       `User=${APP_USER}`,
       `Group=${APP_USER}`,
       `WorkingDirectory=${APP_DIR}`,
+      // The CUDA 12 + cuDNN 9 library path found at boot ("-": none on CPU hosts).
+      ...(opts.gpu ? [`EnvironmentFile=-${CUDA_ENV_PATH}`] : []),
       ...envLines,
       `ExecStart=${NODE_BIN} ${BUNDLE_ENTRY}`,
       "NoNewPrivileges=true",
@@ -275,6 +282,7 @@ export function renderUserData(opts: UserDataOptions): string {
   );
   if (opts.batch)
     lines.push(batchWorkerUserData({ ...opts.batch, apiPort: opts.port, region: opts.region }));
+  if (opts.gpu) lines.push(gpuCheckUserData(opts.port));
   // Batch units first: they are ordered after the API, so systemd stops them before it.
   lines.push(spotWatcherUserData([...(opts.batch ? [BATCH_UNITS] : []), SERVICE_UNIT]));
   return lines.join("\n");
