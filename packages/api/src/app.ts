@@ -16,6 +16,7 @@ import { Admission } from "./services/admission.js";
 import { ImdsClient } from "./services/imds.js";
 import { Lifecycle } from "./services/lifecycle.js";
 import type { Metrics } from "./services/metrics.js";
+import { ModelCatalog } from "./services/models.js";
 import type { Services } from "./services/services.js";
 import { Uploads } from "./services/uploads.js";
 import { VERSION } from "./version.js";
@@ -44,7 +45,12 @@ export function createApp(deps: AppDeps) {
     lifecycle: deps.lifecycle ?? new Lifecycle("ready"),
     admission: new Admission(deps.config.workers, deps.config.maxQueue),
     uploads: new Uploads(deps.config),
-    keys: new KeyStore(deps.config.apiKeys),
+    keys: new KeyStore(deps.config.apiKeys, deps.config.adminKeys),
+    models: new ModelCatalog(
+      deps.config,
+      deps.registry,
+      deps.config.apiKeys.size + deps.config.adminKeys.size > 0,
+    ),
     version: VERSION,
   };
   // Gauges read live values when scraped, so they can never go stale.

@@ -44,6 +44,14 @@ export interface Config {
   uploadGraceMs: number;
   /** API key -> customer_id; empty = auth off. */
   apiKeys: ReadonlyMap<string, string>;
+  /** Admin key -> id: may change the shared models (and acts as that id). */
+  adminKeys: ReadonlyMap<string, string>;
+  /** Non-admin callers may add and delete their own GMMs (a local opt-in; deployed: false). */
+  allowModelUploads: boolean;
+  /** Quota per model namespace (a customer's own, or the shared one): models... */
+  maxModelsPerNamespace: number;
+  /** ...and bytes on disk. */
+  maxModelStoreBytes: number;
   /** Allowed CORS origins for the /detect family ("*" = any); MaskTerial routes are always open. */
   corsOrigins: readonly string[];
   /** IMDS base URL, or undefined to never ask (off EC2, tests). */
@@ -83,6 +91,10 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     minUploadBytesPerSecond: 8 * 1024,
     uploadGraceMs: 5_000,
     apiKeys: new Map(),
+    adminKeys: new Map(),
+    allowModelUploads: false,
+    maxModelsPerNamespace: 20,
+    maxModelStoreBytes: 20 * 1024 * 1024,
     corsOrigins: [],
     imdsUrl: undefined,
     imdsTimeoutMs: 300,
@@ -101,6 +113,13 @@ function int(env: NodeJS.ProcessEnv, name: string, min: number, max: number): nu
   return n;
 }
 
+function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  if (raw === "true" || raw === "false") return raw === "true";
+  throw new ConfigError(`${name}=${raw}: expected true or false`);
+}
+
 function addKey(keys: Map<string, string>, key: string, customer: string, source: string): void {
   if (key.length < 8) throw new ConfigError(`${source}: API keys must have at least 8 characters`);
   if (!CUSTOMER_ID_PATTERN.test(customer)) {
@@ -112,32 +131,34 @@ function addKey(keys: Map<string, string>, key: string, customer: string, source
 }
 
 /** `key:customer,key:customer` (env) and/or a JSON file `{ "<key>": "<customer_id>" }`. */
-export function parseApiKeys(env: NodeJS.ProcessEnv): Map<string, string> {
+export function parseApiKeys(
+  env: NodeJS.ProcessEnv,
+  variable: "FLAKEOPS_API_KEYS" | "FLAKEOPS_ADMIN_KEYS" = "FLAKEOPS_API_KEYS",
+): Map<string, string> {
   const keys = new Map<string, string>();
-  const inline = env.FLAKEOPS_API_KEYS?.trim();
+  const FILE = `${variable}_FILE`;
+  const inline = env[variable]?.trim();
   if (inline) {
     for (const pair of inline.split(",")) {
       const i = pair.lastIndexOf(":");
-      if (i < 1)
-        throw new ConfigError("FLAKEOPS_API_KEYS: expected key:customer_id[,key:customer_id]");
-      addKey(keys, pair.slice(0, i).trim(), pair.slice(i + 1).trim(), "FLAKEOPS_API_KEYS");
+      if (i < 1) throw new ConfigError(`${variable}: expected key:customer_id[,key:customer_id]`);
+      addKey(keys, pair.slice(0, i).trim(), pair.slice(i + 1).trim(), variable);
     }
   }
-  const file = env.FLAKEOPS_API_KEYS_FILE?.trim();
+  const file = env[FILE]?.trim();
   if (file) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(file, "utf8"));
     } catch (e) {
-      throw new ConfigError(`FLAKEOPS_API_KEYS_FILE: cannot read ${file}: ${(e as Error).message}`);
+      throw new ConfigError(`${FILE}: cannot read ${file}: ${(e as Error).message}`);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new ConfigError("FLAKEOPS_API_KEYS_FILE: expected a JSON object { key: customer_id }");
+      throw new ConfigError(`${FILE}: expected a JSON object { key: customer_id }`);
     }
     for (const [k, v] of Object.entries(parsed)) {
-      if (typeof v !== "string")
-        throw new ConfigError(`FLAKEOPS_API_KEYS_FILE: value of a key is not a string`);
-      addKey(keys, k, v, "FLAKEOPS_API_KEYS_FILE");
+      if (typeof v !== "string") throw new ConfigError(`${FILE}: value of a key is not a string`);
+      addKey(keys, k, v, FILE);
     }
   }
   return keys;
@@ -163,6 +184,8 @@ const INTEGER_ENV: readonly (readonly [IntegerKey, string, number, number])[] = 
   ["maxUploadsPerClient", "FLAKEOPS_MAX_UPLOADS_PER_CLIENT", 1, 100_000],
   ["minUploadBytesPerSecond", "FLAKEOPS_MIN_UPLOAD_BYTES_PER_SECOND", 0, 2 ** 31],
   ["uploadGraceMs", "FLAKEOPS_UPLOAD_GRACE_MS", 0, 3_600_000],
+  ["maxModelsPerNamespace", "FLAKEOPS_MAX_MODELS", 0, 100_000],
+  ["maxModelStoreBytes", "FLAKEOPS_MAX_MODEL_STORE_BYTES", 0, 2 ** 40],
   ["imdsTimeoutMs", "FLAKEOPS_IMDS_TIMEOUT_MS", 1, 10_000],
 ];
 
@@ -183,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...set,
     modelsDir: text("FLAKEOPS_MODELS_DIR"),
     apiKeys: parseApiKeys(env),
+    adminKeys: parseApiKeys(env, "FLAKEOPS_ADMIN_KEYS"),
+    allowModelUploads: bool(env, "FLAKEOPS_ALLOW_MODEL_UPLOADS") ?? false,
     corsOrigins: (env.FLAKEOPS_CORS_ORIGINS ?? "")
       .split(",")
       .map((s) => s.trim())

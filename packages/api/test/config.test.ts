@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError, DEFAULT_IMDS_URL, loadConfig } from "../src/config.js";
 
 describe("loadConfig", () => {
@@ -40,6 +40,7 @@ describe("loadConfig", () => {
 
   it("parses API keys from the env and from a JSON file", () => {
     const dir = mkdtempSync(join(tmpdir(), "flakeops-keys-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "keys.json");
     writeFileSync(file, JSON.stringify({ "file-key-123456": "lab_b" }));
     const c = loadConfig({

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -22,7 +22,10 @@ describe("POST /detect", () => {
     dir = mkdtempSync(join(tmpdir(), "flakeops-api-"));
     writeFileSync(join(dir, "test_image.jpg"), jpeg);
   });
-  afterAll(() => srv.shutdown());
+  afterAll(async () => {
+    await srv.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("answers the seed's curl command verbatim", async () => {
     const { stdout } = await run(

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeRle, GRAPHENE_CONTRAST_DICT } from "@flakeops/inference";
@@ -14,10 +14,14 @@ describe("MaskTerial-compatible routes", () => {
   let modelsDir: string;
   beforeAll(async () => {
     modelsDir = mkdtempSync(join(tmpdir(), "flakeops-models-"));
-    srv = await startTestServer({ modelsDir });
+    // A local setup: uploads opted in (deployed hosts keep models read-only).
+    srv = await startTestServer({ modelsDir, allowModelUploads: true });
     jpeg = await synthImage({ width: 480, height: 360, seed: 5 });
   });
-  afterAll(() => srv.shutdown());
+  afterAll(async () => {
+    await srv.shutdown();
+    rmSync(modelsDir, { recursive: true, force: true });
+  });
 
   it("GET /status", async () => {
     const res = await fetch(`${srv.url}/status`);

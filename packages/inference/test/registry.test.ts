@@ -178,6 +178,8 @@ describe("ModelRegistry", () => {
     const reader = new ModelRegistry({ modelsDir: root });
     await writer.addGmm("Swap", oneLayer);
     expect((await reader.classifier("GMM-Swap")).classes).toEqual(["1"]);
+    // uploads never overwrite (issue 10, D2): replacing is delete, then add
+    await writer.deleteModel("GMM-Swap");
     await writer.addGmm("Swap", {
       "1": GRAPHENE_CONTRAST_DICT["1"],
       "2": GRAPHENE_CONTRAST_DICT["2"],

@@ -9,10 +9,16 @@ import type { AppEnv } from "./types.js";
  * nor which key matched.
  */
 export class KeyStore {
-  private readonly entries: { hash: Buffer; customer: string }[];
+  private readonly entries: { hash: Buffer; customer: string; admin: boolean }[];
 
-  constructor(keys: ReadonlyMap<string, string>) {
-    this.entries = [...keys].map(([key, customer]) => ({ hash: sha256(key), customer }));
+  constructor(
+    keys: ReadonlyMap<string, string>,
+    adminKeys: ReadonlyMap<string, string> = new Map(),
+  ) {
+    this.entries = [
+      ...[...keys].map(([key, customer]) => ({ hash: sha256(key), customer, admin: false })),
+      ...[...adminKeys].map(([key, customer]) => ({ hash: sha256(key), customer, admin: true })),
+    ];
   }
 
   get enabled(): boolean {
@@ -21,12 +27,17 @@ export class KeyStore {
 
   /** The customer the key belongs to, or undefined. */
   lookup(key: string): string | undefined {
+    return this.find(key)?.customer;
+  }
+
+  /** The key's customer and whether it is an admin key, or undefined. */
+  find(key: string): { customer: string; admin: boolean } | undefined {
     const h = sha256(key);
-    let found: string | undefined;
+    let found: { customer: string; admin: boolean } | undefined;
     for (const e of this.entries) {
-      if (timingSafeEqual(h, e.hash) && found === undefined) found = e.customer;
+      if (timingSafeEqual(h, e.hash) && found === undefined) found = e;
     }
-    return found;
+    return found && { customer: found.customer, admin: found.admin };
   }
 }
 
@@ -59,13 +70,14 @@ export function requireKey(store: KeyStore): MiddlewareHandler<AppEnv> {
         },
       );
     }
-    const customer = store.lookup(key);
-    if (customer === undefined) {
+    const found = store.find(key);
+    if (found === undefined) {
       throw new ApiError(401, "UNAUTHENTICATED", "unknown API key", {
         "WWW-Authenticate": 'Bearer realm="flakeops", error="invalid_token"',
       });
     }
-    c.set("customer", customer);
+    c.set("customer", found.customer);
+    c.set("admin", found.admin);
     return next();
   };
 }

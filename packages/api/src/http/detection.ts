@@ -10,6 +10,7 @@ import type { Config } from "../config.js";
 import type { Admission } from "../services/admission.js";
 import type { Lifecycle } from "../services/lifecycle.js";
 import type { Metrics } from "../services/metrics.js";
+import type { Caller, ModelCatalog } from "../services/models.js";
 import type { UploadRefusal, Uploads } from "../services/uploads.js";
 import { ApiError } from "./errors.js";
 import { overloaded, retryHeaders } from "./limits.js";
@@ -24,7 +25,7 @@ export const CLIENT_GONE = new Error("client closed the connection");
 
 /** What the API needs from the detector: @flakeops/inference's DetectorPool has this shape. */
 export interface Detector {
-  run(bytes: Uint8Array, options: DetectOptions): Promise<DetectionResult>;
+  run(bytes: Uint8Array, options: DetectOptions & { namespace?: string }): Promise<DetectionResult>;
   readonly queued: number;
   readonly running: number;
   close(): Promise<void>;
@@ -35,6 +36,7 @@ export interface DetectionDeps {
   detector: Detector;
   admission: Admission;
   uploads: Uploads;
+  models: ModelCatalog;
   lifecycle: Lifecycle;
   metrics: Metrics;
 }
@@ -44,6 +46,12 @@ const UPLOAD_REFUSAL_LABEL: Record<UploadRefusal, string> = {
   bytes: "uploads_bytes",
   client: "uploads_per_client",
 };
+
+/** The caller as the model catalog sees it. */
+export const callerOf = (c: Context<AppEnv>): Caller => ({
+  customer: c.get("customer"),
+  admin: c.get("admin") === true,
+});
 
 /** Who an upload belongs to for the per-client limit: the key's customer, else the address. */
 function clientOf(c: Context<AppEnv>): string {
@@ -155,8 +163,10 @@ export async function detectUpload(
   const start = performance.now();
   let result: DetectionResult;
   try {
+    const namespace = deps.models.namespaceOf(callerOf(c));
     result = await deps.detector.run(bytes, {
       ...options,
+      ...(namespace !== undefined && { namespace }),
       maxPixels: config.maxPixels,
       ...(signal && { signal }),
     });

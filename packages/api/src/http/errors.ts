@@ -50,7 +50,16 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (isInferenceError(err)) {
     const status = INFERENCE_STATUS[err.code];
-    return new ApiError(status, err.code, err.message);
+    if (status >= 500) {
+      // A model that will not load or a detector bug: the details (files, library messages)
+      // are for the server log, which has them with the request id.
+      return new ApiError(
+        status,
+        err.code,
+        `${err.code.toLowerCase().replaceAll("_", " ")} (see the server log for the request id)`,
+      );
+    }
+    return new ApiError(status, err.code, withoutPaths(err.message));
   }
   if (err instanceof HTTPException) {
     // Thrown by hono's own middleware (bodyLimit, cors...): keep the status, not the body.
@@ -58,6 +67,17 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(err.status as ContentfulStatusCode, code, err.message || code);
   }
   return new ApiError(500, "INTERNAL", "internal error (see the server log for the request id)");
+}
+
+/**
+ * A message with every absolute file path replaced by its last component: the inference
+ * library names files for its CLI's user, but the service must not show its layout.
+ */
+export function withoutPaths(message: string): string {
+  return message.replace(/(?:[A-Za-z]:)?(?:[/\\][^\s/\\:'"()<>]+){2,}[/\\]?/g, (path) => {
+    const parts = path.split(/[/\\]/).filter(Boolean);
+    return parts.at(-1) ?? "";
+  });
 }
 
 export function renderError(c: Context<AppEnv>, err: ApiError, style: ErrorStyle): Response {
@@ -77,8 +97,11 @@ export function renderError(c: Context<AppEnv>, err: ApiError, style: ErrorStyle
 export function errorHandler(style: ErrorStyle, logger: Logger): ErrorHandler<AppEnv> {
   return (e, c) => {
     const err = toApiError(e);
-    if (err.status >= 500 && err.code === "INTERNAL") {
-      (c.get("log") ?? logger).error({ err: e }, "unhandled error");
+    if (err.status >= 500 && err.status !== 503) {
+      (c.get("log") ?? logger).error({ err: e }, "request failed");
+    } else if (e instanceof Error && e.message !== err.message && !(e instanceof ApiError)) {
+      // What the client was not shown (paths), with the request id.
+      (c.get("log") ?? logger).info({ detail: e.message, code: err.code }, "error detail");
     }
     return renderError(c, err, style);
   };

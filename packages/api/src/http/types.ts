@@ -14,6 +14,8 @@ export type AppEnv = {
     requestId: string;
     /** Set by the auth middleware when a valid key was presented. */
     customer?: string;
+    /** Set by the auth middleware: the key is an admin key (FLAKEOPS_ADMIN_KEYS). */
+    admin?: boolean;
     /** Filled by the detection routes, logged by the access log. */
     timings: Timings;
     log: Logger;

@@ -1,16 +1,19 @@
-import type { Flake } from "@flakeops/inference";
+import { CLASSIFIER_KINDS, type Flake, SEGMENTATION_KINDS } from "@flakeops/inference";
+import { zipSync } from "fflate";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { z } from "zod";
 import { requireKey } from "../http/auth.js";
-import { detectUpload, receive } from "../http/detection.js";
-import { ApiError, errorHandler, notFound } from "../http/errors.js";
+import { callerOf, detectUpload, receive } from "../http/detection.js";
+import { ApiError, badField, errorHandler, notFound } from "../http/errors.js";
 import { fileField, readForm, textFields } from "../http/form.js";
 import { limitBody, requireMultipart } from "../http/limits.js";
 import type { AppEnv } from "../http/types.js";
 import type { Services } from "../services/services.js";
 import {
   type AvailableModels,
+  DeleteModelFields,
+  DownloadModelQuery,
   PredictFields,
   type PredictFlake,
   UploadGmmFields,
@@ -27,6 +30,8 @@ export const MASKTERIAL_PATHS = [
   "/available_models",
   "/predict",
   "/upload/gmm",
+  "/delete_model",
+  "/download_model",
 ] as const;
 
 export function maskterialRoutes(s: Services) {
@@ -44,7 +49,9 @@ export function maskterialRoutes(s: Services) {
   const routes = app
     .get("/status", (c) => c.json("Ready for inference"))
     .get("/available_models", (c) => {
-      const body: z.infer<typeof AvailableModels> = { available_models: s.registry.available() };
+      const body: z.infer<typeof AvailableModels> = {
+        available_models: s.models.available(callerOf(c)),
+      };
       return c.json(body);
     })
     .post(
@@ -63,7 +70,7 @@ export function maskterialRoutes(s: Services) {
             "at least one of classification_model and segmentation_model is required",
           );
         }
-        if (f.postprocessing_model && !s.registry.has(f.postprocessing_model)) {
+        if (f.postprocessing_model && !s.models.has(callerOf(c), f.postprocessing_model)) {
           throw new ApiError(
             400,
             "UNKNOWN_MODEL",
@@ -92,11 +99,34 @@ export function maskterialRoutes(s: Services) {
       } catch {
         throw new ApiError(400, "INVALID_MODEL", "contrast_file is not valid JSON");
       }
-      // The registry validates before it writes, and writes atomically: a bad dictionary
-      // leaves nothing behind.
-      await s.registry.addGmm(model_name, dict);
-      s.logger.info({ model: `GMM-${model_name}` }, "model uploaded");
+      // Validated (shape and worst-case cost) before anything is written; written atomically
+      // and never over an existing model (MaskTerial's "already exists").
+      await s.models.addGmm(callerOf(c), model_name, dict, file.bytes.byteLength);
+      c.get("log").info({ model: `GMM-${model_name}` }, "model uploaded");
       return c.json(`Model ${model_name} uploaded successfully`);
+    })
+    .post("/delete_model", requireMultipart(), limitBody(64 * 1024), async (c) => {
+      const f = textFields(await readForm(c), DeleteModelFields);
+      const id = modelId(f.model_class, f.model_type, f.model_name);
+      if (!(await s.models.delete(callerOf(c), id))) throw modelNotFound(f);
+      c.get("log").info({ model: id }, "model deleted");
+      return c.json(`Model ${f.model_name} deleted successfully`);
+    })
+    .get("/download_model", async (c) => {
+      const q = DownloadModelQuery.safeParse(c.req.query());
+      if (!q.success) {
+        const issue = q.error.issues[0]!;
+        throw badField(issue.path.map(String).join(".") || "query", issue.message);
+      }
+      const f = q.data;
+      const id = modelId(f.model_class, f.model_type, f.model_name);
+      const files = await s.models.files(callerOf(c), id);
+      if (!files) throw modelNotFound(f);
+      const zip = zipSync(Object.fromEntries(files.map((x) => [x.name, x.bytes])));
+      return c.body(zip, 200, {
+        "Content-Type": "application/zip",
+        "Content-Disposition": `attachment; filename=${f.model_class}-${f.model_type}-${f.model_name}.zip`,
+      });
     });
   // Registered last, so it answers only another method on these paths: a 405 with Allow in
   // this sub-app's shape (the parent app's notFound would answer in its own).
@@ -108,6 +138,30 @@ export function maskterialRoutes(s: Services) {
   }
   return routes;
 }
+
+const MODEL_TYPES: Record<string, readonly string[]> = {
+  classification: CLASSIFIER_KINDS,
+  segmentation: SEGMENTATION_KINDS,
+  postprocessing: [],
+};
+
+/**
+ * The model id MaskTerial's (model_class, model_type, model_name) names, or its 404 "Model type
+ * ... not found for ..." (server.py, delete_model / download_model).
+ */
+function modelId(modelClass: string, type: string, name: string): string {
+  if (!MODEL_TYPES[modelClass]?.includes(type)) {
+    throw new ApiError(404, "NOT_FOUND", `Model type ${type} not found for ${modelClass}`);
+  }
+  return `${type}-${name}`;
+}
+
+const modelNotFound = (f: { model_class: string; model_type: string; model_name: string }) =>
+  new ApiError(
+    404,
+    "NOT_FOUND",
+    `Model name ${f.model_name} not found in ${f.model_type} for ${f.model_class}`,
+  );
 
 /** MaskTerial's flake: integer thickness and side lengths, bbox only on request. */
 function toPredictFlake(f: Flake, withBbox: boolean): z.infer<typeof PredictFlake> {

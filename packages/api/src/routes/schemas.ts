@@ -62,6 +62,21 @@ export const UploadGmmFields = z.object({
     .refine(isModelName, "must be 1-64 letters, digits, '_' or '.', without '..'"),
 });
 
+/** MaskTerial's POST /delete_model form and GET /download_model query. */
+const modelName = z
+  .string()
+  .refine(isModelName, "must be 1-64 letters, digits, '_' or '.', without '..'");
+export const DeleteModelFields = z.object({
+  model_class: z.enum(["segmentation", "classification"]),
+  model_type: z.string().max(64),
+  model_name: modelName,
+});
+export const DownloadModelQuery = z.object({
+  model_class: z.enum(["segmentation", "classification", "postprocessing"]),
+  model_type: z.string().max(64),
+  model_name: modelName,
+});
+
 export const AvailableModels = z.object({
   available_models: z.object({
     classification_models: z.record(z.string(), z.array(z.string())),

@@ -7,6 +7,7 @@ import type { Admission } from "./admission.js";
 import type { ImdsClient } from "./imds.js";
 import type { Lifecycle } from "./lifecycle.js";
 import type { Metrics } from "./metrics.js";
+import type { ModelCatalog } from "./models.js";
 import type { Uploads } from "./uploads.js";
 
 /** Everything a route may use, built once by createApp from its dependencies. */
@@ -21,5 +22,6 @@ export interface Services {
   admission: Admission;
   uploads: Uploads;
   keys: KeyStore;
+  models: ModelCatalog;
   version: string;
 }

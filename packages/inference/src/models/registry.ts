@@ -1,5 +1,4 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferenceError, isInferenceError } from "../errors.js";
 import {
@@ -13,7 +12,16 @@ import {
   type SegmentationKind,
 } from "../types.js";
 import { GmmClassifier } from "./gmm/classifier.js";
+import { checkGmmCost } from "./gmm/cost.js";
 import { GRAPHENE_CONTRAST_DICT } from "./gmm/graphene.js";
+import {
+  alreadyExists,
+  createModelDir,
+  modelDirBytes,
+  readJson,
+  readModelDir,
+  removeModelDir,
+} from "./gmm/store.js";
 import { loadOnnxClassifier, loadOnnxSegmenter } from "./onnx/index.js";
 
 export const DEFAULT_MODEL_ID = "GMM-Graphene";
@@ -129,38 +137,94 @@ export class ModelRegistry {
   }
 
   /**
-   * Add (or replace) a GMM from a contrast dictionary. Validated first; written atomically
-   * (temporary file + rename) when there is a models directory, else kept in memory. An invalid
-   * dictionary changes nothing.
+   * Add a GMM from a contrast dictionary, never replacing one: a name that exists (embedded,
+   * added or on disk) is refused with MaskTerial's "already exists" answer. Validated first
+   * (shape, then the worst-case cost per image); written atomically when there is a models
+   * directory (gmm/store.ts), else kept in memory. An invalid dictionary changes nothing.
    */
   async addGmm(name: string, contrastDict: unknown): Promise<void> {
     const ref = parseModelId(`GMM-${name}`);
-    const model = new GmmClassifier(ref, contrastDict); // throws INVALID_MODEL
+    const model = new GmmClassifier(ref, contrastDict, `contrast dictionary of ${ref.id}`);
+    checkGmmCost(model.layers, `contrast dictionary of ${ref.id}`);
+    if (ref.name === "Graphene" || this.added.has(ref.name)) throw alreadyExists(ref.name);
     let source: Entry["source"];
     if (this.modelsDir) {
       const dir = modelDir(this.modelsDir, ref);
-      const existed = existsSync(dir);
+      await createModelDir(dir, ref.name, {
+        [CONTRAST_DICT_FILE]: `${JSON.stringify(contrastDict, null, 2)}\n`,
+      });
       const file = join(dir, CONTRAST_DICT_FILE);
-      const tmp = join(dir, `.${CONTRAST_DICT_FILE}.${process.pid}.${Date.now()}.tmp`);
-      try {
-        await mkdir(dir, { recursive: true });
-        await writeFile(tmp, `${JSON.stringify(contrastDict, null, 2)}\n`);
-        await rename(tmp, file);
-        const version = fileVersion(file);
-        if (version !== undefined) source = { file, version };
-      } catch (e) {
-        await rm(existed ? tmp : dir, { recursive: true, force: true });
-        throw new InferenceError(
-          "MODEL_LOAD_FAILED",
-          `could not save model ${ref.id} to ${file}: ${(e as Error).message}`,
-          { cause: e },
-        );
-      }
+      const version = fileVersion(file);
+      if (version !== undefined) source = { file, version };
     } else {
-      this.added.set(name, contrastDict);
+      this.added.set(ref.name, contrastDict);
     }
     await this.drop(ref.id);
     this.store(ref.id, model, model.memoryBytes, source);
+  }
+
+  /**
+   * Delete an added or on-disk model (atomically: renamed away, then removed). The embedded
+   * GMM-Graphene cannot be deleted; an unknown id is UNKNOWN_MODEL.
+   */
+  async deleteModel(id: string): Promise<void> {
+    const ref = parseModelId(id);
+    if (ref.id === DEFAULT_MODEL_ID && !this.onDisk(ref)) {
+      throw new InferenceError(
+        "INVALID_MODEL",
+        `Model ${ref.name} is built in and cannot be deleted`,
+      );
+    }
+    let removed = this.added.delete(ref.name) && ref.kind === "GMM";
+    if (this.modelsDir) removed = (await removeModelDir(modelDir(this.modelsDir, ref))) || removed;
+    if (!removed) throw this.unknown(ref);
+    await this.drop(ref.id);
+  }
+
+  /** A model's files (name and bytes), for a download; the embedded GMM's dictionary too. */
+  async modelFiles(id: string): Promise<{ name: string; bytes: Uint8Array }[]> {
+    const ref = parseModelId(id);
+    if (this.onDisk(ref)) return readModelDir(modelDir(this.modelsDir!, ref));
+    const dict =
+      ref.kind === "GMM"
+        ? (this.added.get(ref.name) ??
+          (ref.name === "Graphene" ? GRAPHENE_CONTRAST_DICT : undefined))
+        : undefined;
+    if (dict === undefined) throw this.unknown(ref);
+    const text = `${JSON.stringify(dict, null, 2)}\n`;
+    return [{ name: CONTRAST_DICT_FILE, bytes: new TextEncoder().encode(text) }];
+  }
+
+  /** Added and on-disk GMMs (the embedded one excluded): how many, and their bytes. */
+  async usage(): Promise<{ models: number; bytes: number }> {
+    let models = 0;
+    let bytes = 0;
+    for (const [name, dict] of this.added) {
+      if (this.modelsDir && this.onDisk({ kind: "GMM", name, id: `GMM-${name}` })) continue;
+      models++;
+      bytes += JSON.stringify(dict).length;
+    }
+    if (this.modelsDir) {
+      for (const name of this.available().classification_models.GMM) {
+        const ref = { kind: "GMM" as const, name, id: `GMM-${name}` };
+        if (!this.onDisk(ref)) continue;
+        models++;
+        bytes += await modelDirBytes(modelDir(this.modelsDir, ref));
+      }
+    }
+    return { models, bytes };
+  }
+
+  /** Where a customer's own models live under a models directory (their namespace). */
+  static namespaceDir(modelsDir: string, namespace: string): string {
+    return join(modelsDir, "customers", namespace);
+  }
+
+  private onDisk(ref: ModelRef): boolean {
+    return (
+      this.modelsDir !== undefined &&
+      existsSync(join(modelDir(this.modelsDir, ref), markerFile(ref.kind)))
+    );
   }
 
   /** The pixel classifier for a GMM-, AMM- or MLP- id, loading it on first use. */
@@ -286,9 +350,13 @@ export class ModelRegistry {
     const where = this.modelsDir
       ? ` (looked for ${join(modelDir(this.modelsDir, ref), markerFile(ref.kind))})`
       : " (no models directory configured)";
+    // Bounded, so that many uploads cannot make every error huge (issue 10, D4). Paths are for
+    // the operator (CLI, logs); the API strips them from what it answers.
+    const shown = all.slice(0, 50);
+    const more = all.length > shown.length ? ` and ${all.length - shown.length} more` : "";
     return new InferenceError(
       "UNKNOWN_MODEL",
-      `unknown model ${ref.id}${where}; available: ${all.join(", ")}`,
+      `unknown model ${ref.id}${where}; available: ${shown.join(", ")}${more}`,
     );
   }
 }
@@ -301,32 +369,6 @@ async function release(model: Loaded): Promise<void> {
     } catch {
       // a model that fails to release is dropped anyway
     }
-  }
-}
-
-async function readJson(file: string, id: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new InferenceError(
-      "MODEL_LOAD_FAILED",
-      `model ${id}: cannot read ${file}: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InferenceError(
-      "INVALID_MODEL",
-      `model ${id}: ${file} is not valid JSON: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
   }
 }
 

@@ -69,9 +69,17 @@ export class DetectorPool {
     return Math.min(this.inFlight, this.workers);
   }
 
-  async run(input: Uint8Array, options: DetectOptions = {}): Promise<DetectionResult> {
+  /**
+   * Detect in a worker. `namespace` (a customer id) makes that customer's own models (under
+   * ModelRegistry.namespaceDir) visible besides the shared ones. A signal that fires while the
+   * task runs terminates its worker (piscina replaces it): the deadline really stops the work.
+   */
+  async run(
+    input: Uint8Array,
+    options: DetectOptions & { namespace?: string } = {},
+  ): Promise<DetectionResult> {
     if (this.closed) throw new InferenceError("ABORTED", "the detector pool is closed");
-    const { signal, ...rest } = options;
+    const { signal, namespace, ...rest } = options;
     if (signal?.aborted)
       throw new InferenceError("ABORTED", "detection was cancelled before it started");
     if (this.inFlight >= this.workers + this.maxQueue) {
@@ -80,7 +88,11 @@ export class DetectorPool {
         `all ${this.workers} detector workers are busy and the queue is full (${this.maxQueue}); retry later`,
       );
     }
-    const task: WorkerTask = { input, options: rest };
+    const task: WorkerTask = {
+      input,
+      options: rest,
+      ...(namespace !== undefined && { namespace }),
+    };
     this.inFlight++;
     let reply: WorkerReply;
     try {

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { type DetectionResult, type DetectOptions, detectImage } from "../detect.js";
 import { type InferenceErrorCode, isInferenceError } from "../errors.js";
 import { warmUpKernels } from "../kernels/scans.js";
-import { ModelRegistry } from "../models/registry.js";
+import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
 
 /**
  * The DetectorPool's worker: one registry per thread (models load lazily in each), detection
@@ -13,6 +13,8 @@ import { ModelRegistry } from "../models/registry.js";
 export interface WorkerTask {
   input: Uint8Array;
   options: Omit<DetectOptions, "signal">;
+  /** A customer's model namespace: its own models first, then the shared ones. */
+  namespace?: string;
 }
 
 export type WorkerReply =
@@ -29,9 +31,28 @@ const registry = new ModelRegistry({
   memoryBudgetMB: data.memoryBudgetMB,
 });
 
+const namespaces = new Map<string, ModelRegistry>();
+
+/** The registry that holds the task's model: the namespace's when it has it, else the shared. */
+function registryFor(task: WorkerTask): ModelRegistry {
+  const { namespace } = task;
+  if (namespace === undefined || data.modelsDir === undefined) return registry;
+  let own = namespaces.get(namespace);
+  if (!own) {
+    own = new ModelRegistry({
+      modelsDir: ModelRegistry.namespaceDir(data.modelsDir, namespace),
+      memoryBudgetMB: data.memoryBudgetMB,
+    });
+    namespaces.set(namespace, own);
+  }
+  const model = task.options.model;
+  return model !== undefined && model !== DEFAULT_MODEL_ID && own.has(model) ? own : registry;
+}
+
 export default async function detect(task: WorkerTask): Promise<WorkerReply> {
   try {
-    return { ok: true, result: await detectImage(task.input, { ...task.options, registry }) };
+    const result = await detectImage(task.input, { ...task.options, registry: registryFor(task) });
+    return { ok: true, result };
   } catch (e) {
     if (isInferenceError(e)) return { ok: false, code: e.code, message: e.message };
     return { ok: false, code: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
