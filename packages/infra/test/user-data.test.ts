@@ -5,6 +5,7 @@ import {
   cloudWatchAgentConfig,
   renderUserData,
   shellQuote,
+  USER_DATA_MAX_BYTES,
   type UserDataOptions,
 } from "../src/host/user-data.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
@@ -147,5 +148,50 @@ describe("user data", () => {
     const nasty = `it's "$(rm -rf /)" \`x\` \\ $HOME {} ;|&`;
     const out = spawnSync("bash", ["-c", `printf %s ${shellQuote(nasty)}`], { encoding: "utf8" });
     expect(out.stdout).toBe(nasty);
+  });
+});
+
+describe("user data size", () => {
+  // Everything a host can carry at once: a GPU bundle host with models, keys from two secrets,
+  // batch workers, the spot watcher and a long environment.
+  const largest: UserDataOptions = {
+    ...s3,
+    gpu: true,
+    modelsUri: "s3://flakeops-models-0123456789abcdef0123456789abcdef/prod/models/2026-11/",
+    environment: Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`FLAKEOPS_SETTING_${i}`, "x".repeat(40)]),
+    ),
+    apiKeysSecretArn:
+      "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:flakeops/production/api-keys-AbC123",
+    adminKeysSecretArn:
+      "arn:aws:ssm:ap-southeast-2:123456789012:parameter/flakeops/production/admin-keys",
+    batch: {
+      queueUrl: "https://sqs.ap-southeast-2.amazonaws.com/123456789012/flakeops-batch-jobs-1a2b3c4",
+      bucket: "flakeops-batch-jobs-1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+      inputPrefix: "customers/lab-a/input/",
+      resultsPrefix: "customers/lab-a/results/",
+      region: "ap-southeast-2",
+      apiPort: 5000,
+      customerId: "lab-a",
+      workers: 64,
+    },
+  };
+
+  it("stays under EC2's 16 KB (raw, before base64) in the largest configuration", () => {
+    const script = renderUserData(largest);
+    const bytes = Buffer.byteLength(script, "utf8");
+    console.info(`largest user data: ${bytes} bytes of ${USER_DATA_MAX_BYTES}`);
+    expect(USER_DATA_MAX_BYTES).toBe(16_384);
+    expect(bytes).toBeLessThanOrEqual(USER_DATA_MAX_BYTES);
+  });
+
+  it.skipIf(!SHELLCHECK)("passes shellcheck in the largest configuration", () => {
+    expect(shellcheck(renderUserData(largest))).toBe("");
+  });
+
+  it("refuses user data over 16 KB with the size and the limit", () => {
+    expect(() =>
+      renderUserData({ ...largest, environment: { BIG: "x".repeat(USER_DATA_MAX_BYTES) } }),
+    ).toThrow(/^user data is \d+ bytes; EC2 accepts at most 16384 \(16 KB before base64\)/);
   });
 });

@@ -54,6 +54,12 @@ export interface UserDataOptions extends KeySecrets {
   readonly batch?: BatchWorkerEnv | undefined;
 }
 
+/**
+ * "User data is limited to 16 KB, in raw form, before it is base64-encoded" (EC2 User Guide,
+ * "Work with instance user data"). Checked here, so a preview fails rather than the launch.
+ */
+export const USER_DATA_MAX_BYTES = 16 * 1024;
+
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 /** Key variables (and their _FILE forms) only ever come from a secret, never from user data. */
 const KEY_VARIABLES = [
@@ -285,5 +291,12 @@ export function renderUserData(opts: UserDataOptions): string {
   if (opts.gpu) lines.push(gpuCheckUserData(opts.port));
   // Batch units first: they are ordered after the API, so systemd stops them before it.
   lines.push(spotWatcherUserData([...(opts.batch ? [BATCH_UNITS] : []), SERVICE_UNIT]));
-  return lines.join("\n");
+  const script = lines.join("\n");
+  const bytes = Buffer.byteLength(script, "utf8");
+  if (bytes > USER_DATA_MAX_BYTES) {
+    throw new Error(
+      `user data is ${bytes} bytes; EC2 accepts at most ${USER_DATA_MAX_BYTES} (16 KB before base64): shorten environment values`,
+    );
+  }
+  return script;
 }
