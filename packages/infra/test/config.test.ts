@@ -67,7 +67,11 @@ describe("stack config", () => {
       "set instanceType or imagesPerHour, not both",
     ],
     [{ region: "Frankfurt" }, 'region: must be an AWS region such as us-east-1 (got "Frankfurt")'],
-    [{ instancetype: "t3.large" }, "unknown key(s) instancetype; accepted: useCase, instanceType"],
+    [
+      { instancetype: "t3.large" },
+      'unknown key(s) "instancetype" (did you mean "instanceType"?); accepted: useCase, instanceType',
+    ],
+    [{ maxsize: "3" }, '"maxsize" (did you mean "maxSize"?)'],
   ])("rejects %j with one clear line", (raw, expected) => {
     const message = configError(raw);
     expect(message.startsWith("invalid stack config: ")).toBe(true);
@@ -86,6 +90,14 @@ describe("stack config", () => {
       instanceType: "c5.large",
       maxSize: 4,
     });
+    pulumi.runtime.setAllConfig({});
+  });
+
+  it("fails on a typo'd key the stack sets, naming the nearest valid key", () => {
+    pulumi.runtime.setAllConfig({ "proj:instancetype": "c5.large", "aws:region": "us-east-1" });
+    expect(() => readStackConfig(new pulumi.Config("proj"))).toThrow(
+      /^invalid stack config: unknown key\(s\) "instancetype" \(did you mean "instanceType"\?\); accepted: /,
+    );
     pulumi.runtime.setAllConfig({});
   });
 });

@@ -157,9 +157,20 @@ describe("examples/cpu-production", () => {
   });
 
   it("deploys to the configured region through an explicit provider", async () => {
-    const outputs = await runExample("cpu-production", { region: "eu-west-1" });
+    const outputs = await runExample("cpu-production", {
+      region: "eu-west-1",
+      // The default provider's settings, which the explicit provider must inherit.
+      "aws:profile": "flakeops-prod",
+      "aws:defaultTags": JSON.stringify({ tags: { team: "microscopy" } }),
+      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::111122223333:role/deploy" }]),
+    });
     const provider = cloud.one("pulumi:providers:aws");
     expect(provider.inputs.region).toBe("eu-west-1");
+    expect(provider.inputs.profile).toBe("flakeops-prod");
+    expect(JSON.parse(provider.inputs.defaultTags)).toEqual({ tags: { team: "microscopy" } });
+    expect(JSON.parse(provider.inputs.assumeRoles)).toEqual([
+      { roleArn: "arn:aws:iam::111122223333:role/deploy" },
+    ]);
     for (const r of cloud.resources.filter((r) => r.type.startsWith("aws:"))) {
       expect(r.provider, r.name).toMatch(/::pulumi:providers:aws::api-eu-west-1::/);
     }
@@ -183,6 +194,7 @@ describe("examples/cpu-production", () => {
       'invalid stack config: artifact: "./nowhere/api.tgz" is neither',
     ],
     [{ spot: "maybe" }, 'spot: must be "true" or "false" (got "maybe")'],
+    [{ instancetype: "c5.large" }, '"instancetype" (did you mean "instanceType"?)'],
     [{ minHealthyPercentage: "150" }, "minHealthyPercentage: must be a whole number 0-100"],
     [{ minSize: "0" }, "api: minSize must be >= 1 for a service behind a load balancer; got 0"],
   ])("fails the preview on %j with one clear line", async (config, message) => {

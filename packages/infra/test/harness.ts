@@ -108,6 +108,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.calls.push({ token: args.token, inputs: args.inputs });
     switch (args.token) {
       case "aws:ec2/getAmi:getAmi": {
+        const pinned = args.inputs.filters?.find((f: { name: string }) => f.name === "image-id")
+          ?.values?.[0];
+        // A pinned image: one whose root device is /dev/sda1, as many non-Amazon-Linux AMIs have.
+        if (pinned)
+          return {
+            id: pinned,
+            imageId: pinned,
+            architecture: "x86_64",
+            rootDeviceName: "/dev/sda1",
+          };
         const arch =
           args.inputs.filters?.find((f: { name: string }) => f.name === "architecture")
             ?.values?.[0] ?? "x86_64";

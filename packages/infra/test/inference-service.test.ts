@@ -353,6 +353,16 @@ describe("InferenceService options", () => {
     expect(budget.notifications[0].subscriberEmailAddresses).toEqual(["ops@example.com"]);
   });
 
+  it("maps the root volume onto a pinned AMI's own root device", async () => {
+    await deploy({ amiId: "ami-0pinned12345678" });
+    const lt = cloud.one(T.launchTemplate).inputs;
+    expect(lt.imageId).toBe("ami-0pinned12345678");
+    expect(lt.blockDeviceMappings).toHaveLength(1);
+    expect(lt.blockDeviceMappings[0].deviceName).toBe("/dev/sda1");
+    const lookup = cloud.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
+    expect(lookup.inputs.filters).toEqual([{ name: "image-id", values: ["ami-0pinned12345678"] }]);
+  });
+
   it.each([
     [{ instanceType: "t3.nano" }, /^instanceType: .*t3\.nano/],
     [

@@ -136,7 +136,8 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join(".");
     if (issue.code === "unrecognized_keys") {
-      return `unknown key(s) ${issue.keys.join(", ")}; accepted: ${STACK_CONFIG_KEYS.join(", ")}`;
+      const hints = issue.keys.map((k) => `"${k}" (did you mean "${nearestKey(k)}"?)`);
+      return `unknown key(s) ${hints.join(", ")}; accepted: ${STACK_CONFIG_KEYS.join(", ")}`;
     }
     const got = key in present ? ` (got "${present[key]}")` : "";
     return `${key}: ${issue.message}${got}`;
@@ -144,10 +145,47 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
   throw new ConfigError(`invalid stack config: ${problems.join("; ")}`);
 }
 
-/** Read the project's stack configuration through pulumi.Config and validate it. */
+/**
+ * Levenshtein distance (insertions, deletions, substitutions), case-insensitive: enough to
+ * point `instancetype` at `instanceType`. Written out (a dozen lines) because no edit-distance
+ * package is among the dependencies.
+ */
+function editDistance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++) {
+      next[j] = Math.min(
+        next[j - 1]! + 1,
+        row[j]! + 1,
+        row[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[y.length]!;
+}
+
+/** The accepted key closest to a typo. */
+export function nearestKey(key: string): string {
+  return STACK_CONFIG_KEYS.reduce((best, k) =>
+    editDistance(key, k) < editDistance(key, best) ? k : best,
+  );
+}
+
+/**
+ * Read the project's stack configuration and validate it. Every key the stack sets in the
+ * project's namespace is read (Pulumi's whole config map), so a typo such as `instancetype`
+ * fails the preview instead of being ignored.
+ */
 export function readStackConfig(config: pulumi.Config = new pulumi.Config()): StackConfig {
   const raw: Record<string, string | undefined> = {};
-  for (const key of STACK_CONFIG_KEYS) raw[key] = config.get(key);
+  const prefix = `${config.name}:`;
+  for (const [k, v] of Object.entries(pulumi.runtime.allConfig())) {
+    if (k.startsWith(prefix)) raw[k.slice(prefix.length)] = v;
+  }
+  for (const key of STACK_CONFIG_KEYS) raw[key] ??= config.get(key);
   return parseStackConfig(raw);
 }
 

@@ -9,6 +9,7 @@ import { InferenceService, type InferenceServiceArgs } from "../components/infer
 import { ConfigError } from "../errors.js";
 import type { ArtifactArg } from "../tier/artifact.js";
 import { readStackConfig, resolveTier, type StackConfig, type Tier } from "./config.js";
+import { inheritedProviderArgs } from "./provider.js";
 
 /**
  * Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root
@@ -108,7 +109,10 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     opts.args?.artifact ?? artifactFromConfig(config.artifact ?? DEFAULT_ARTIFACT, baseDir);
   // `region` deploys there (an explicit provider), not only prices there.
   const provider = config.region
-    ? new aws.Provider(`${name}-${config.region}`, { region: config.region })
+    ? new aws.Provider(`${name}-${config.region}`, {
+        ...inheritedProviderArgs(),
+        region: config.region,
+      })
     : undefined;
   const spotArg = opts.args?.spot;
   const tierArgs = {

@@ -27,12 +27,19 @@ export function createCompute(
   parent: pulumi.Resource,
 ): { launchTemplate: aws.ec2.LaunchTemplate; group: aws.autoscaling.Group } {
   const { plan } = opts;
-  const ami = lookupAmi(amiQuery(plan.type), parent);
+  // A pinned AMI brings its own root device name (/dev/sda1 on many images): mapping the
+  // looked-up AMI's name instead would add a second volume and leave the root at its default.
+  const ami = opts.amiId
+    ? aws.ec2.getAmiOutput(
+        { filters: [{ name: "image-id", values: [pulumi.output(opts.amiId)] }] },
+        { parent },
+      )
+    : lookupAmi(amiQuery(plan.type), parent);
   const launchTemplate = new aws.ec2.LaunchTemplate(
     `${name}-lt`,
     {
       description: opts.description,
-      imageId: opts.amiId ?? ami.id,
+      imageId: ami.id,
       instanceType: plan.type.type,
       iamInstanceProfile: { arn: opts.instanceProfileArn },
       vpcSecurityGroupIds: [opts.securityGroupId],
