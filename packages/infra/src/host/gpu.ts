@@ -49,6 +49,7 @@ export function gpuSetupUserData(): string {
     `cuda_dir=$(find /usr/local -maxdepth 1 -type d -name 'cuda-${ORT_CUDA_MAJOR}.*' | sort -V | tail -n 1)`,
     "lib_dirs=()",
     `for lib in ${CUDA_LIBS.join(" ")}; do`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expansion (no stack: search /usr/lib64 only)
     '  found=$(find ${cuda_dir:+"$cuda_dir"} /usr/lib64 /usr/local/lib -name "$lib*" -print -quit 2>/dev/null)',
     '  if [ -z "$found" ]; then echo "WARNING: $lib not found; the API will run on the CPU"; continue; fi',
     '  lib_dirs+=("$(dirname "$found")")',
