@@ -1,9 +1,11 @@
 /**
  * Load benchmark (not a test): start the API as `pnpm start` does, drive it over loopback with
- * autocannon, report sustained images/s, p50/p99 latency and the server's RSS over the run.
+ * autocannon, report sustained images/s, p50/p99 latency and the server's RSS (p50/p95/max)
+ * over the run; then a burst of 4096x4096 images and the RSS over the 30 s after it.
  *
  *   pnpm --filter @flakeops/api bench [-- --requests 2000 --workers 2 --connections 4]
  *   pnpm --filter @flakeops/api bench -- --entry ../../.deploy/api/dist/main.js   (the deployed build)
+ *   pnpm --filter @flakeops/api bench -- --help
  *
  * Images: the shared real graphene JPEGs (../shared/data/images/graphene from the repository)
  * when present, else synthetic 1920x1200 microscope images.
@@ -21,23 +23,64 @@ import sharp from "sharp";
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, "..");
 
-const { values: args } = parseArgs({
-  // pnpm passes a literal "--" through to the script.
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    requests: { type: "string", default: "2000" },
-    workers: { type: "string", default: "2" },
-    connections: { type: "string" },
-    images: { type: "string" },
-    /** Run a built entry (e.g. .deploy/api/dist/main.js from the bundle script) instead of the sources under tsx. */
-    entry: { type: "string" },
-    json: { type: "boolean", default: false },
-  },
-});
+const USAGE = `usage: pnpm --filter @flakeops/api bench [-- options]
+
+  --requests N      images sent in the sustained phase (default 2000)
+  --workers N       detector workers of the server (default 2)
+  --connections N   concurrent connections (default 2 x workers)
+  --burst N         4096x4096 images sent after it, 0 to skip (default 8)
+  --settle S        seconds RSS is followed after the burst (default 30)
+  --images DIR      JPEG/PNG images to send (default: the shared graphene images, else synthetic 1920x1200)
+  --entry FILE      run a built entry (e.g. the bundle's dist/main.js) instead of src/main.ts under tsx
+  --json            print the summary as JSON
+  --help            this text
+`;
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed: ReturnType<typeof parseOptions>;
+function parseOptions() {
+  return parseArgs({
+    // pnpm passes a literal "--" through to the script.
+    args: process.argv.slice(2).filter((a) => a !== "--"),
+    options: {
+      requests: { type: "string", default: "2000" },
+      workers: { type: "string", default: "2" },
+      connections: { type: "string" },
+      burst: { type: "string", default: "8" },
+      settle: { type: "string", default: "30" },
+      images: { type: "string" },
+      entry: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+}
+try {
+  parsed = parseOptions();
+} catch (e) {
+  usage((e as Error).message);
+}
+const args = parsed.values;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const count = (name: string, raw: string | undefined, min: number) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) usage(`--${name} ${raw}: expected an integer >= ${min}`);
+  return n;
+};
 const entry = args.entry ? resolve(args.entry) : undefined;
-const total = Number(args.requests);
-const workers = Number(args.workers);
-const connections = Number(args.connections ?? workers * 2);
+if (entry && !existsSync(entry)) usage(`--entry ${args.entry}: no such file`);
+const total = count("requests", args.requests, 1);
+const workers = count("workers", args.workers, 1);
+const connections = count("connections", args.connections ?? String(workers * 2), 1);
+const burst = count("burst", args.burst, 0);
+const settleS = count("settle", args.settle, 1);
 
 async function loadImages(): Promise<{ source: string; images: Buffer[] }> {
   const dir = args.images ?? resolve(pkg, "../../../shared/data/images/graphene");
@@ -79,7 +122,7 @@ async function multipart(image: Buffer, i: number): Promise<{ body: Buffer; type
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--conditions=@flakeops/source", "src/main.ts"],
+    entry ? [entry] : ["--import", "tsx", "--conditions=@flakeops/source", "src/main.ts"],
     {
       cwd: pkg,
       env: {
@@ -88,6 +131,8 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
         HOST: "127.0.0.1",
         FLAKEOPS_WORKERS: String(workers),
         FLAKEOPS_IMDS_URL: "off",
+        FLAKEOPS_DRAIN_MS: "0",
+        FLAKEOPS_MAX_PIXELS: String(4096 * 4096),
         LOG_LEVEL: "info",
       },
       stdio: ["ignore", "pipe", "inherit"],
@@ -111,6 +156,59 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
+
+/**
+ * `burst` 4096x4096 images at once (as many connections as the sustained phase), then RSS
+ * once a second for `settle` seconds: how far memory climbs and how soon it comes back.
+ */
+async function largeBurst(url: string, pid: number) {
+  const size = 4096;
+  const { image } = synthesize({ width: size, height: size, seed: 99 });
+  const rgb = Buffer.alloc(image.data.length);
+  for (let i = 0; i < rgb.length; i += 3) {
+    rgb[i] = image.data[i + 2]!;
+    rgb[i + 1] = image.data[i + 1]!;
+    rgb[i + 2] = image.data[i]!;
+  }
+  const jpeg = await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .toBuffer();
+  const b = await multipart(jpeg, 0);
+  let maxMB = rssMB(pid);
+  const sampler = setInterval(() => {
+    maxMB = Math.max(maxMB, rssMB(pid));
+  }, 100);
+  let next = 0;
+  let ok = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(connections, burst) }, async () => {
+      while (next < burst) {
+        next++;
+        const res = await fetch(`${url}/detect`, {
+          method: "POST",
+          headers: { "Content-Type": b.type },
+          body: b.body,
+        });
+        await res.arrayBuffer();
+        if (res.status === 200) ok++;
+      }
+    }),
+  );
+  clearInterval(sampler);
+  let under300AfterS: number | undefined;
+  for (let t = 1; t <= settleS; t++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (under300AfterS === undefined && rssMB(pid) < 300) under300AfterS = t;
+  }
+  return {
+    images: burst,
+    size: `${size}x${size}`,
+    ok,
+    maxMB: Math.round(maxMB),
+    afterMB: Math.round(rssMB(pid)),
+    under300AfterS,
+  };
+}
 
 async function main() {
   const { source, images } = await loadImages();
@@ -149,9 +247,10 @@ async function main() {
       ],
     });
     clearInterval(sampler);
-    // After the burst: let the pool go idle and see where memory settles.
+    // After the sustained phase: let the pool go idle and see where memory settles.
     await new Promise((r) => setTimeout(r, 3000));
     const after = rssMB(pid);
+    const burstReport = burst > 0 ? await largeBurst(url, pid) : undefined;
     // The main thread's own share (the rest of RSS is the detector threads and native memory).
     const metricsText = await (await fetch(`${url}/metrics`)).text();
     const gauge = (name: string) =>
@@ -174,6 +273,7 @@ async function main() {
       errors: result.errors,
       durationS: result.duration,
       imagesPerSecond: Number((result["2xx"] / result.duration).toFixed(1)),
+      burst: burstReport,
       latencyMs: {
         p50: result.latency.p50,
         p90: result.latency.p90,
@@ -186,6 +286,8 @@ async function main() {
         firstQuarterMean: Math.round(mbs.slice(0, q).reduce((a, b) => a + b, 0) / q),
         lastQuarterMean: Math.round(mbs.slice(-q).reduce((a, b) => a + b, 0) / q),
         p50: Math.round(pct(mbs, 50)),
+        p95: Math.round(pct(mbs, 95)),
+        max: Math.round(Math.max(...mbs)),
         afterIdle3s: Math.round(after),
         mainThread,
       },
@@ -204,8 +306,13 @@ async function main() {
         `main thread MB: heap used ${mainThread.heapUsedMB}, external ${mainThread.externalMB}`,
       );
       console.log(
-        `server RSS MB: baseline ${summary.rssMB.baseline}, peak ${summary.rssMB.peak}, first-quarter mean ${summary.rssMB.firstQuarterMean}, last-quarter mean ${summary.rssMB.lastQuarterMean}, 3 s after ${summary.rssMB.afterIdle3s}`,
+        `server RSS MB under load: p50 ${summary.rssMB.p50}, p95 ${summary.rssMB.p95}, max ${summary.rssMB.max} (baseline ${summary.rssMB.baseline}, first-quarter mean ${summary.rssMB.firstQuarterMean}, last-quarter mean ${summary.rssMB.lastQuarterMean}, 3 s after ${summary.rssMB.afterIdle3s})`,
       );
+      if (burstReport) {
+        console.log(
+          `burst of ${burstReport.images} ${burstReport.size} images: ${burstReport.ok} OK; RSS MB max ${burstReport.maxMB}; ${settleS} s after: ${burstReport.afterMB} (under 300 MB after ${burstReport.under300AfterS ?? "never"} s)`,
+        );
+      }
     }
   } finally {
     child.kill("SIGTERM");

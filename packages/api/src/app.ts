@@ -41,7 +41,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const s: Services = {
     ...deps,
-    imds: deps.imds ?? new ImdsClient(deps.config.imdsUrl, deps.config.imdsTimeoutMs),
+    imds:
+      deps.imds ??
+      new ImdsClient(deps.config.imdsUrl, deps.config.imdsTimeoutMs, deps.config.dmiDir),
     lifecycle: deps.lifecycle ?? new Lifecycle("ready"),
     admission: new Admission(deps.config.workers, deps.config.maxQueue),
     uploads: new Uploads(deps.config),

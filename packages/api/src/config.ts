@@ -7,6 +7,7 @@ import {
   DRAIN_SECONDS,
   SHUTDOWN_DEADLINE_SECONDS,
 } from "./contract.js";
+import { DEFAULT_DMI_DIR } from "./services/imds.js";
 
 /**
  * Everything the service reads from its environment, parsed once in main.ts and passed to
@@ -57,6 +58,8 @@ export interface Config {
   /** IMDS base URL, or undefined to never ask (off EC2, tests). */
   imdsUrl: string | undefined;
   imdsTimeoutMs: number;
+  /** The DMI identity directory read before asking IMDS (tests point it at a fixture). */
+  dmiDir: string;
   logLevel: string;
 }
 
@@ -98,6 +101,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     corsOrigins: [],
     imdsUrl: undefined,
     imdsTimeoutMs: 300,
+    dmiDir: DEFAULT_DMI_DIR,
     logLevel: "info",
     ...overrides,
   };

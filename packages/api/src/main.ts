@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { startBanner } from "./banner.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { startServer } from "./server.js";
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const running = await startServer(config);
+  process.stderr.write(startBanner(config, running.url, running.bound));
   const onSignal = (signal: NodeJS.Signals) => {
     running
       .shutdown(signal)

@@ -1,5 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImdsClient } from "../src/services/imds.js";
 
@@ -25,6 +27,9 @@ function fakeImds(instanceType: string): Promise<{ server: Server; url: string; 
   );
 }
 
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures/dmi");
+const EC2_DMI = join(fixtures, "ec2-nitro");
+
 describe("ImdsClient", () => {
   let imds: Awaited<ReturnType<typeof fakeImds>>;
   beforeAll(async () => {
@@ -33,7 +38,7 @@ describe("ImdsClient", () => {
   afterAll(() => imds.server.close());
 
   it("does the IMDSv2 token dance and caches the answer", async () => {
-    const client = new ImdsClient(imds.url, 2000);
+    const client = new ImdsClient(imds.url, 2000, EC2_DMI);
     expect(await client.instanceType()).toEqual({ instanceType: "t3.large" });
     expect(await client.instanceType()).toEqual({ instanceType: "t3.large" });
     expect(imds.calls).toEqual(["PUT /latest/api/token", "GET /latest/meta-data/instance-type"]);
@@ -42,12 +47,24 @@ describe("ImdsClient", () => {
   it("answers null, without throwing, when nothing listens", async () => {
     const closed = await fakeImds("x");
     await new Promise<void>((r) => closed.server.close(() => r()));
-    const facts = await new ImdsClient(closed.url, 300).instanceType();
+    const facts = await new ImdsClient(closed.url, 300, EC2_DMI).instanceType();
     expect(facts.instanceType).toBeNull();
     expect(facts.note).toMatch(/not on EC2/);
   });
 
   it("answers null when disabled", async () => {
     expect((await new ImdsClient(undefined).instanceType()).instanceType).toBeNull();
+  });
+
+  it("off EC2 (by DMI) it never sends a request to the metadata address", async () => {
+    const before = imds.calls.length;
+    const facts = await new ImdsClient(imds.url, 2000, join(fixtures, "laptop")).instanceType();
+    expect(facts.instanceType).toBeNull();
+    expect(facts.note).toMatch(/not on EC2 \(DMI identity\)/);
+    expect(imds.calls.length).toBe(before);
+    // no DMI at all (a container without /sys): not EC2 either
+    const none = await new ImdsClient(imds.url, 2000, join(fixtures, "absent")).instanceType();
+    expect(none.instanceType).toBeNull();
+    expect(imds.calls.length).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
@@ -40,7 +41,11 @@ describe("health, info, metrics, OpenAPI", () => {
       },
     });
     srv = await startTestServer(
-      { imdsUrl: `http://127.0.0.1:${(imds.address() as AddressInfo).port}`, imdsTimeoutMs: 2000 },
+      {
+        imdsUrl: `http://127.0.0.1:${(imds.address() as AddressInfo).port}`,
+        imdsTimeoutMs: 2000,
+        dmiDir: fileURLToPath(new URL("./fixtures/dmi/ec2-nitro", import.meta.url)),
+      },
       pino({ level: "info" }, sink),
     );
   });
