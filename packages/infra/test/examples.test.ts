@@ -209,11 +209,32 @@ describe("examples/cpu-production", () => {
   });
 });
 
+/** A GPU tier serves an ONNX model (Mask2Former), synced from S3. */
+const GPU_MODELS = { models: "M2F-Graphene", modelsUri: "s3://flakeops-models/prod/" };
+
 describe("examples/gpu", () => {
+  it("fails the preview for CPU-only models, with the reason and the wasted $/month", async () => {
+    setStackConfig({ artifact: tarball });
+    const error = await programs.gpu().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(
+      /^gpu: g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU \(GMM models\): 1 x c5\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: /,
+    );
+    expect((error as Error).message).not.toContain("\n");
+  });
+
+  it("deploys a GPU tier for CPU-only models only when forced", async () => {
+    await runExample("gpu", { allowCpuOnlyModels: "true" });
+    expect(cloud.one(T.launchTemplate).inputs.instanceType).toBe("g4dn.xlarge");
+  });
+
   it("deploys the sizing engine's GPU tier on the Deep Learning Base AMI", async () => {
     const rec = recommendForUseCase("gpu");
     expect(rec.instanceType).toBe("g4dn.xlarge");
-    const outputs = await runExample("gpu");
+    const outputs = await runExample("gpu", GPU_MODELS);
     expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
     expect(cloud.one(T.launchTemplate).inputs.imageId).toBe("ami-dlami-x86_64");
     expect(outputs.estimatedMonthlyCostUSD).toBe(
@@ -223,7 +244,7 @@ describe("examples/gpu", () => {
 
   it("sizes a GPU workload from imagesPerHour", async () => {
     const rec = recommendForWorkload({ imagesPerHour: 50000, gpu: true });
-    await runExample("gpu", { imagesPerHour: "50000" });
+    await runExample("gpu", { ...GPU_MODELS, imagesPerHour: "50000" });
     expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
   });
 });

@@ -243,6 +243,7 @@ describe("InferenceService options", () => {
     await deploy({
       instanceType: "g4dn.xlarge",
       artifact: { image: "ghcr.io/flakeops/api:1.0.0" },
+      models: ["M2F-Graphene"],
     });
     const ami = cloud.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")!;
     expect(ami.inputs.filters).toContainEqual({
@@ -374,6 +375,11 @@ describe("InferenceService options", () => {
     [{ count: 3, maxSize: 2 }, /minSize <= count <= maxSize/],
     [{ volumeGiB: 2 }, /volumeGiB must be a whole number 8-16384/],
     [{ modelsUri: "/models" }, /modelsUri must be an s3:\/\/bucket\/prefix URI/],
+    [
+      { instanceType: "g4dn.xlarge" },
+      /g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU .*c5\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: models that include an ONNX kind/,
+    ],
+    [{ instanceType: "g4dn.xlarge", models: ["GMM-Graphene"] }, /GMM-Graphene run only on the CPU/],
     [{ minHealthyPercentage: 101 }, /minHealthyPercentage must be a whole number 0-100; got 101/],
     [{ minHealthyPercentage: -1 }, /minHealthyPercentage must be a whole number 0-100; got -1/],
     [{ minSize: 0, count: 1 }, /minSize must be >= 1 for a service behind a load balancer/],

@@ -72,6 +72,20 @@ export const StackConfigSchema = z
       .string()
       .refine(isS3Uri, { error: "must be an s3://bucket/prefix URI" })
       .optional(),
+    /** Comma-separated model ids the tier serves (`M2F-Graphene,GMM-Graphene`). */
+    models: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((m) => m.trim())
+          .filter((m) => m !== ""),
+      )
+      .refine((ids) => ids.every((id) => /^[A-Za-z0-9]+-[A-Za-z0-9_.-]+$/.test(id)), {
+        error: "must be comma-separated model ids <kind>-<name>, e.g. M2F-Graphene",
+      })
+      .optional(),
+    allowCpuOnlyModels: bool.optional(),
     certificateArn: z
       .string()
       .regex(ACM_CERTIFICATE_ARN, { error: "must be an ACM certificate ARN" })

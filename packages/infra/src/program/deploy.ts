@@ -126,6 +126,8 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     ...(config.modelsUri ? { modelsUri: config.modelsUri } : {}),
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.p95LatencyMs ? { p95TargetMs: config.p95LatencyMs } : {}),
+    ...(config.models ? { models: config.models } : {}),
+    ...(config.allowCpuOnlyModels ? { allowCpuOnlyModels: true } : {}),
     ...(config.minHealthyPercentage === undefined
       ? {}
       : { minHealthyPercentage: config.minHealthyPercentage }),

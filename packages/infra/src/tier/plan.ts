@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isS3Uri } from "../aws-names.js";
 import { ConfigError, sizingOrFail } from "../errors.js";
 import { type ArtifactArg, checkArtifact } from "./artifact.js";
+import { checkGpuUse } from "./gpu-use.js";
 
 /**
  * A tier's args and their checked, defaulted form (the plan) that every deployable shape
@@ -45,6 +46,13 @@ export interface TierArgs {
   readonly artifact: ArtifactArg;
   /** `s3://bucket/prefix` of model files synced to the instances at boot. Default: none. */
   readonly modelsUri?: string;
+  /**
+   * Model ids the tier serves (`<kind>-<name>`, e.g. M2F-Graphene). A GPU type needs at least
+   * one ONNX kind among them. Default: none declared (the API's embedded GMM, CPU-only).
+   */
+  readonly models?: readonly string[];
+  /** Deploy a GPU type for CPU-only models anyway (a warning gives the wasted $/month). */
+  readonly allowCpuOnlyModels?: boolean;
   /** Extra environment for the API process. */
   readonly environment?: Readonly<Record<string, string>>;
   /** The API's port on the instances. Default: the service's DEFAULT_PORT (its contract). */
@@ -168,6 +176,14 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     return alt.type;
   });
   const pricing: PricingModel = args.pricing ?? (spot ? "spot" : "on-demand");
+  const gpuWarning = checkGpuUse(name, {
+    type,
+    count,
+    pricing,
+    models: args.models,
+    allowCpuOnlyModels: args.allowCpuOnlyModels ?? false,
+  });
+  if (gpuWarning) pulumi.log.warn(gpuWarning);
   const tags = { ...args.tags, [COST_TAG_KEY]: name };
   return {
     type,
