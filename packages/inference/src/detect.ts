@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { backgroundFromHistograms } from "./detector/background.js";
-import { flakesFromLabels } from "./detector/flakes.js";
+import { flakesFromLabels, type RejectedFlake } from "./detector/flakes.js";
 import { segmentAndClassify } from "./detector/segmentation.js";
 import { InferenceError } from "./errors.js";
 import type { Flake } from "./flake.js";
@@ -27,6 +27,12 @@ export interface DetectOptions {
   maxPixels?: number;
   /** Also render the overlay PNG (flakes outlined by layer) from the decoded pixels. */
   overlay?: boolean;
+  /** Drop thin rims along regions much brighter than the background (detector/edges.ts). */
+  rejectBrightEdges?: boolean;
+  /** Drop flakes whose false_positive_probability is above this (0-1), as MaskTerial's post-processing does. */
+  maxFpProbability?: number;
+  /** Also return the flakes the filters dropped, each with `rejected_by`. */
+  explainRejections?: boolean;
   signal?: AbortSignal;
 }
 
@@ -36,6 +42,8 @@ export interface DetectionResult {
   model: string;
   background_bgr: [number, number, number];
   flakes: Flake[];
+  /** With explainRejections: the flakes the filters dropped, and why. */
+  rejected?: RejectedFlake[];
   /** PNG, when `overlay` was asked for. */
   overlay?: Uint8Array;
   timings: { decode_ms: number; detect_ms: number; total_ms: number };
@@ -51,6 +59,7 @@ export interface ResolvedOptions {
   stdThreshold: number;
   scoreThreshold: number;
   minClassOccupancy: number;
+  rejectBrightEdges?: boolean;
 }
 
 /** An accepted numeric range (the shape of the CLI kit's NumberRule). */
@@ -73,6 +82,7 @@ export const DETECT_OPTION_RANGES = {
   scoreThreshold: { min: 0, max: 1 },
   minClassOccupancy: { min: 0, max: 1 },
   maxPixels: { min: 1, integer: true },
+  maxFpProbability: { min: 0, max: 1 },
 } as const satisfies Record<string, OptionRange>;
 
 function rangeSchema(r: OptionRange): z.ZodNumber {
@@ -88,6 +98,7 @@ export const DETECT_OPTION_SCHEMAS = {
   scoreThreshold: rangeSchema(DETECT_OPTION_RANGES.scoreThreshold),
   minClassOccupancy: rangeSchema(DETECT_OPTION_RANGES.minClassOccupancy),
   maxPixels: rangeSchema(DETECT_OPTION_RANGES.maxPixels),
+  maxFpProbability: rangeSchema(DETECT_OPTION_RANGES.maxFpProbability),
 } as const;
 
 const ACCEPTED: Record<keyof typeof DETECT_OPTION_SCHEMAS, string> = {
@@ -96,6 +107,7 @@ const ACCEPTED: Record<keyof typeof DETECT_OPTION_SCHEMAS, string> = {
   scoreThreshold: "a number from 0 to 1",
   minClassOccupancy: "a number from 0 to 1",
   maxPixels: "a positive integer",
+  maxFpProbability: "a probability from 0 to 1",
 };
 
 function checked<K extends keyof typeof DETECT_OPTION_SCHEMAS>(
@@ -116,7 +128,9 @@ function checked<K extends keyof typeof DETECT_OPTION_SCHEMAS>(
 /** Check the numeric options and fill in defaults. */
 export function resolveOptions(o: DetectOptions): ResolvedOptions {
   if (o.maxPixels !== undefined) checked("maxPixels", o.maxPixels, 0);
+  if (o.maxFpProbability !== undefined) checked("maxFpProbability", o.maxFpProbability, 1);
   return {
+    rejectBrightEdges: o.rejectBrightEdges === true,
     sizeThreshold: checked("sizeThreshold", o.sizeThreshold, DEFAULT_SIZE_THRESHOLD),
     stdThreshold: checked("stdThreshold", o.stdThreshold, DEFAULT_STD_THRESHOLD),
     scoreThreshold: checked("scoreThreshold", o.scoreThreshold, DEFAULT_SCORE_THRESHOLD),
@@ -162,7 +176,12 @@ function scratch(n: number): [Uint8Array, Uint8Array] {
 export async function detectBgr(
   image: BgrImage,
   classifier: PixelClassifier,
-  options: ResolvedOptions & { segmenter?: InstanceSegmenter; signal?: AbortSignal },
+  options: ResolvedOptions & {
+    segmenter?: InstanceSegmenter;
+    signal?: AbortSignal;
+    /** receives what the bright-edge filter drops */
+    rejected?: RejectedFlake[];
+  },
   /** "rgb" when `image.data` is still in decode order (the GMM path reads it as it is) */
   order: "bgr" | "rgb" = "bgr",
 ): Promise<{ background: [number, number, number]; flakes: Flake[] }> {
@@ -177,6 +196,8 @@ export async function detectBgr(
     classes: classifier.classes,
     background,
     sizeThreshold: options.sizeThreshold,
+    rejectBrightEdges: options.rejectBrightEdges,
+    rejected: options.rejected,
   };
   if (classifier instanceof GmmClassifier && !options.segmenter) {
     const candidates = mh.candidates(classifier.channelLuts(background, options.stdThreshold));
@@ -242,12 +263,23 @@ export async function detectImage(
   const image = await decodeRgb(input, { maxPixels: options.maxPixels });
   const t1 = performance.now();
   throwIfAborted(options.signal);
-  const { background, flakes } = await detectBgr(
+  const rejected: RejectedFlake[] = [];
+  const detected = await detectBgr(
     image,
     classifier,
-    { ...resolved, segmenter, signal: options.signal },
+    { ...resolved, segmenter, signal: options.signal, rejected },
     "rgb",
   );
+  const { background } = detected;
+  let { flakes } = detected;
+  if (options.maxFpProbability !== undefined) {
+    const max = options.maxFpProbability;
+    for (const f of flakes) {
+      if (f.false_positive_probability > max)
+        rejected.push({ ...f, rejected_by: ["fp_probability"] });
+    }
+    flakes = flakes.filter((f) => f.false_positive_probability <= max);
+  }
   const t2 = performance.now();
   // Detection is done with the pixels (still in decode order, RGB): draw on them directly.
   const overlay = options.overlay
@@ -264,6 +296,7 @@ export async function detectImage(
       number,
     ],
     flakes,
+    ...(options.explainRejections && { rejected }),
     ...(overlay && { overlay }),
     timings: { decode_ms: ms(t1 - t0), detect_ms: ms(t2 - t1), total_ms: ms(t2 - t0) },
   };

@@ -46,8 +46,9 @@ export type BatchRecord =
 /** CONTRACTS.md's JSON line for one image. */
 export function jsonLine(r: BatchRecord): string {
   if ("error" in r) return `${JSON.stringify({ image: r.image, error: r.error })}\n`;
-  const { width, height, model, flakes, timings } = r.result;
-  return `${JSON.stringify({ image: r.image, width, height, model, flakes, timings })}\n`;
+  const { width, height, model, flakes, rejected, timings } = r.result;
+  // "rejected" only with --explain (undefined keys are left out)
+  return `${JSON.stringify({ image: r.image, width, height, model, flakes, rejected, timings })}\n`;
 }
 
 export const CSV_COLUMNS = [

@@ -73,6 +73,19 @@ export const DETECT_FLAGS: FlagSpecs = {
     value: "X",
     help: `segmentation majority share 0-1 (default ${DEFAULT_MIN_CLASS_OCCUPANCY})`,
   },
+  "reject-bright-edges": {
+    type: "boolean",
+    help: "drop thin rims along regions much brighter than the substrate (bulk-crystal halos)",
+  },
+  "max-fp-probability": {
+    type: "string",
+    value: "X",
+    help: "drop flakes whose false_positive_probability is above X (0-1)",
+  },
+  explain: {
+    type: "boolean",
+    help: 'with JSON output, list dropped flakes under "rejected" with "rejected_by"',
+  },
   json: { type: "boolean", help: 'one JSON document {"results": [...]} on stdout' },
   jsonl: { type: "boolean", help: "stream one JSON line per image as it finishes" },
   csv: { type: "boolean", help: "stream one CSV row per flake" },
@@ -130,6 +143,13 @@ export async function detectCommand(argv: string[], io: CliIo): Promise<number> 
       "min-class-occupancy",
       RANGE.minClassOccupancy,
     ),
+    maxFpProbability: numberFlag(
+      values["max-fp-probability"],
+      "max-fp-probability",
+      RANGE.maxFpProbability,
+    ),
+    rejectBrightEdges: values["reject-bright-edges"] === true,
+    explainRejections: values.explain === true,
   };
   const modelsDir = stringFlag(values["models-dir"]);
   if (modelsDir !== undefined) await requireDirectory(resolve(cwd, modelsDir), "--models-dir");
@@ -255,8 +275,8 @@ function writeCollected(
   const doc: { results: unknown[]; errors?: Failure[] } = {
     results: records.flatMap((r) => {
       if (!("result" in r)) return [];
-      const { width, height, model, background_bgr, flakes, timings } = r.result;
-      return [{ image: r.image, width, height, model, background_bgr, flakes, timings }];
+      const { width, height, model, background_bgr, flakes, rejected, timings } = r.result;
+      return [{ image: r.image, width, height, model, background_bgr, flakes, rejected, timings }];
     }),
   };
   if (failures.length > 0) doc.errors = [...failures];

@@ -35,17 +35,23 @@ export const SYNTH_FLAGS: FlagSpecs = {
     value: "FILE",
     help: "contrast_dict.json to draw layers from (default graphene)",
   },
+  halos: {
+    type: "string",
+    value: "N",
+    help: "bright bulk crystals with halo fringes per image, not flakes (default 0)",
+  },
   json: { type: "boolean", help: "print the manifest as JSON" },
   help: { type: "boolean", help: "show this help" },
 };
 
 const FORMATS: readonly ImageFormat[] = ["png", "jpg"];
 
-const USAGE = `usage: ${PROGRAM} synth --out DIR [--count N] [--seed S] [--width W] [--height H] [--format png|jpg]
+const USAGE = `usage: ${PROGRAM} synth --out DIR [--count N] [--seed S] [--width W] [--height H] [--format png|jpg] [--halos N]
 
 Writes synth-NNNN.<png|jpg> images, synth-NNNN.mask.png ground-truth masks (8-bit gray,
-pixel value = layer index, 0 = background; the format calibrate reads) and manifest.json
-(layer names, per-image background and flakes with polygons, bboxes, sizes, contrasts).`;
+pixel value = layer index, 0 = background; the format calibrate reads), manifest.json
+(layer names, per-image background and flakes with polygons, bboxes, sizes, contrasts) and
+annotations.json (the same ground truth as COCO, for calibrate --coco and evaluate).`;
 
 export async function synthCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(argv, SYNTH_FLAGS, `${PROGRAM} synth`);
@@ -85,6 +91,7 @@ export async function synthCommand(argv: string[], io: CliIo): Promise<number> {
     height: numberFlag(values.height, "height", { min: 16, max: 8192, integer: true }) ?? 1200,
     format,
     dictionary,
+    halos: numberFlag(values.halos, "halos", { min: 0, max: 100, integer: true }),
     onImage: (done) => bar.tick(`${done}/${count}`),
   });
   bar.stop();

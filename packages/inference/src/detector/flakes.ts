@@ -2,6 +2,7 @@ import type { Flake } from "../flake.js";
 import { minAreaRect, traceOuterContour } from "../geometry/contour.js";
 import { countsToString } from "../io/rle.js";
 import { boxMaskCounts, type Component, componentMasks, components4 } from "./components.js";
+import { edgeRejections, type RejectionReason } from "./edges.js";
 import { meanEntropy } from "./entropy.js";
 import { falsePositiveProbability } from "./fp.js";
 import { openLabels } from "./morphology.js";
@@ -22,7 +23,14 @@ export interface FlakeStepsInput {
   scratch?: Uint8Array;
   /** where B, G, R sit in each pixel of `bgr` (default B, G, R order) */
   offsets?: readonly [number, number, number];
+  /** Apply the bright-edge filter (detector/edges.ts); off by default, for parity. */
+  rejectBrightEdges?: boolean;
+  /** Where rejected flakes go, with why, when the caller wants them. */
+  rejected?: RejectedFlake[];
 }
+
+/** A flake a filter removed, and which rules removed it. */
+export type RejectedFlake = Flake & { rejected_by: RejectionReason[] };
 
 const round = (v: number, digits: number) => {
   const f = 10 ** digits;
@@ -62,7 +70,9 @@ export function flakesFromLabels(input: FlakeStepsInput): Flake[] {
       if (list.length < sizeThreshold || list.length === 0) continue;
       for (const comp of components4(opened, width, height, k + 1, list)) {
         if (comp.pixels.length < sizeThreshold) continue;
-        flakes.push(flakeOf(input, comp, classes[k]!));
+        const reasons = input.rejectBrightEdges ? edgeRejections(input, comp) : [];
+        if (reasons.length === 0) flakes.push(flakeOf(input, comp, classes[k]!));
+        else input.rejected?.push({ ...flakeOf(input, comp, classes[k]!), rejected_by: reasons });
       }
     }
   } finally {

@@ -37,6 +37,8 @@ export interface WriteSynthOptions {
   height: number;
   format: ImageFormat;
   dictionary?: SynthDictionary;
+  /** Bright crystals with halos per image (see synthesize). */
+  halos?: number;
   onImage?: (done: number) => void;
 }
 
@@ -52,7 +54,13 @@ export async function writeSynthSet(o: WriteSynthOptions): Promise<SynthManifest
   const coco: CocoFile = { images: [], annotations: [], categories: [] };
   for (let i = 0; i < o.count; i++) {
     const seed = imageSeed(o.seed, i);
-    const s = synthesize({ width: o.width, height: o.height, seed, dictionary: o.dictionary });
+    const s = synthesize({
+      width: o.width,
+      height: o.height,
+      seed,
+      dictionary: o.dictionary,
+      halos: o.halos,
+    });
     layerNames = s.layerNames;
     const stem = `synth-${String(i).padStart(4, "0")}`;
     const image = `${stem}.${o.format}`;

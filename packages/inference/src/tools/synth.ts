@@ -3,6 +3,7 @@ import { fillPolygon } from "../geometry/polygon.js";
 import { cholesky3 } from "../models/gmm/contrast-dict.js";
 import { GRAPHENE_CONTRAST_DICT } from "../models/gmm/graphene.js";
 import type { BgrImage } from "../types.js";
+import { type HaloSpec, paintHalo } from "./synth-halo.js";
 import { Random } from "./synth-random.js";
 import { gaussianBlur, type Region } from "./synth-raster.js";
 
@@ -68,6 +69,11 @@ export interface SynthesizeOptions {
    * whose blurred rims pass through layer colours, as on real chips (default 0-2 at random).
    */
   bulk?: number;
+  /**
+   * Bright bulk crystals ringed by a thin fringe of the thinnest layer's colour with a blurred
+   * rim (see synth-halo.ts): not flakes, but what the bright-edge filter must remove (default 0).
+   */
+  halos?: number;
 }
 
 export interface SynthFlake {
@@ -93,6 +99,8 @@ export interface SynthImage {
   flakes: SynthFlake[];
   /** Bulk crystals drawn (not flakes; label 0). */
   bulk: { polygon: [number, number][]; contrast: [number, number, number] }[];
+  /** Bright crystals with halos drawn (not flakes; label 0). */
+  halos: HaloSpec[];
   background: [number, number, number];
 }
 
@@ -213,7 +221,34 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     });
   }
 
-  const blurred = gaussianBlur(clean, width, height, options.blur ?? 0.7, regions);
+  const halos: HaloSpec[] = [];
+  const haloRegions: Region[] = [];
+  if ((options.halos ?? 0) > 0) {
+    const haloSpecs = flakeSpecs(
+      { ...options, flakes: options.halos, radius: [20, 45] },
+      layerNames,
+      rng,
+      [...specs, ...bulkSpecs],
+    );
+    const thin = dictionary[layerNames[0]!]!.contrast;
+    for (const spec of haloSpecs) {
+      const halo: HaloSpec = {
+        polygon: flakePolygon(spec, rng),
+        bright: [rng.uniform(0.3, 0.45), rng.uniform(0.45, 0.6), rng.uniform(0.4, 0.55)],
+        fringe: [thin.b, thin.g, thin.r],
+        ring: rng.uniform(5, 8),
+      };
+      haloRegions.push(paintHalo(clean, instances, width, height, background, halo));
+      halos.push(halo);
+    }
+  }
+  // the halos' rims are softer than the flakes' edges (sigma 1.2 before the objective's blur)
+  const rimmed =
+    haloRegions.length > 0 ? gaussianBlur(clean, width, height, 1.2, haloRegions) : clean;
+  const blurred = gaussianBlur(rimmed, width, height, options.blur ?? 0.7, [
+    ...regions,
+    ...haloRegions,
+  ]);
   const data = new Uint8Array(plane * 3);
   const vignetting = options.vignetting ?? 0.01;
   const noise = options.noise ?? 1.5;
@@ -237,6 +272,7 @@ export function synthesize(options: SynthesizeOptions): SynthImage {
     instances,
     flakes,
     bulk,
+    halos,
     background,
   };
 }
