@@ -10,8 +10,19 @@ export {
   detectImage,
   type OptionRange,
 } from "./detect.js";
+export type { RejectionReason } from "./detector/edges.js";
+export type { RejectedFlake } from "./detector/flakes.js";
 export * from "./errors.js";
 export * from "./flake.js";
+export {
+  annotationMask,
+  type CocoAnnotation,
+  type CocoFile,
+  type CocoImage,
+  CocoSchema,
+  categoryLayers,
+  parseCoco,
+} from "./io/coco.js";
 export {
   DEFAULT_MAX_PIXELS,
   decodeImage,

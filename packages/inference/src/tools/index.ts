@@ -1,6 +1,6 @@
 /**
  * `@flakeops/inference/tools`: what builds, fits and measures detectors rather than serving
- * them: synthetic microscope images, calibration, the benchmark.
+ * them: synthetic microscope images, calibration, evaluation (COCO AP), the benchmark.
  */
 
 export { encodeBgr, encodeLabelPng, type ImageFormat } from "../io/image-files.js";
@@ -20,6 +20,20 @@ export {
   type LayerFit,
 } from "./calibrate.js";
 export {
+  type EvalDetection,
+  type EvalGroundTruth,
+  type EvalImage,
+  IOU_THRESHOLDS,
+  RECALL_THRESHOLDS,
+} from "./coco-eval.js";
+export {
+  type Counts,
+  detectionOf,
+  type EvaluationReport,
+  evaluateInstances,
+  type LayerReport,
+} from "./evaluate.js";
+export {
   type SynthDictionary,
   type SynthesizeOptions,
   type SynthFlake,
@@ -27,4 +41,4 @@ export {
   type SynthImage,
   synthesize,
 } from "./synth.js";
-export { type SynthManifest, writeSynthSet } from "./synth-io.js";
+export { addToCoco, type SynthManifest, writeSynthSet } from "./synth-io.js";
