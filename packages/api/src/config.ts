@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { DetectorPool } from "@flakeops/inference";
 import {
   CUSTOMER_ID_PATTERN,
   CUSTOMER_ID_RULE,
@@ -58,6 +59,11 @@ export interface Config {
   /** IMDS base URL, or undefined to never ask (off EC2, tests). */
   imdsUrl: string | undefined;
   imdsTimeoutMs: number;
+  /**
+   * ONNX execution providers in order of preference, e.g. ["cuda", "cpu"]; undefined = CUDA
+   * when onnxruntime-node can use it here, else CPU.
+   */
+  executionProviders: string[] | undefined;
   /** The DMI identity directory read before asking IMDS (tests point it at a fixture). */
   dmiDir: string;
   logLevel: string;
@@ -102,6 +108,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     imdsUrl: undefined,
     imdsTimeoutMs: 300,
     dmiDir: DEFAULT_DMI_DIR,
+    executionProviders: undefined,
     logLevel: "info",
     ...overrides,
   };
@@ -206,8 +213,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = text("LOG_LEVEL");
   if (logLevel !== undefined) set.logLevel = logLevel;
   const imds = text("FLAKEOPS_IMDS_URL");
+  let executionProviders: string[] | undefined;
+  try {
+    executionProviders = DetectorPool.parseExecutionProviders(env.FLAKEOPS_EXECUTION_PROVIDERS);
+  } catch (e) {
+    throw new ConfigError(`FLAKEOPS_EXECUTION_PROVIDERS: ${(e as Error).message}`);
+  }
   return defaultConfig({
     ...set,
+    executionProviders,
     modelsDir: text("FLAKEOPS_MODELS_DIR"),
     apiKeys: parseApiKeys(env),
     adminKeys: parseApiKeys(env, "FLAKEOPS_ADMIN_KEYS"),

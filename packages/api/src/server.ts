@@ -45,6 +45,7 @@ export async function startServer(
     workers: config.workers,
     modelsDir,
     maxQueue: config.maxQueue,
+    ...(config.executionProviders && { executionProviders: config.executionProviders }),
   });
   const lifecycle = new Lifecycle("starting");
   const app = createApp({ config, registry, detector, logger, metrics, lifecycle });
@@ -73,6 +74,8 @@ export async function startServer(
   const t0 = performance.now();
   await registry.classifier(DEFAULT_MODEL_ID);
   metrics.modelLoad.observe({ model: DEFAULT_MODEL_ID }, (performance.now() - t0) / 1000);
+  // Providers asked for explicitly must exist here: fail at start, not on the first ONNX model.
+  if (config.executionProviders) await detector.executionProviders();
   // Ask the metadata service now, so the first GET /info does not wait for it.
   void app.services.imds.instanceType();
   lifecycle.state = "ready";

@@ -28,6 +28,8 @@ export interface Detector {
   run(bytes: Uint8Array, options: DetectOptions & { namespace?: string }): Promise<DetectionResult>;
   readonly queued: number;
   readonly running: number;
+  /** The ONNX execution providers the workers use (DetectorPool asks a worker). */
+  executionProviders?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

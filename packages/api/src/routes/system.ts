@@ -54,6 +54,10 @@ export function systemRoutes(s: Services) {
           backlog_ms: s.admission.backlogMs(),
         },
         auth: { enabled: s.keys.enabled },
+        onnx: {
+          requested_execution_providers: s.config.executionProviders ?? "auto",
+          execution_providers: await providersInUse(s),
+        },
         host: {
           node: process.version,
           platform: process.platform,
@@ -70,6 +74,14 @@ export function systemRoutes(s: Services) {
       const text = await s.metrics.registry.metrics();
       return c.body(text, 200, { "Content-Type": s.metrics.registry.contentType });
     });
+}
+
+let providers: Promise<string[] | string> | undefined;
+/** The providers ONNX sessions use, asked once; the reason as a string when that failed. */
+function providersInUse(s: Services): Promise<string[] | string> {
+  providers ??=
+    s.detector.executionProviders?.().catch((e: Error) => e.message) ?? Promise.resolve("unknown");
+  return providers;
 }
 
 /** What @flakeops/sizing knows about this instance type; null off EC2 or for a type it lacks. */

@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { DetectionResult, DetectOptions } from "../detect.js";
 import { INFERENCE_ERROR_CODES, InferenceError, type InferenceErrorCode } from "../errors.js";
-import type { WorkerReply, WorkerTask } from "./worker.js";
+import { parseExecutionProviders } from "../models/onnx/session.js";
+import type { ProbeReply, WorkerReply, WorkerTask } from "./worker.js";
 
 export interface DetectorPoolOptions {
   /** worker threads; default os.availableParallelism() */
@@ -13,6 +14,11 @@ export interface DetectorPoolOptions {
   maxQueue?: number;
   /** per-worker model cache budget, MB */
   memoryBudgetMB?: number;
+  /**
+   * ONNX execution providers in order of preference ("cuda,cpu" or a list); default: CUDA when
+   * onnxruntime-node can use it here, else CPU. Unknown names are BAD_OPTION.
+   */
+  executionProviders?: string | readonly string[];
 }
 
 /** From sources (vitest, tsx) the worker goes through a shim that loads TypeScript. */
@@ -49,13 +55,22 @@ export class DetectorPool {
       );
     }
     this.maxQueue = maxQueue;
+    const providers = parseExecutionProviders(
+      typeof options.executionProviders === "string"
+        ? options.executionProviders
+        : options.executionProviders?.join(","),
+    );
     // admission is ours (inFlight against workers + maxQueue), so piscina's queue is unbounded
     this.piscina = new Piscina({
       filename: workerFile(),
       minThreads: this.workers,
       maxThreads: this.workers,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { modelsDir: options.modelsDir, memoryBudgetMB: options.memoryBudgetMB },
+      workerData: {
+        modelsDir: options.modelsDir,
+        memoryBudgetMB: options.memoryBudgetMB,
+        executionProviders: providers,
+      },
     });
   }
 
@@ -109,6 +124,20 @@ export class DetectorPool {
       ? (reply.code as InferenceErrorCode)
       : "INTERNAL";
     throw new InferenceError(code, reply.message);
+  }
+
+  /** Validate an execution provider list as the constructor will (for early config errors). */
+  static parseExecutionProviders(raw: string | undefined): string[] | undefined {
+    return parseExecutionProviders(raw);
+  }
+
+  /**
+   * The execution providers ONNX sessions use in the workers (asks one worker; loads
+   * onnxruntime there if no ONNX model has yet).
+   */
+  async executionProviders(): Promise<string[]> {
+    const reply = (await this.piscina.run({ probe: "execution-providers" })) as ProbeReply;
+    return reply.providers;
   }
 
   async close(): Promise<void> {

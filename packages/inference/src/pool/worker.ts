@@ -3,6 +3,11 @@ import sharp from "sharp";
 import { type DetectionResult, type DetectOptions, detectImage } from "../detect.js";
 import { type InferenceErrorCode, isInferenceError } from "../errors.js";
 import { warmUpKernels } from "../kernels/scans.js";
+import {
+  configureExecutionProviders,
+  type ExecutionProvider,
+  executionProviders,
+} from "../models/onnx/session.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
 
 /**
@@ -17,6 +22,14 @@ export interface WorkerTask {
   namespace?: string;
 }
 
+/** Not a detection: which execution providers this worker's ONNX sessions use. */
+export interface ProbeTask {
+  probe: "execution-providers";
+}
+export interface ProbeReply {
+  providers: string[];
+}
+
 export type WorkerReply =
   | { ok: true; result: DetectionResult }
   | { ok: false; code: InferenceErrorCode; message: string };
@@ -25,7 +38,12 @@ export type WorkerReply =
 sharp.concurrency(1);
 warmUpKernels();
 
-const data = (workerData ?? {}) as { modelsDir?: string; memoryBudgetMB?: number };
+const data = (workerData ?? {}) as {
+  modelsDir?: string;
+  memoryBudgetMB?: number;
+  executionProviders?: ExecutionProvider[];
+};
+configureExecutionProviders(data.executionProviders);
 const registry = new ModelRegistry({
   modelsDir: data.modelsDir,
   memoryBudgetMB: data.memoryBudgetMB,
@@ -49,7 +67,10 @@ function registryFor(task: WorkerTask): ModelRegistry {
   return model !== undefined && model !== DEFAULT_MODEL_ID && own.has(model) ? own : registry;
 }
 
-export default async function detect(task: WorkerTask): Promise<WorkerReply> {
+export default async function detect(
+  task: WorkerTask | ProbeTask,
+): Promise<WorkerReply | ProbeReply> {
+  if ("probe" in task) return { providers: await executionProviders() };
   try {
     const result = await detectImage(task.input, { ...task.options, registry: registryFor(task) });
     return { ok: true, result };

@@ -1,5 +1,7 @@
+import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type * as ort from "onnxruntime-node";
 import type { z } from "zod";
 import { InferenceError } from "../../errors.js";
@@ -29,6 +31,105 @@ export function onnxRuntime(): Promise<typeof ort> {
   return runtime;
 }
 
+/**
+ * Execution providers a session may use, by onnxruntime-node's names (listSupportedBackends):
+ * the configuration accepts these, in order of preference.
+ */
+export const EXECUTION_PROVIDERS = ["cuda", "tensorrt", "webgpu", "cpu"] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/**
+ * `FLAKEOPS_EXECUTION_PROVIDERS` ("cuda,cpu"): the list, or undefined for the default (empty or
+ * unset). An unknown name is BAD_OPTION listing the accepted ones.
+ */
+export function parseExecutionProviders(raw: string | undefined): ExecutionProvider[] | undefined {
+  const names = (raw ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (names.length === 0) return undefined;
+  for (const n of names) {
+    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(n)) {
+      throw new InferenceError(
+        "BAD_OPTION",
+        `unknown execution provider "${n}"; accepted: ${EXECUTION_PROVIDERS.join(", ")} (comma-separated, in order of preference)`,
+      );
+    }
+  }
+  return [...new Set(names)] as ExecutionProvider[];
+}
+
+/**
+ * The providers a session gets: the requested ones when all are usable here; by default CUDA
+ * then CPU when onnxruntime-node can use CUDA on this host, else CPU alone.
+ */
+export function chooseExecutionProviders(
+  requested: readonly ExecutionProvider[] | undefined,
+  usable: readonly string[],
+): ExecutionProvider[] {
+  if (requested === undefined) return usable.includes("cuda") ? ["cuda", "cpu"] : ["cpu"];
+  const missing = requested.filter((p) => !usable.includes(p));
+  if (missing.length > 0) {
+    throw new InferenceError(
+      "BAD_OPTION",
+      `execution provider ${missing.join(", ")} is not available on this host; onnxruntime-node can use: ${usable.join(", ")}`,
+    );
+  }
+  return [...requested];
+}
+
+/**
+ * The backends onnxruntime-node can use here: those it bundles, and the others (CUDA,
+ * TensorRT) only when their provider library sits next to its binding, which its installer
+ * puts there on hosts with CUDA (onnxruntime-node's script/install.js).
+ */
+export function usableBackends(runtime: typeof ort): string[] {
+  const list = (
+    runtime as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] }
+  ).listSupportedBackends?.() ?? [{ name: "cpu", bundled: true }];
+  const bindingDirs = onnxBindingDirs();
+  return list
+    .filter(
+      (b) =>
+        b.bundled ||
+        bindingDirs.some((d) => existsSync(join(d, `libonnxruntime_providers_${b.name}.so`))),
+    )
+    .map((b) => b.name);
+}
+
+function onnxBindingDirs(): string[] {
+  try {
+    const root = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
+    const bin = join(root, "bin");
+    return readdirSync(bin).map((napi) => join(bin, napi, process.platform, process.arch));
+  } catch {
+    return [];
+  }
+}
+
+let configured: ExecutionProvider[] | undefined;
+let configuredSet = false;
+/** Set this thread's provider preference (the pool passes its option to each worker). */
+export function configureExecutionProviders(list: ExecutionProvider[] | undefined): void {
+  configured = list;
+  configuredSet = true;
+  chosen = undefined;
+}
+
+let chosen: Promise<ExecutionProvider[]> | undefined;
+/** The providers this thread's sessions use (configured, else FLAKEOPS_EXECUTION_PROVIDERS). */
+export function executionProviders(): Promise<ExecutionProvider[]> {
+  chosen ??= onnxRuntime().then((runtime) =>
+    chooseExecutionProviders(
+      configuredSet
+        ? configured
+        : parseExecutionProviders(process.env.FLAKEOPS_EXECUTION_PROVIDERS),
+      usableBackends(runtime),
+    ),
+  );
+  return chosen;
+}
+
 export interface LoadedSession {
   /** The runtime the session came from, for building its input tensors. */
   readonly ort: typeof ort;
@@ -54,9 +155,10 @@ export async function loadSession(dir: string, modelId: string): Promise<LoadedS
     throw new InferenceError("INVALID_MODEL", `model ${modelId}: ${file} is empty`);
   }
   const runtime = await onnxRuntime();
+  const providers = await executionProviders();
   try {
     const session = await runtime.InferenceSession.create(bytes, {
-      executionProviders: ["cpu"],
+      executionProviders: providers,
       graphOptimizationLevel: "all",
       // One thread per session: the service runs a worker per core, so more would oversubscribe.
       intraOpNumThreads: 1,
