@@ -8,7 +8,11 @@ export {
   InferenceService,
   type InferenceServiceArgs,
 } from "./components/inference-service.js";
-export { INSTANCE_MANAGED_POLICIES } from "./components/instance-role.js";
+export {
+  INSTANCE_MANAGED_POLICIES,
+  SESSION_MANAGER_STATEMENT,
+  secretReadStatements,
+} from "./components/instance-role.js";
 export type { ExistingNetwork } from "./components/network.js";
 export { ConfigError } from "./errors.js";
 export { BATCH_WORKER_SCRIPT, type BatchWorkerEnv } from "./host/batch-worker.js";

@@ -108,6 +108,8 @@ describe("examples/cpu-production", () => {
     expect(await resolved(outputs.healthUrl as string)).toBe(`${url}/health`);
     expect(await resolved(outputs.detectUrl as string)).toBe(`${url}/detect`);
     expect(await resolved(outputs.alarmNames as string[])).toHaveLength(API_ALARMS);
+    // No certificate: the stack says the endpoint is plain HTTP.
+    expect(outputs.protocol).toBe("http");
   });
 
   it("lets the sizing engine pick type and count from imagesPerHour and p95LatencyMs", async () => {
@@ -194,6 +196,24 @@ describe("examples/cpu-production", () => {
       'invalid stack config: artifact: "./nowhere/api.tgz" is neither',
     ],
     [{ spot: "maybe" }, 'spot: must be "true" or "false" (got "maybe")'],
+    [
+      {
+        certificateArn: "arn:aws:acm:eu-west-1:000000000000:certificate/1234abcd",
+        "aws:region": "us-east-1",
+      },
+      "certificateArn: the certificate is in eu-west-1, the stack deploys to us-east-1; accepted: an ACM certificate in us-east-1 (arn:aws:acm:us-east-1:<account>:certificate/<id>)",
+    ],
+    [
+      {
+        apiKeysSecretArn: "arn:aws:ssm:eu-west-1:000000000000:parameter/keys",
+        region: "us-east-1",
+      },
+      "apiKeysSecretArn: the secret is in eu-west-1, the stack deploys to us-east-1",
+    ],
+    [
+      { apiKeysSecretArn: "arn:aws:sqs:us-east-1:000000000000:keys" },
+      'apiKeysSecretArn "arn:aws:sqs:us-east-1:000000000000:keys" is not a secret ARN; accepted:',
+    ],
     [{ instancetype: "c5.large" }, '"instancetype" (did you mean "instanceType"?)'],
     [{ minHealthyPercentage: "150" }, "minHealthyPercentage: must be a whole number 0-100"],
     [{ minSize: "0" }, "api: minSize must be >= 1 for a service behind a load balancer; got 0"],

@@ -9,6 +9,7 @@ import {
   INFERENCE_SERVICE_TYPE,
   InferenceService,
   type InferenceServiceArgs,
+  SESSION_MANAGER_STATEMENT,
 } from "../src/index.js";
 import {
   arnOf,
@@ -130,13 +131,16 @@ describe("InferenceService (CPU, defaults)", () => {
     expectSpot(cloud, false);
   });
 
-  it("gives the instances only SSM, the CloudWatch agent and read of their artifact", () => {
+  it("gives the instances only Session Manager, the CloudWatch agent and read of their artifact", () => {
+    // Not AmazonSSMManagedInstanceCore: it reads every parameter of the account.
     expect(cloud.ofType(T.attachment).map((a) => a.inputs.policyArn)).toEqual([
-      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
     ]);
+    const node = JSON.parse(policyNamed("api-node").inputs.policy).Statement;
+    expect(node).toEqual([SESSION_MANAGER_STATEMENT]);
+    expect(JSON.stringify(node)).not.toMatch(/ssm:GetParameter/);
     const object = cloud.one(T.bucketObject).inputs;
-    const policy = JSON.parse(cloud.one(T.rolePolicy).inputs.policy);
+    const policy = JSON.parse(policyNamed("api-artifact-read").inputs.policy);
     expect(policy.Statement).toEqual([
       {
         Effect: "Allow",
@@ -257,8 +261,8 @@ describe("InferenceService options", () => {
     expect(lt.metadataOptions.httpPutResponseHopLimit).toBe(2);
     expect(userDataOf(cloud)).toContain("--gpus all");
     // No S3 artifact: no S3 read at all; a public image: no ECR access.
-    expect(cloud.ofType(T.rolePolicy)).toHaveLength(0);
-    expect(cloud.ofType(T.attachment)).toHaveLength(2);
+    expect(cloud.ofType(T.rolePolicy).map((p) => p.name)).toEqual(["api-node"]);
+    expect(cloud.ofType(T.attachment)).toHaveLength(1);
     expectRuleAlarms(cloud);
   });
 
@@ -339,7 +343,7 @@ describe("InferenceService options", () => {
     });
     const key = cloud.one(T.bucketObject).inputs.key;
     expect(key).toMatch(/^api\/[0-9a-f]{16}\.tgz$/);
-    const statements = JSON.parse(cloud.one(T.rolePolicy).inputs.policy).Statement;
+    const statements = JSON.parse(policyNamed("api-artifact-read").inputs.policy).Statement;
     expect(statements[0].Resource).toContain("arn:aws:s3:::flakeops-models/prod/*");
     expect(statements[1]).toEqual({
       Effect: "Allow",
@@ -352,6 +356,25 @@ describe("InferenceService options", () => {
     if (SHELLCHECK) expect(shellcheck(script)).toBe("");
     const budget = cloud.one(T.budget).inputs;
     expect(budget.notifications[0].subscriberEmailAddresses).toEqual(["ops@example.com"]);
+  });
+
+  it("lets the role read exactly the configured key secrets, and puts only their ARNs in user data", async () => {
+    const apiKeys = "arn:aws:ssm:us-east-1:000000000000:parameter/flakeops/api-keys";
+    const adminKeys = "arn:aws:secretsmanager:us-east-1:000000000000:secret:flakeops/admin";
+    await deploy({ apiKeysSecretArn: apiKeys, adminKeysSecretArn: adminKeys, region: "us-east-1" });
+    const node = JSON.parse(policyNamed("api-node").inputs.policy).Statement;
+    expect(node).toEqual([
+      SESSION_MANAGER_STATEMENT,
+      { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [apiKeys] },
+      {
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [adminKeys, `${adminKeys}-??????`],
+      },
+    ]);
+    const script = userDataOf(cloud);
+    expect(script).toContain(apiKeys);
+    expect(script).toContain(adminKeys);
   });
 
   it("maps the root volume onto a pinned AMI's own root device", async () => {
@@ -380,6 +403,17 @@ describe("InferenceService options", () => {
       /g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU .*c5\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: models that include an ONNX kind/,
     ],
     [{ instanceType: "g4dn.xlarge", models: ["GMM-Graphene"] }, /GMM-Graphene run only on the CPU/],
+    [
+      { apiKeysSecretArn: "arn:aws:s3:::flakeops-keys/keys.json" },
+      /apiKeysSecretArn "arn:aws:s3:::flakeops-keys\/keys\.json" is not a secret ARN; accepted: arn:aws:ssm:/,
+    ],
+    [
+      {
+        region: "us-east-1",
+        apiKeysSecretArn: "arn:aws:ssm:eu-west-1:000000000000:parameter/flakeops/api-keys",
+      },
+      /apiKeysSecretArn is in eu-west-1, the stack deploys to us-east-1; accepted: a secret in us-east-1/,
+    ],
     [{ minHealthyPercentage: 101 }, /minHealthyPercentage must be a whole number 0-100; got 101/],
     [{ minHealthyPercentage: -1 }, /minHealthyPercentage must be a whole number 0-100; got -1/],
     [{ minSize: 0, count: 1 }, /minSize must be >= 1 for a service behind a load balancer/],
@@ -409,6 +443,12 @@ describe("InferenceService options", () => {
     },
   );
 });
+
+function policyNamed(name: string) {
+  const found = cloud.ofType(T.rolePolicy).find((p) => p.name === name);
+  if (!found) throw new Error(`no role policy ${name}`);
+  return found;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: comparing untyped property bags
 function changedKeys(a: Record<string, any>, b: Record<string, any>): string[] {

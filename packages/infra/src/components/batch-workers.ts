@@ -72,6 +72,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
       {
         s3Read: instanceS3Read(artifact, args.modelsUri, parent),
         ecrPull: artifact.ecrPull,
+        secrets: plan.secrets,
         extraStatements: workerStatements,
         tags,
       },

@@ -63,7 +63,12 @@ export class InferenceService extends pulumi.ComponentResource {
     const artifact = resolveArtifact(name, args.artifact, tags, parent);
     const { profile } = createInstanceProfile(
       name,
-      { s3Read: instanceS3Read(artifact, args.modelsUri, parent), ecrPull: artifact.ecrPull, tags },
+      {
+        s3Read: instanceS3Read(artifact, args.modelsUri, parent),
+        ecrPull: artifact.ecrPull,
+        secrets: plan.secrets,
+        tags,
+      },
       parent,
     );
 

@@ -86,6 +86,10 @@ export const StackConfigSchema = z
       })
       .optional(),
     allowCpuOnlyModels: bool.optional(),
+    /** SSM SecureString or Secrets Manager ARN of the API keys (JSON {key: customer_id}). */
+    apiKeysSecretArn: z.string().min(1).optional(),
+    /** Likewise for the admin keys (model management). */
+    adminKeysSecretArn: z.string().min(1).optional(),
     certificateArn: z
       .string()
       .regex(ACM_CERTIFICATE_ARN, { error: "must be an ACM certificate ARN" })

@@ -10,6 +10,7 @@ import { ConfigError } from "../errors.js";
 import type { ArtifactArg } from "../tier/artifact.js";
 import { readStackConfig, resolveTier, type StackConfig, type Tier } from "./config.js";
 import { inheritedProviderArgs } from "./provider.js";
+import { checkRegionalArns, stackRegion } from "./regional.js";
 
 /**
  * Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root
@@ -57,6 +58,8 @@ export interface DeployedTier {
     url: pulumi.Output<string>;
     /** url + the API's health path (`pulumi stack output healthUrl`). */
     healthUrl: pulumi.Output<string>;
+    /** "https", or "http" (plain: no certificate configured). */
+    protocol: "http" | "https";
     /** url + the API's detect path (`pulumi stack output detectUrl`). */
     detectUrl: pulumi.Output<string>;
     groupName: pulumi.Output<string>;
@@ -102,6 +105,7 @@ export function withDefaults(
 /** What every program does first: validated config, the sizing engine's tier, the artifact, the provider. */
 function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
   const config = withDefaults(readStackConfig(opts.config), opts.defaults);
+  checkRegionalArns(config, stackRegion(config));
   const tier = resolveTier(config);
   for (const warning of tier.warnings) pulumi.log.warn(`sizing: ${warning}`);
   const baseDir = opts.baseDir ?? process.cwd();
@@ -127,6 +131,8 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.p95LatencyMs ? { p95TargetMs: config.p95LatencyMs } : {}),
     ...(config.models ? { models: config.models } : {}),
+    ...(config.apiKeysSecretArn ? { apiKeysSecretArn: config.apiKeysSecretArn } : {}),
+    ...(config.adminKeysSecretArn ? { adminKeysSecretArn: config.adminKeysSecretArn } : {}),
     ...(config.allowCpuOnlyModels ? { allowCpuOnlyModels: true } : {}),
     ...(config.minHealthyPercentage === undefined
       ? {}
@@ -159,6 +165,11 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
  */
 export function deployFromConfig(name: string, opts: DeployOptions = {}): DeployedTier {
   const { config, tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
+  if (!config.certificateArn) {
+    pulumi.log.warn(
+      `${name}: the endpoint is plain HTTP (requests and API keys travel unencrypted); set certificateArn to an ACM certificate in the stack's region for HTTPS`,
+    );
+  }
   const service = new InferenceService(
     name,
     {
@@ -174,6 +185,7 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
     outputs: {
       url: service.url,
       healthUrl: service.healthUrl,
+      protocol: config.certificateArn ? "https" : "http",
       detectUrl: service.detectUrl,
       groupName: service.groupName,
       alarmNames: service.alarmNames,

@@ -49,6 +49,8 @@ export function createInstances(
         region: r,
         modelsUri: args.modelsUri,
         environment: args.environment,
+        apiKeysSecretArn: args.apiKeysSecretArn,
+        adminKeysSecretArn: args.adminKeysSecretArn,
         gpu: plan.type.gpu !== null,
         ...(batch ? { batch: { ...batch, region: r, apiPort: plan.appPort } } : {}),
       }),

@@ -9,6 +9,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { isS3Uri } from "../aws-names.js";
 import { ConfigError, sizingOrFail } from "../errors.js";
+import { parseSecretArn, type SecretRef } from "../host/api-keys.js";
 import { type ArtifactArg, checkArtifact } from "./artifact.js";
 import { checkGpuUse } from "./gpu-use.js";
 
@@ -53,6 +54,10 @@ export interface TierArgs {
   readonly models?: readonly string[];
   /** Deploy a GPU type for CPU-only models anyway (a warning gives the wasted $/month). */
   readonly allowCpuOnlyModels?: boolean;
+  /** ARN of the API keys' secret (SSM SecureString or Secrets Manager); the role may read only it. */
+  readonly apiKeysSecretArn?: string;
+  /** ARN of the admin keys' secret (model management), likewise. */
+  readonly adminKeysSecretArn?: string;
   /** Extra environment for the API process. */
   readonly environment?: Readonly<Record<string, string>>;
   /** The API's port on the instances. Default: the service's DEFAULT_PORT (its contract). */
@@ -103,6 +108,8 @@ export interface TierPlan {
   readonly alternativeTypes: readonly string[];
   readonly pricing: PricingModel;
   readonly minHealthyPercentage: number;
+  /** The secrets the hosts read their keys from. */
+  readonly secrets: readonly SecretRef[];
   readonly p95TargetMs: number;
   readonly batchDeadlineSeconds: number;
   readonly tags: Record<string, string>;
@@ -165,6 +172,7 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
       `${name}: minHealthyPercentage must be a whole number 0-100; got ${minHealthyPercentage}`,
     );
   }
+  const secrets = checkSecrets(name, args);
   const spot: SpotOptions | undefined = args.spot === true ? {} : args.spot || undefined;
   const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
     const alt = getTypeOrFail(t, "spot.alternativeTypes");
@@ -197,10 +205,37 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     alternativeTypes,
     pricing,
     minHealthyPercentage,
+    secrets,
     p95TargetMs: args.p95TargetMs ?? DEFAULT_P95_LATENCY_MS,
     batchDeadlineSeconds: args.batchDeadlineSeconds ?? DEFAULT_BATCH_DEADLINE_SECONDS,
     tags,
   };
+}
+
+/**
+ * The key secrets, parsed; one in another region than the tier's is refused (the host reads it
+ * with its own region's endpoint, and the role is scoped to exactly these ARNs).
+ */
+function checkSecrets(name: string, args: TierArgs): SecretRef[] {
+  const given = [
+    ["apiKeysSecretArn", args.apiKeysSecretArn],
+    ["adminKeysSecretArn", args.adminKeysSecretArn],
+  ] as const;
+  return given.flatMap(([what, arn]) => {
+    if (arn === undefined) return [];
+    let ref: SecretRef;
+    try {
+      ref = parseSecretArn(arn, what);
+    } catch (e) {
+      throw new ConfigError(`${name}: ${(e as Error).message}`);
+    }
+    if (args.region !== undefined && ref.region !== args.region) {
+      throw new ConfigError(
+        `${name}: ${what} is in ${ref.region}, the stack deploys to ${args.region}; accepted: a secret in ${args.region} (arn:aws:ssm:${args.region}:<account>:parameter/<name> or arn:aws:secretsmanager:${args.region}:<account>:secret:<name>)`,
+      );
+    }
+    return [ref];
+  });
 }
 
 function getTypeOrFail(type: string, what: string): InstanceType {
