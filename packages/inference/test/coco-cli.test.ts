@@ -196,6 +196,23 @@ describe("evaluate", () => {
   });
 });
 
+describe("evaluate with the filters", () => {
+  it("--reject-bright-edges turns the halo fringes' false positives away, recall unchanged", async () => {
+    const sets = [510, 511].map((seed) =>
+      synthesize({ width: 480, height: 360, seed, flakes: 4, halos: 2 }),
+    );
+    const d = await writeSet("eval-halo", sets, cocoOf(sets));
+    const args = ["evaluate", "--coco", "annotations.json", "--images", ".", "--json"];
+    const off = JSON.parse((await run(args, { cwd: d })).stdout);
+    const on = JSON.parse((await run([...args, "--reject-bright-edges"], { cwd: d })).stdout);
+    expect(off.overall.fp).toBeGreaterThan(0);
+    expect(on.overall.fp).toBeLessThanOrEqual(off.overall.fp * 0.2);
+    expect(on.overall.recall).toBe(off.overall.recall);
+    const bad = await run([...args, "--max-fp-probability", "-1"], { cwd: d });
+    expect(bad.code).toBe(2);
+  });
+});
+
 describe("COCO bad input: one line, exit 2", () => {
   const s = synthesize({ width: 64, height: 48, seed: 5, flakes: 1, dictionary: TEST_DICTIONARY });
   async function attempt(name: string, coco: unknown, extra: string[] = []) {

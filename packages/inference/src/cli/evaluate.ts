@@ -11,7 +11,7 @@ import {
   stringFlag,
   usageError,
 } from "@flakeops/sizing/cli-kit";
-import { detectImage } from "../detect.js";
+import { DETECT_OPTION_RANGES, detectImage } from "../detect.js";
 import { annotationMask } from "../io/coco.js";
 import { drawMarks } from "../io/overlay.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
@@ -24,6 +24,7 @@ import {
   maskPixels,
 } from "../tools/evaluate.js";
 import { CATEGORY_MAP_HELP, loadCocoSet, readCocoImage } from "./coco-input.js";
+import { DETECT_FLAGS } from "./detect.js";
 import { fixed, keyValueTable } from "./format.js";
 import { PROGRAM, readImageFile, requireDirectory } from "./io.js";
 import { progress } from "./progress.js";
@@ -43,12 +44,15 @@ export const EVALUATE_FLAGS: FlagSpecs = {
     value: "X",
     help: "IoU for TP/FP/FN and the confusion matrix (default 0.5)",
   },
+  "reject-bright-edges": DETECT_FLAGS["reject-bright-edges"]!,
+  "max-fp-probability": DETECT_FLAGS["max-fp-probability"]!,
   json: { type: "boolean", help: "print the report as JSON" },
   report: { type: "string", value: "DIR", help: "write an overlay per image and index.html" },
   help: { type: "boolean", help: "show this help" },
 };
 
 const USAGE = `usage: ${PROGRAM} evaluate --coco FILE --images DIR [--model ID] [--models-dir DIR] [--iou 0.5] [--json] [--report DIR]
+       [--reject-bright-edges] [--max-fp-probability X]
 
 Detects every image of the COCO file and compares with its annotations: per layer TP, FP, FN,
 precision, recall and F1 at --iou; COCO AP@[.5:.95] and AP50 as pycocotools computes them
@@ -84,6 +88,14 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     modelsDir: modelsDir === undefined ? undefined : resolve(cwd, modelsDir),
   });
   await registry.classifier(model);
+  const filters = {
+    rejectBrightEdges: values["reject-bright-edges"] === true,
+    maxFpProbability: numberFlag(
+      values["max-fp-probability"],
+      "max-fp-probability",
+      DETECT_OPTION_RANGES.maxFpProbability,
+    ),
+  };
   const set = await loadCocoSet(
     io,
     "evaluate",
@@ -99,7 +111,7 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
   for (const entry of set.entries) {
     await readCocoImage(entry); // decodes and checks the size the annotations assume
     const bytes = await readImageFile(entry.path, entry.image.file_name);
-    const result = await detectImage(bytes, { model, registry });
+    const result = await detectImage(bytes, { model, registry, ...filters });
     images.push({
       image: entry.image.file_name,
       gts: entry.annotations.map((ann) => ({
