@@ -119,7 +119,12 @@ export function parseCategoryMapping(text: string): Map<string, string> {
   return mapping;
 }
 
-/** The annotation's mask, row-major width x height, 1 inside (polygons are united). */
+/**
+ * The annotation's mask, row-major width x height, 1 inside (polygons are united, as
+ * pycocotools merges them). Polygons are filled at pixel centres (even-odd), the rule the
+ * synthetic images are drawn with; pycocotools' frPoly traces edges on a 5x finer grid, so
+ * the two can differ by a pixel along an edge.
+ */
 export function annotationMask(ann: CocoAnnotation, image: CocoImage): Uint8Array {
   const { width, height } = image;
   const name = `annotation ${ann.id ?? "(no id)"} of image ${image.file_name}`;
