@@ -98,7 +98,8 @@ describe("graceful shutdown (spawned server process)", () => {
 
   it("SIGTERM under load: during the drain only 200 (in flight) and 503 (new), never a refused or reset connection", async () => {
     const started = await startProcess({
-      FLAKEOPS_DRAIN_MS: "8000",
+      // Long enough that the bounded loop below ends inside it even on a loaded machine.
+      FLAKEOPS_DRAIN_MS: "20000",
       FLAKEOPS_SHUTDOWN_DEADLINE_MS: "30000",
       FLAKEOPS_WORKERS: "1",
       FLAKEOPS_MAX_QUEUE: "8",

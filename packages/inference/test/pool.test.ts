@@ -107,6 +107,24 @@ describe("DetectorPool", () => {
     }
   });
 
+  it("a deadline firing while a task runs terminates its worker: the work really stops", async () => {
+    const pool = new DetectorPool({ workers: 1, maxQueue: 1 });
+    try {
+      const before = (await pool.probe()).threadId;
+      const controller = new AbortController();
+      // handed to the idle worker at once, so the abort finds it running, not queued
+      const running = pool.run(big, { signal: controller.signal, stdThreshold: 100 });
+      controller.abort();
+      expect((await failure(running)).code).toBe("ABORTED");
+      // piscina replaced the terminated thread; the pool works on
+      const after = (await pool.probe()).threadId;
+      expect(after).not.toBe(before);
+      expect((await pool.run(image)).flakes.length).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("closing rejects the work still waiting with ABORTED", async () => {
     const pool = new DetectorPool({ workers: 1, maxQueue: 4 });
     await pool.run(image);

@@ -49,6 +49,17 @@ export function kernels(): Exports {
   return instance;
 }
 
+/**
+ * WebAssembly memory only grows: after one 4096x4096 image a thread would keep ~170 MB for
+ * good. Past `maxBytes`, drop the instance (the next image makes a fresh, small one); the old
+ * memory goes at the next garbage collection. Returns whether it dropped one.
+ */
+export function releaseKernelMemory(maxBytes: number): boolean {
+  if (!instance || instance.mem.buffer.byteLength <= maxBytes) return false;
+  instance = undefined;
+  return true;
+}
+
 const align = (n: number) => (n + 63) & ~63;
 
 /** Working memory laid out for one image size; views are valid until the next call. */

@@ -136,8 +136,12 @@ export class DetectorPool {
    * onnxruntime there if no ONNX model has yet).
    */
   async executionProviders(): Promise<string[]> {
-    const reply = (await this.piscina.run({ probe: "execution-providers" })) as ProbeReply;
-    return reply.providers;
+    return (await this.probe()).providers;
+  }
+
+  /** Ask a worker about itself (its providers and thread id). */
+  async probe(): Promise<ProbeReply> {
+    return (await this.piscina.run({ probe: "execution-providers" })) as ProbeReply;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,10 @@
-import { workerData } from "node:worker_threads";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { threadId, workerData } from "node:worker_threads";
 import sharp from "sharp";
 import { type DetectionResult, type DetectOptions, detectImage } from "../detect.js";
 import { type InferenceErrorCode, isInferenceError } from "../errors.js";
+import { releaseKernelMemory } from "../kernels/instance.js";
 import { warmUpKernels } from "../kernels/scans.js";
 import {
   configureExecutionProviders,
@@ -28,6 +31,8 @@ export interface ProbeTask {
 }
 export interface ProbeReply {
   providers: string[];
+  /** Which thread answered: a replaced worker has a new one. */
+  threadId: number;
 }
 
 export type WorkerReply =
@@ -67,10 +72,45 @@ function registryFor(task: WorkerTask): ModelRegistry {
   return model !== undefined && model !== DEFAULT_MODEL_ID && own.has(model) ? own : registry;
 }
 
+/**
+ * Kernel memory a worker keeps between images: enough for 1920x1200 frames (about 23 MB), so
+ * steady traffic never reallocates; a larger image's memory is given back after it.
+ */
+const KEEP_KERNEL_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A full collection, when V8 lets us have one: dropped WebAssembly memory and image buffers
+ * are external to the JS heap, so an idle worker would otherwise hold them until its next
+ * allocation-driven GC, which may never come (issue 10: 708 MB 30 s after a burst).
+ */
+const collect: (() => void) | undefined = (() => {
+  try {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  } catch {
+    return undefined;
+  }
+})();
+
+function afterTask(): void {
+  releaseKernelMemory(KEEP_KERNEL_BYTES);
+  // One image's buffers (tens of MB outside the JS heap) are garbage now: collect them after
+  // the reply has gone, so a worker holds one image at a time, not several awaiting a GC.
+  if (collect) setImmediate(collect);
+}
+
 export default async function detect(
   task: WorkerTask | ProbeTask,
 ): Promise<WorkerReply | ProbeReply> {
-  if ("probe" in task) return { providers: await executionProviders() };
+  if ("probe" in task) return { providers: await executionProviders(), threadId };
+  try {
+    return await detectTask(task);
+  } finally {
+    afterTask();
+  }
+}
+
+async function detectTask(task: WorkerTask): Promise<WorkerReply> {
   try {
     const result = await detectImage(task.input, { ...task.options, registry: registryFor(task) });
     return { ok: true, result };
