@@ -87,8 +87,9 @@ function estimate(
   count: number,
   pricing: PricingModel,
   volumeGiB = 200,
+  workload: { imagesPerHour?: number; averageCpuPercent?: number } = {},
 ): number {
-  return estimateTierCost({ instanceType, count, pricing, volumeGiB }).monthlyUSD;
+  return estimateTierCost({ instanceType, count, pricing, volumeGiB, ...workload }).monthlyUSD;
 }
 
 describe("examples/cpu-production", () => {
@@ -108,6 +109,15 @@ describe("examples/cpu-production", () => {
     expect(await resolved(outputs.healthUrl as string)).toBe(`${url}/health`);
     expect(await resolved(outputs.detectUrl as string)).toBe(`${url}/detect`);
     expect(await resolved(outputs.alarmNames as string[])).toHaveLength(API_ALARMS);
+    // Itemized: what AWS bills for what the stack creates; the budget sits above it.
+    const items = (outputs.costBreakdown as { item: string }[]).map((l) => l.item);
+    expect(items).toEqual(
+      expect.arrayContaining(["NAT gateway hours", "Public IPv4 addresses (3)"]),
+    );
+    expect((outputs.savingsOptions as unknown[]).length).toBe(2);
+    expect(Number(cloud.one(T.budget).inputs.limitAmount)).toBeGreaterThan(
+      outputs.estimatedMonthlyCostUSD as number,
+    );
     // No certificate: the stack says the endpoint is plain HTTP.
     expect(outputs.protocol).toBe("http");
   });
@@ -120,8 +130,12 @@ describe("examples/cpu-production", () => {
     });
     expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
     expect(outputs.instanceType).toBe(rec.instanceType);
+    // Priced at the sized workload: its ALB capacity units and average CPU.
     expect(outputs.estimatedMonthlyCostUSD).toBe(
-      estimate(rec.instanceType, rec.count, rec.pricing),
+      estimate(rec.instanceType, rec.count, rec.pricing, 200, {
+        imagesPerHour: 30000,
+        averageCpuPercent: rec.averageUtilization * 100,
+      }),
     );
   });
 

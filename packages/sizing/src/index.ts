@@ -54,7 +54,6 @@ export {
   type CostQuote,
   costOf,
   DEFAULT_RI_SAVINGS,
-  estimateTierCost,
   HOURS_PER_MONTH,
   hourlyPrice,
   monthlyCost,
@@ -66,10 +65,15 @@ export {
   SPOT_MAX_SAVINGS,
   type SpotProfile,
   spotProfile,
-  type TierCost,
-  type TierCostInput,
   t3SurplusHourly,
 } from "./pricing/pricing.js";
+export {
+  albLcuPerHour,
+  DEFAULT_BYTES_PER_IMAGE,
+  estimateTierCost,
+  type TierCost,
+  type TierCostInput,
+} from "./pricing/tier-cost.js";
 export { breakEvenCpuPercent, burstSurplusWarning } from "./pricing/warnings.js";
 // Right-sizing from exported metrics, and the migration plan to a new type.
 export {

@@ -60,25 +60,33 @@ describe("pricing", () => {
     );
   });
 
-  it("estimates a whole tier: instances, volumes, load balancer, alarms, dashboard, agent metrics", () => {
+  it("estimates a whole tier: instances, volumes, load balancer, NAT, IPv4, metrics, alarms, dashboard", () => {
     const tier = estimateTierCost({ instanceType: "t3.large", count: 2 });
     expect(tier.lines).toEqual([
       { item: "EC2 2 x t3.large (on-demand)", monthlyUSD: 121.47 },
       { item: "EBS gp3 2 x 200 GiB", monthlyUSD: 32 },
-      { item: "Application Load Balancer (1 LCU)", monthlyUSD: 22.27 },
+      { item: "Application Load Balancer hours", monthlyUSD: 16.43 },
+      { item: "ALB capacity (1 LCU, assumed)", monthlyUSD: 5.84 },
+      { item: "NAT gateway hours", monthlyUSD: 32.85 },
+      { item: "NAT processing (1 GB)", monthlyUSD: 0.05 },
+      // Two for the ALB (one per AZ), one for the NAT gateway's Elastic IP.
+      { item: "Public IPv4 addresses (3)", monthlyUSD: 10.95 },
+      // Two agent metrics per instance plus the group's aggregates.
+      { item: "CloudWatch agent metrics (6)", monthlyUSD: 1.8 },
+      { item: "CloudWatch PutMetricData (agent, once a minute per instance)", monthlyUSD: 0.88 },
       // The rule table's alarms on a tier behind a load balancer (the group's and the ALB's).
       { item: "CloudWatch alarms (7)", monthlyUSD: 0.7 },
       { item: "CloudWatch dashboard", monthlyUSD: 3 },
-      { item: "CloudWatch agent metrics (2)", monthlyUSD: 0.6 },
     ]);
-    expect(tier.monthlyUSD).toBe(180.04);
+    expect(tier.monthlyUSD).toBe(225.96);
     const bare = estimateTierCost({
       instanceType: "t3.large",
       count: 1,
       loadBalancer: false,
+      natGateway: false,
       alarms: 0,
       dashboard: false,
-      customMetrics: 0,
+      agent: false,
     });
     expect(bare.monthlyUSD).toBe(76.74); // the seed's "$60/month" plus its 200 GB volume
   });

@@ -1,3 +1,4 @@
+import type { TierCost } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
 import { createInstances } from "../tier/instances.js";
@@ -45,6 +46,8 @@ export class BatchWorkers extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
   /** The sizing engine's whole-tier monthly estimate (no load balancer). */
   public readonly estimatedMonthlyCostUSD: number;
+  /** The estimate's lines, and the commitments (RI, Savings Plans) that would lower it. */
+  public readonly cost: TierCost;
   public readonly instanceType: string;
 
   constructor(name: string, args: BatchWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -79,7 +82,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
       parent,
     );
 
-    const { group, topic, alarms, dashboard, estimatedMonthlyUSD } = createInstances(
+    const { group, topic, alarms, dashboard, estimatedMonthlyUSD, cost } = createInstances(
       name,
       {
         args,
@@ -89,6 +92,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
         instanceProfileArn: profile.arn,
         securityGroupId: securityGroup.id,
         subnetIds: vpc.privateSubnetIds,
+        newVpc: args.network === undefined,
         alarmTargets: { queue: { queueName: queue.name, deadLetterQueueName: deadLetters.name } },
         batch: pulumi.all([queue.url, bucket.bucket]).apply(([queueUrl, bucketName]) => ({
           queueUrl,
@@ -112,6 +116,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
     this.dashboardName = dashboard.dashboardName;
     this.topicArn = topic.arn;
     this.estimatedMonthlyCostUSD = estimatedMonthlyUSD;
+    this.cost = cost;
     this.instanceType = plan.type.type;
     this.registerOutputs({
       bucketName: this.bucketName,

@@ -1,4 +1,5 @@
 import { DETECT_PATH, HEALTH_PATH } from "@flakeops/api/contract";
+import type { TierCost } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../errors.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
@@ -37,6 +38,8 @@ export class InferenceService extends pulumi.ComponentResource {
   public readonly launchTemplateId: pulumi.Output<string>;
   /** The sizing engine's whole-tier monthly estimate (instances, volumes, ALB, alarms, dashboard). */
   public readonly estimatedMonthlyCostUSD: number;
+  /** The estimate's lines, and the commitments (RI, Savings Plans) that would lower it. */
+  public readonly cost: TierCost;
   public readonly instanceType: string;
 
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -81,7 +84,7 @@ export class InferenceService extends pulumi.ComponentResource {
 
     // Launch template and group (the instance type flows only into the template), then the
     // alarms and scaling, notifications, dashboard and budget.
-    const { launchTemplate, group, topic, alarms, dashboard, estimatedMonthlyUSD } =
+    const { launchTemplate, group, topic, alarms, dashboard, estimatedMonthlyUSD, cost } =
       createInstances(
         name,
         {
@@ -93,6 +96,7 @@ export class InferenceService extends pulumi.ComponentResource {
           securityGroupId: network.instanceSecurityGroup.id,
           subnetIds: network.privateSubnetIds,
           targetGroupArns: [lb.targetGroup.arn],
+          newVpc: args.network === undefined,
           alarmTargets: {
             loadBalancer: { loadBalancer: lb.alb.arnSuffix, targetGroup: lb.targetGroup.arnSuffix },
           },
@@ -110,6 +114,7 @@ export class InferenceService extends pulumi.ComponentResource {
     this.topicArn = topic.arn;
     this.launchTemplateId = launchTemplate.id;
     this.estimatedMonthlyCostUSD = estimatedMonthlyUSD;
+    this.cost = cost;
     this.registerOutputs({
       url: this.url,
       healthUrl: this.healthUrl,

@@ -221,6 +221,9 @@ export interface Tier {
   readonly source: "instanceType" | "workload" | "useCase";
   readonly reason: string;
   readonly warnings: readonly string[];
+  /** The sized workload, where the tier was sized from one (the estimate's ALB capacity and T3 surplus). */
+  readonly imagesPerHour?: number;
+  readonly averageCpuPercent?: number;
 }
 
 export const DEFAULT_USE_CASE: UseCase = "production";
@@ -244,6 +247,8 @@ export function resolveTier(config: StackConfig): Tier {
     pricing: PricingModel;
     reason: string;
     warnings: string[];
+    imagesPerHour?: number;
+    averageCpuPercent?: number;
   };
   let source: Tier["source"];
   if (config.instanceType !== undefined) {
@@ -273,6 +278,8 @@ export function resolveTier(config: StackConfig): Tier {
       pricing: rec.pricing,
       reason: `${config.imagesPerHour} images/hour at p95 <= ${rec.assumptions.p95TargetMs} ms: ${rec.count} x ${rec.instanceType} (p95 ${rec.p95LatencyMs} ms, ${Math.round(rec.utilization * 100)}% peak utilization)`,
       warnings: rec.warnings,
+      imagesPerHour: config.imagesPerHour!,
+      averageCpuPercent: rec.averageUtilization * 100,
     };
   } else {
     const useCase = config.useCase ?? DEFAULT_USE_CASE;

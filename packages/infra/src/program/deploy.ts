@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { BUNDLE_DIR } from "@flakeops/api/contract";
+import type { TierCost } from "@flakeops/sizing";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { isImageRef, isS3Uri } from "../aws-names.js";
@@ -73,6 +74,8 @@ export interface DeployedTier {
     spot: boolean;
     pricing: string;
     estimatedMonthlyCostUSD: number;
+    costBreakdown: TierCost["lines"];
+    savingsOptions: TierCost["savingsOptions"];
     sizingReason: string;
     sizingWarnings: readonly string[];
   };
@@ -131,6 +134,8 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.p95LatencyMs ? { p95TargetMs: config.p95LatencyMs } : {}),
     ...(config.models ? { models: config.models } : {}),
+    ...(tier.imagesPerHour === undefined ? {} : { imagesPerHour: tier.imagesPerHour }),
+    ...(tier.averageCpuPercent === undefined ? {} : { averageCpuPercent: tier.averageCpuPercent }),
     ...(config.apiKeysSecretArn ? { apiKeysSecretArn: config.apiKeysSecretArn } : {}),
     ...(config.adminKeysSecretArn ? { adminKeysSecretArn: config.adminKeysSecretArn } : {}),
     ...(config.allowCpuOnlyModels ? { allowCpuOnlyModels: true } : {}),
@@ -193,6 +198,8 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
       topicArn: service.topicArn,
       ...tierOutputs,
       estimatedMonthlyCostUSD: service.estimatedMonthlyCostUSD,
+      costBreakdown: service.cost.lines,
+      savingsOptions: service.cost.savingsOptions,
     },
   };
 }
@@ -220,6 +227,8 @@ export function deployBatchWorkersFromConfig(name: string, opts: BatchDeployOpti
       topicArn: workers.topicArn,
       ...tierOutputs,
       estimatedMonthlyCostUSD: workers.estimatedMonthlyCostUSD,
+      costBreakdown: workers.cost.lines,
+      savingsOptions: workers.cost.savingsOptions,
     },
   };
 }

@@ -18,6 +18,8 @@ export interface InstancesOptions {
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** A load balancer's target groups: the group uses their health checks, the estimate the ALB. */
   readonly targetGroupArns?: pulumi.Input<string>[] | undefined;
+  /** The component created the VPC (NAT gateway in the estimate). */
+  readonly newVpc: boolean;
   /** The load balancer and queue the scoped alarm rules watch. */
   readonly alarmTargets?: AlarmTargets | undefined;
   /** Batch workers next to the API (the local API's port and the region are filled in). */
@@ -78,6 +80,7 @@ export function createInstances(
       groupName: group.name,
       region,
       alarmTargets: opts.alarmTargets ?? {},
+      newVpc: opts.newVpc,
       alarmEmail: args.alarmEmail,
       budgetMargin: args.budgetMargin,
       pricingRegion: args.region,

@@ -1,4 +1,4 @@
-import { DEFAULT_REGION, estimateTierCost } from "@flakeops/sizing";
+import { DEFAULT_REGION, estimateTierCost, type TierCost } from "@flakeops/sizing";
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sizingOrFail } from "../errors.js";
@@ -14,6 +14,8 @@ export interface MonitoringOptions {
   readonly region: pulumi.Input<string>;
   /** The load balancer and queue the scoped alarm rules watch, where the tier has them. */
   readonly alarmTargets: AlarmTargets;
+  /** The component created the VPC (its NAT gateway and Elastic IP are in the estimate). */
+  readonly newVpc: boolean;
   readonly alarmEmail?: string | undefined;
   readonly budgetMargin?: number | undefined;
   /** The region the estimate prices in; default the sizing engine's. */
@@ -25,6 +27,8 @@ export interface Monitoring {
   readonly alarms: TierAlarm[];
   readonly dashboard: aws.cloudwatch.Dashboard;
   readonly estimatedMonthlyUSD: number;
+  /** The estimate's lines and the commitments that would lower it. */
+  readonly cost: TierCost;
 }
 
 /** The rule-table alarms and scaling policies, the topic, the dashboard and the budget. */
@@ -62,7 +66,13 @@ export function createMonitoring(
       pricing: plan.pricing,
       volumeGiB: plan.volumeGiB,
       loadBalancer: opts.alarmTargets.loadBalancer !== undefined,
+      queue: opts.alarmTargets.queue !== undefined,
+      natGateway: opts.newVpc,
       alarms: alarms.length,
+      ...(plan.imagesPerHour === undefined ? {} : { imagesPerHour: plan.imagesPerHour }),
+      ...(plan.averageCpuPercent === undefined
+        ? {}
+        : { averageCpuPercent: plan.averageCpuPercent }),
       dashboard: true,
     },
     opts.pricingRegion,
@@ -79,7 +89,7 @@ export function createMonitoring(
     },
     parent,
   );
-  return { topic, alarms, dashboard, estimatedMonthlyUSD: estimate.monthlyUSD };
+  return { topic, alarms, dashboard, estimatedMonthlyUSD: estimate.monthlyUSD, cost: estimate };
 }
 
 /**

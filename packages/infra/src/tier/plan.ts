@@ -54,6 +54,10 @@ export interface TierArgs {
   readonly models?: readonly string[];
   /** Deploy a GPU type for CPU-only models anyway (a warning gives the wasted $/month). */
   readonly allowCpuOnlyModels?: boolean;
+  /** The workload the tier is sized for, images an hour (ALB capacity units in the estimate). */
+  readonly imagesPerHour?: number;
+  /** Average CPU at that load, percent (T3 unlimited surplus in the estimate). */
+  readonly averageCpuPercent?: number;
   /** ARN of the API keys' secret (SSM SecureString or Secrets Manager); the role may read only it. */
   readonly apiKeysSecretArn?: string;
   /** ARN of the admin keys' secret (model management), likewise. */
@@ -112,6 +116,8 @@ export interface TierPlan {
   readonly secrets: readonly SecretRef[];
   readonly p95TargetMs: number;
   readonly batchDeadlineSeconds: number;
+  readonly imagesPerHour?: number | undefined;
+  readonly averageCpuPercent?: number | undefined;
   readonly tags: Record<string, string>;
 }
 
@@ -207,6 +213,8 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     minHealthyPercentage,
     secrets,
     p95TargetMs: args.p95TargetMs ?? DEFAULT_P95_LATENCY_MS,
+    imagesPerHour: args.imagesPerHour,
+    averageCpuPercent: args.averageCpuPercent,
     batchDeadlineSeconds: args.batchDeadlineSeconds ?? DEFAULT_BATCH_DEADLINE_SECONDS,
     tags,
   };

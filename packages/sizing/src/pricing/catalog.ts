@@ -54,6 +54,13 @@ export interface PriceBook {
   readonly alarmMonthlyUSD: number;
   readonly dashboardMonthlyUSD: number;
   readonly customMetricMonthlyUSD: number;
+  /** CloudWatch PutMetricData, per 1,000 requests. */
+  readonly putMetricDataPer1000USD: number;
+  /** NAT gateway: per hour, and per GB it processes. */
+  readonly natHourlyUSD: number;
+  readonly natPerGBUSD: number;
+  /** Each public IPv4 address, in use or idle (since 2024-02-01). */
+  readonly publicIpv4HourlyUSD: number;
 }
 
 const T4: GpuSpec = { model: "NVIDIA T4", count: 1, memoryGiB: 16 };
@@ -148,6 +155,12 @@ export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
     alarmMonthlyUSD: 0.1,
     dashboardMonthlyUSD: 3,
     customMetricMonthlyUSD: 0.3,
+    // https://aws.amazon.com/cloudwatch/pricing/ (API requests), https://aws.amazon.com/vpc/pricing/
+    // (NAT gateway; public IPv4 address, charged from 2024-02-01).
+    putMetricDataPer1000USD: 0.01,
+    natHourlyUSD: 0.045,
+    natPerGBUSD: 0.045,
+    publicIpv4HourlyUSD: 0.005,
   },
 };
 

@@ -1,13 +1,6 @@
-import { ALARM_RULES, alarmRulesFor } from "../alarm-rules.js";
 import { requireCount, requirePositive, SizingError } from "../errors.js";
 import { round } from "../format.js";
-import {
-  DEFAULT_REGION,
-  DEFAULT_VOLUME_GIB,
-  getInstanceType,
-  type InstanceType,
-  priceBook,
-} from "./catalog.js";
+import { getInstanceType, type InstanceType, priceBook } from "./catalog.js";
 
 export const PRICING_MODELS = ["on-demand", "ri-1y", "ri-3y", "spot"] as const;
 export type PricingModel = (typeof PRICING_MODELS)[number];
@@ -184,109 +177,6 @@ export function monthlyCost(
   opts: CostOptions = {},
 ): number {
   return costOf(type, pricing, opts).monthlyUSD;
-}
-
-export interface TierCostInput {
-  instanceType: string;
-  count: number;
-  pricing?: PricingModel;
-  /** gp3 root volume per instance, GiB (the seed's 200 GB). */
-  volumeGiB?: number;
-  loadBalancer?: boolean;
-  /** Whether the tier is queue-fed (its queue alarms count). */
-  queue?: boolean;
-  /** Default: the rule table's alarms for the tier's shape. */
-  alarms?: number;
-  dashboard?: boolean;
-  /** CloudWatch-agent metrics the alarms read, published per group. */
-  customMetrics?: number;
-  averageCpuPercent?: number;
-  region?: string;
-  hoursPerMonth?: number;
-}
-
-export interface TierCost {
-  instanceType: string;
-  count: number;
-  pricing: PricingModel;
-  region: string;
-  hoursPerMonth: number;
-  monthlyUSD: number;
-  lines: { item: string; monthlyUSD: number }[];
-}
-
-/** Distinct CloudWatch-agent metrics the alarm table reads (custom metrics are billed). */
-const AGENT_METRICS = new Set(
-  ALARM_RULES.filter((r) => r.namespace === "CWAgent").map((r) => r.metric),
-).size;
-
-/**
- * The whole tier's monthly estimate: instances, their gp3 volumes, the load balancer (one LCU
- * assumed), the alarms, the dashboard and the agent's custom metrics. What the seed's
- * "$60/month" leaves out.
- */
-export function estimateTierCost(input: TierCostInput): TierCost {
-  const region = input.region ?? DEFAULT_REGION;
-  const book = priceBook(region);
-  const pricing = input.pricing ?? "on-demand";
-  const hours = requirePositive("hoursPerMonth", input.hoursPerMonth ?? HOURS_PER_MONTH);
-  const volumeGiB = requirePositive("volumeGiB", input.volumeGiB ?? DEFAULT_VOLUME_GIB, true);
-  const alarms = requirePositive(
-    "alarms",
-    input.alarms ??
-      alarmRulesFor({ loadBalancer: input.loadBalancer ?? true, queue: input.queue ?? false })
-        .length,
-    true,
-  );
-  const customMetrics = requirePositive(
-    "customMetrics",
-    input.customMetrics ?? AGENT_METRICS,
-    true,
-  );
-  const ec2 = costOf(input.instanceType, pricing, {
-    count: input.count,
-    hours,
-    region,
-    ...(input.averageCpuPercent === undefined
-      ? {}
-      : { averageCpuPercent: input.averageCpuPercent }),
-  });
-  const lines: TierCost["lines"] = [
-    { item: `EC2 ${ec2.count} x ${ec2.type} (${pricing})`, monthlyUSD: ec2.monthlyUSD },
-    {
-      item: `EBS gp3 ${ec2.count} x ${volumeGiB} GiB`,
-      // gp3 is billed per GB-month; the share of a 730 h month scales it.
-      monthlyUSD: ec2.count * volumeGiB * book.gp3PerGBMonthUSD * (hours / HOURS_PER_MONTH),
-    },
-  ];
-  if (input.loadBalancer ?? true) {
-    lines.push({
-      item: "Application Load Balancer (1 LCU)",
-      monthlyUSD: (book.albHourlyUSD + book.albLcuHourlyUSD) * hours,
-    });
-  }
-  if (alarms > 0)
-    lines.push({
-      item: `CloudWatch alarms (${alarms})`,
-      monthlyUSD: alarms * book.alarmMonthlyUSD,
-    });
-  if (input.dashboard ?? true)
-    lines.push({ item: "CloudWatch dashboard", monthlyUSD: book.dashboardMonthlyUSD });
-  if (customMetrics > 0) {
-    lines.push({
-      item: `CloudWatch agent metrics (${customMetrics})`,
-      monthlyUSD: customMetrics * book.customMetricMonthlyUSD,
-    });
-  }
-  return {
-    instanceType: ec2.type,
-    count: ec2.count,
-    pricing,
-    region,
-    hoursPerMonth: hours,
-    monthlyUSD: roundUSD(lines.reduce((sum, l) => sum + l.monthlyUSD, 0)),
-    lines: lines.map((l) => ({ item: l.item, monthlyUSD: roundUSD(l.monthlyUSD) })),
-  };
 }
 
 /** Money for people and JSON: cents. */
