@@ -76,6 +76,9 @@ describe("BatchWorkers", () => {
       maxReceiveCount: 5,
     });
     expect(queue.inputs.visibilityTimeoutSeconds).toBe(360);
+    // SQS's longest retention on both, so unread S3 events outlive a long outage.
+    expect(queue.inputs.messageRetentionSeconds).toBe(1209600);
+    expect(dlq.inputs.messageRetentionSeconds).toBe(1209600);
     const notification = cloud.one("aws:s3/bucketNotification:BucketNotification").inputs;
     expect(notification.bucket).toBe(`${bucket.name}-1a2b3c4`);
     expect(notification.queues).toEqual([
@@ -106,7 +109,51 @@ describe("BatchWorkers", () => {
       },
       { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/input/*` },
       { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/results/*` },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:SetInstanceHealth"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:ResourceTag/flakeops:service": "batch" } },
+      },
     ]);
+  });
+
+  it("keeps the job bucket on destroy unless destroyJobBucket asks, and encrypts it", async () => {
+    const bucketOptions = async (destroyJobBucket?: boolean) => {
+      const seen: { forceDestroy: unknown; retainOnDelete: unknown }[] = [];
+      await run(
+        cloud,
+        () =>
+          new BatchWorkers(
+            "batch",
+            {
+              instanceType: "c5.large",
+              artifact: { path: tarball },
+              ...(destroyJobBucket === undefined ? {} : { destroyJobBucket }),
+            },
+            {
+              transformations: [
+                (a) => {
+                  if (a.type === "aws:s3/bucket:Bucket" && a.name === "batch-jobs")
+                    seen.push({
+                      forceDestroy: a.props.forceDestroy,
+                      retainOnDelete: a.opts.retainOnDelete,
+                    });
+                  return undefined;
+                },
+              ],
+            },
+          ),
+      );
+      return seen[0];
+    };
+    expect(await bucketOptions()).toEqual({ forceDestroy: false, retainOnDelete: true });
+    expect(
+      cloud.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      ).inputs.rules,
+    ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    expect(await bucketOptions(true)).toEqual({ forceDestroy: true, retainOnDelete: false });
   });
 
   it("boots the API and one worker per vCPU against this queue, shellcheck-clean", () => {

@@ -22,6 +22,8 @@ export interface BatchWorkersArgs extends TierArgs {
   readonly jobTimeoutSeconds?: number;
   /** Deliveries before a message goes to the dead-letter queue. Default 5. */
   readonly maxReceiveCount?: number;
+  /** `pulumi destroy` deletes the job bucket (images and results). Default false: kept. */
+  readonly destroyJobBucket?: boolean;
   /** `customer_id` sent with each image. Default "batch". */
   readonly customerId?: string;
 }

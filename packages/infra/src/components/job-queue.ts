@@ -2,7 +2,48 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../errors.js";
 import { checkBatchSettings } from "../host/batch-worker.js";
-import { privateBucket } from "../tier/artifact.js";
+import { COST_TAG_KEY } from "../tier/plan.js";
+
+/** 14 days, SQS's longest retention (SetQueueAttributes: MessageRetentionPeriod 60-1,209,600 s). */
+const MAX_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * The job bucket: private (every public-access block on), encrypted at rest, and kept by
+ * `pulumi destroy` (the images and results are the user's) unless `destroyJobBucket` asks:
+ * then emptied and deleted.
+ */
+function jobBucket(
+  name: string,
+  destroy: boolean,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): aws.s3.Bucket {
+  const bucket = new aws.s3.Bucket(
+    name,
+    { forceDestroy: destroy, tags },
+    { parent, retainOnDelete: !destroy },
+  );
+  new aws.s3.BucketPublicAccessBlock(
+    name,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    { parent, retainOnDelete: !destroy },
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    name,
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    },
+    { parent, retainOnDelete: !destroy },
+  );
+  return bucket;
+}
 
 /** What a batch tier's jobs are: where images go in and results come out, and how retries go. */
 export interface JobSettings {
@@ -16,6 +57,8 @@ export interface JobSettings {
   readonly maxReceiveCount: number;
   /** `customer_id` sent with each image. */
   readonly customerId: string;
+  /** `pulumi destroy` deletes the job bucket and its images and results. Default: kept. */
+  readonly destroyJobBucket: boolean;
 }
 
 export const JOB_DEFAULTS = {
@@ -39,6 +82,7 @@ export function checkJobSettings(
     jobTimeoutSeconds: args.jobTimeoutSeconds ?? JOB_DEFAULTS.jobTimeoutSeconds,
     maxReceiveCount: args.maxReceiveCount ?? JOB_DEFAULTS.maxReceiveCount,
     customerId: args.customerId ?? JOB_DEFAULTS.customerId,
+    destroyJobBucket: args.destroyJobBucket ?? false,
   };
   try {
     checkBatchSettings(settings);
@@ -74,10 +118,10 @@ export function createJobQueue(
   parent: pulumi.Resource,
 ): JobQueue {
   const { inputPrefix, resultsPrefix } = settings;
-  const bucket = privateBucket(`${name}-jobs`, tags, parent);
+  const bucket = jobBucket(`${name}-jobs`, settings.destroyJobBucket, tags, parent);
   const deadLetters = new aws.sqs.Queue(
     `${name}-jobs-dlq`,
-    { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true, tags },
+    { messageRetentionSeconds: MAX_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags },
     { parent },
   );
   const queue = new aws.sqs.Queue(
@@ -85,6 +129,8 @@ export function createJobQueue(
     {
       // Longer than one image may take, so a message is not handed out twice while in work.
       visibilityTimeoutSeconds: settings.jobTimeoutSeconds + 60,
+      // SQS's maximum: unread S3 events survive two weeks of stopped workers (default: 4 days).
+      messageRetentionSeconds: MAX_RETENTION_SECONDS,
       receiveWaitTimeSeconds: 20,
       sqsManagedSseEnabled: true,
       redrivePolicy: deadLetters.arn.apply((deadLetterTargetArn) =>
@@ -137,6 +183,14 @@ export function createJobQueue(
     },
     { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/${inputPrefix}*` },
     { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/${resultsPrefix}*` },
+    // A worker whose API or workers fail marks its own instance unhealthy, and the group
+    // replaces it (EC2 health checks alone see only the machine). Only this tier's group.
+    {
+      Effect: "Allow",
+      Action: ["autoscaling:SetInstanceHealth"],
+      Resource: "*",
+      Condition: { StringEquals: { [`aws:ResourceTag/${COST_TAG_KEY}`]: name } },
+    },
   ]);
   return { bucket, queue, deadLetters, workerStatements };
 }

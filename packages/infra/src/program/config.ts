@@ -86,6 +86,8 @@ export const StackConfigSchema = z
       })
       .optional(),
     allowCpuOnlyModels: bool.optional(),
+    /** Batch tiers: `pulumi destroy` also deletes the job bucket and its contents. */
+    destroyJobBucket: bool.optional(),
     /** SSM SecureString or Secrets Manager ARN of the API keys (JSON {key: customer_id}). */
     apiKeysSecretArn: z.string().min(1).optional(),
     /** Likewise for the admin keys (model management). */

@@ -210,8 +210,16 @@ export interface BatchDeployOptions extends Omit<DeployOptions, "args"> {
 
 /** The same, for a BatchWorkers tier (the batch-queue example). */
 export function deployBatchWorkersFromConfig(name: string, opts: BatchDeployOptions = {}) {
-  const { tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
-  const workers = new BatchWorkers(name, { ...opts.args, ...tierArgs }, resourceOptions);
+  const { config, tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
+  const workers = new BatchWorkers(
+    name,
+    {
+      ...opts.args,
+      ...tierArgs,
+      ...(config.destroyJobBucket ? { destroyJobBucket: true } : {}),
+    },
+    resourceOptions,
+  );
   return {
     workers,
     tier,
