@@ -139,6 +139,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
           region: "us-east-1",
           endpoint: "ec2.us-east-1.amazonaws.com",
         };
+      case "aws:ec2/getRouteTable:getRouteTable":
+        // One private route table per AZ, as awsx creates them.
+        return { id: `rtb-${args.inputs.subnetId}`, routeTableId: `rtb-${args.inputs.subnetId}` };
       case "aws:index/getPartition:getPartition":
         return {
           id: "aws",

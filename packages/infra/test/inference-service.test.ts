@@ -377,6 +377,25 @@ describe("InferenceService options", () => {
     expect(script).toContain(adminKeys);
   });
 
+  it("routes S3 through a gateway endpoint on a new VPC's private route tables, not the NAT", async () => {
+    await deploy();
+    expect(cloud.one("aws:ec2/vpcEndpoint:VpcEndpoint").inputs).toMatchObject({
+      vpcId: "vpc-0mock",
+      serviceName: "com.amazonaws.us-east-1.s3",
+      vpcEndpointType: "Gateway",
+      routeTableIds: ["rtb-subnet-priv-a", "rtb-subnet-priv-b"],
+    });
+    await deploy({
+      network: {
+        vpcId: "vpc-existing",
+        publicSubnetIds: ["subnet-1", "subnet-2"],
+        privateSubnetIds: ["subnet-3", "subnet-4"],
+      },
+    });
+    // An existing VPC is the user's: no endpoint added to it.
+    expect(cloud.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(0);
+  });
+
   it("maps the root volume onto a pinned AMI's own root device", async () => {
     await deploy({ amiId: "ami-0pinned12345678" });
     const lt = cloud.one(T.launchTemplate).inputs;
