@@ -11,7 +11,7 @@ import { deployFromConfig } from "@flakeops/infra";
 export default async function main() {
   const { outputs } = deployFromConfig("api", {
     defaults: { instanceType: "t3.large" },
-    // Relative `artifact` paths (default .deploy/api) are from the repository root.
+    // Relative `artifact` paths (default .deploy/api.tgz) are from the repository root.
     baseDir: fileURLToPath(new URL("../..", import.meta.url)),
   });
   return outputs;

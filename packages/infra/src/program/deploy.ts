@@ -15,9 +15,9 @@ import { checkRegionalArns, stackRegion } from "./regional.js";
 
 /**
  * Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root
- * (the API contract's BUNDLE_DIR).
+ * (the API contract's BUNDLE_DIR + ".tgz", as its bundle script writes it: one file).
  */
-export const DEFAULT_ARTIFACT = BUNDLE_DIR;
+export const DEFAULT_ARTIFACT = `${BUNDLE_DIR}.tgz`;
 
 /**
  * The `artifact` config value: an `s3://` URI, a local path (directory or .tgz, relative to
