@@ -1,3 +1,10 @@
+import {
+  DEREGISTRATION_DELAY_SECONDS,
+  HEALTH_CHECK_INTERVAL_SECONDS,
+  HEALTH_CHECK_TIMEOUT_SECONDS,
+  HEALTHY_THRESHOLD,
+  UNHEALTHY_THRESHOLD,
+} from "@flakeops/api/contract";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../tier/plan.js";
@@ -56,16 +63,17 @@ export function createLoadBalancer(
       protocol: "HTTP",
       targetType: "instance",
       vpcId: network.vpcId,
-      deregistrationDelay: 30,
+      deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
       healthCheck: {
         path: DEFAULTS.healthCheckPath,
         port: "traffic-port",
         protocol: "HTTP",
         matcher: "200",
-        interval: 15,
-        timeout: 5,
-        healthyThreshold: 2,
-        unhealthyThreshold: 3,
+        // The API's contract: its drain period is derived from these.
+        interval: HEALTH_CHECK_INTERVAL_SECONDS,
+        timeout: HEALTH_CHECK_TIMEOUT_SECONDS,
+        healthyThreshold: HEALTHY_THRESHOLD,
+        unhealthyThreshold: UNHEALTHY_THRESHOLD,
       },
       tags,
     },
