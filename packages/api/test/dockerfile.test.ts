@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BUNDLE_ENTRY, DEFAULT_PORT } from "../src/contract.js";
+import { BUNDLE_ENTRY, DEFAULT_PORT, MALLOC_ENV, STOP_TIMEOUT_SECONDS } from "../src/contract.js";
 
 // A Dockerfile cannot import the contract, so this test holds it to it.
 const dockerfile = readFileSync(new URL("../Dockerfile", import.meta.url), "utf8");
@@ -20,5 +20,15 @@ describe("Dockerfile", () => {
     const bases = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
     expect(bases.length).toBeGreaterThan(0);
     for (const major of bases) expect([22, 24]).toContain(major);
+  });
+
+  it("sets the contract's malloc settings", () => {
+    for (const [name, value] of Object.entries(MALLOC_ENV)) {
+      expect(dockerfile).toMatch(new RegExp(`^\\s*${name}=${value}\\b`, "m"));
+    }
+  });
+
+  it("documents the stop timeout the drain needs (docker stop -t)", () => {
+    expect(dockerfile).toContain(`docker stop -t ${STOP_TIMEOUT_SECONDS}`);
   });
 });
