@@ -142,6 +142,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
       case "aws:ec2/getRouteTable:getRouteTable":
         // One private route table per AZ, as awsx creates them.
         return { id: `rtb-${args.inputs.subnetId}`, routeTableId: `rtb-${args.inputs.subnetId}` };
+      case "aws:elb/getServiceAccount:getServiceAccount":
+        // The us-east-1 Elastic Load Balancing account (ELB user guide, access logs).
+        return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
       case "aws:index/getPartition:getPartition":
         return {
           id: "aws",

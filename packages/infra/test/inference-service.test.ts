@@ -396,6 +396,42 @@ describe("InferenceService options", () => {
     expect(cloud.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(0);
   });
 
+  it("writes ALB access logs to an encrypted private bucket and rate-limits IPs with WAF, when asked", async () => {
+    await deploy();
+    expect(cloud.ofType("aws:wafv2/webAcl:WebAcl")).toHaveLength(0);
+    expect(cloud.one(T.loadBalancer).inputs.accessLogs).toBeUndefined();
+    const deployed = await deploy({ accessLogs: true, rateLimitPerIp: 2000 });
+    const svc = () => deployed;
+    const logs = cloud.ofType("aws:s3/bucket:Bucket").find((b) => b.name === "api-access-logs")!;
+    expect(cloud.one(T.loadBalancer).inputs.accessLogs).toEqual({
+      bucket: `${logs.name}-1a2b3c4`,
+      enabled: true,
+      prefix: "api",
+    });
+    const sse = cloud
+      .ofType(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      )
+      .find((r) => r.name === "api-access-logs")!;
+    expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("AES256");
+    const policy = JSON.parse(
+      cloud.ofType("aws:s3/bucketPolicy:BucketPolicy").find((r) => r.name === "api-access-logs")!
+        .inputs.policy,
+    );
+    expect(policy.Statement[0].Resource).toBe(`arn:aws:s3:::${logs.name}-1a2b3c4/AWSLogs/*`);
+    const acl = cloud.one("aws:wafv2/webAcl:WebAcl").inputs;
+    expect(acl.scope).toBe("REGIONAL");
+    expect(acl.rules[0].statement.rateBasedStatement).toEqual({
+      limit: 2000,
+      aggregateKeyType: "IP",
+    });
+    expect(acl.rules[0].action).toEqual({ block: {} });
+    expect(cloud.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs.resourceArn).toBe(
+      arnOf(cloud.one(T.loadBalancer)),
+    );
+    expect(svc().cost.lines.map((l) => l.item)).toContain("WAF web ACL (1 rule)");
+  });
+
   it("maps the root volume onto a pinned AMI's own root device", async () => {
     await deploy({ amiId: "ami-0pinned12345678" });
     const lt = cloud.one(T.launchTemplate).inputs;
@@ -433,6 +469,7 @@ describe("InferenceService options", () => {
       },
       /apiKeysSecretArn is in eu-west-1, the stack deploys to us-east-1; accepted: a secret in us-east-1/,
     ],
+    [{ rateLimitPerIp: 5 }, /rateLimitPerIp must be a whole number 10-2000000000; got 5/],
     [{ minHealthyPercentage: 101 }, /minHealthyPercentage must be a whole number 0-100; got 101/],
     [{ minHealthyPercentage: -1 }, /minHealthyPercentage must be a whole number 0-100; got -1/],
     [{ minSize: 0, count: 1 }, /minSize must be >= 1 for a service behind a load balancer/],

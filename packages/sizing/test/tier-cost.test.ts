@@ -70,6 +70,20 @@ describe("the tier cost model against a hand-computed bill", () => {
     expect(lcu).toEqual({ item: "ALB capacity (12 LCU at 30000 images/h)", monthlyUSD: 70.08 });
   });
 
+  it("adds WAF's web ACL, rule and requests when the ALB has one", () => {
+    const tier = estimateTierCost({
+      instanceType: "c5.xlarge",
+      count: 1,
+      imagesPerHour: 10000,
+      wafRules: 1,
+    });
+    // $5 + $1 + 7.3 million requests x $0.60
+    expect(tier.lines.find((l) => l.item.startsWith("WAF"))).toEqual({
+      item: "WAF web ACL (1 rule)",
+      monthlyUSD: 10.38,
+    });
+  });
+
   it("charges T3 surplus at the sized utilization, and drops NAT and IPv4 lines it does not create", () => {
     const busy = estimateTierCost({ instanceType: "t3.large", count: 1, averageCpuPercent: 60 });
     expect(busy.lines.find((l) => l.item.startsWith("T3 unlimited surplus"))).toEqual({

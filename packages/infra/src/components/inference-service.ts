@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
 import { createInstances } from "../tier/instances.js";
 import { checkTierArgs, type TierArgs } from "../tier/plan.js";
+import { createAccessLogBucket, createRateLimit } from "./edge.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { createLoadBalancer, listenerPorts } from "./load-balancer.js";
 import { createNetwork, type ExistingNetwork } from "./network.js";
@@ -16,6 +17,10 @@ export interface InferenceServiceArgs extends TierArgs {
   readonly network?: ExistingNetwork;
   /** ACM certificate: HTTPS on 443 (and 80 redirects to it). Default: plain HTTP on 80. */
   readonly certificateArn?: pulumi.Input<string>;
+  /** ALB access logs into an encrypted private bucket (kept ACCESS_LOG_DAYS). Default off. */
+  readonly accessLogs?: boolean;
+  /** A WAF rate-based rule: block an IP above this many requests per 5 minutes. Default: no WAF. */
+  readonly rateLimitPerIp?: number;
 }
 
 /**
@@ -45,6 +50,13 @@ export class InferenceService extends pulumi.ComponentResource {
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is checked before anything is registered: bad input fails the preview cleanly.
     const plan = checkTierArgs(name, args);
+    const limit = args.rateLimitPerIp;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 10 && limit <= 2e9)) {
+      // WAF RateBasedStatement.Limit: 10 to 2,000,000,000 requests per 5-minute window.
+      throw new ConfigError(
+        `${name}: rateLimitPerIp must be a whole number 10-2000000000; got ${limit}`,
+      );
+    }
     if (plan.minSize < 1) {
       // At zero instances no CPU series exists, so no alarm could ever scale the API back out.
       throw new ConfigError(
@@ -78,9 +90,19 @@ export class InferenceService extends pulumi.ComponentResource {
     // Load balancer: the only public entry; health checks on the API's health path.
     const lb = createLoadBalancer(
       name,
-      { network, appPort, certificateArn: args.certificateArn, tags },
+      {
+        network,
+        appPort,
+        certificateArn: args.certificateArn,
+        accessLogBucket: args.accessLogs
+          ? createAccessLogBucket(name, tags, parent).bucket
+          : undefined,
+        tags,
+      },
       parent,
     );
+    if (args.rateLimitPerIp !== undefined)
+      createRateLimit(name, lb.alb.arn, args.rateLimitPerIp, tags, parent);
 
     // Launch template and group (the instance type flows only into the template), then the
     // alarms and scaling, notifications, dashboard and budget.
@@ -97,6 +119,7 @@ export class InferenceService extends pulumi.ComponentResource {
           subnetIds: network.privateSubnetIds,
           targetGroupArns: [lb.targetGroup.arn],
           newVpc: args.network === undefined,
+          wafRules: args.rateLimitPerIp === undefined ? 0 : 1,
           alarmTargets: {
             loadBalancer: { loadBalancer: lb.alb.arnSuffix, targetGroup: lb.targetGroup.arnSuffix },
           },

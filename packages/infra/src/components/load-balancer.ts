@@ -16,6 +16,8 @@ export interface LoadBalancerOptions {
   readonly appPort: number;
   /** ACM certificate: HTTPS on 443 (and 80 redirects to it). Absent: plain HTTP on 80. */
   readonly certificateArn?: pulumi.Input<string> | undefined;
+  /** Where the ALB writes its access logs (a bucket from createAccessLogBucket). */
+  readonly accessLogBucket?: pulumi.Input<string> | undefined;
   readonly tags: Record<string, string>;
 }
 
@@ -52,6 +54,9 @@ export function createLoadBalancer(
       dropInvalidHeaderFields: true,
       // Large microscope images upload slowly; detection itself is bounded by the API.
       idleTimeout: 120,
+      ...(opts.accessLogBucket
+        ? { accessLogs: { bucket: opts.accessLogBucket, enabled: true, prefix: name } }
+        : {}),
       tags,
     },
     { parent },

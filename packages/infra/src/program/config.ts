@@ -88,6 +88,12 @@ export const StackConfigSchema = z
     allowCpuOnlyModels: bool.optional(),
     /** Batch tiers: `pulumi destroy` also deletes the job bucket and its contents. */
     destroyJobBucket: bool.optional(),
+    /** ALB access logs into an encrypted bucket. */
+    accessLogs: bool.optional(),
+    /** WAF: block an IP above this many requests per 5 minutes (10-2000000000). */
+    rateLimitPerIp: wholeNumber(10)
+      .refine((n) => n <= 2e9, { error: "must be a whole number 10-2000000000" })
+      .optional(),
     /** SSM SecureString or Secrets Manager ARN of the API keys (JSON {key: customer_id}). */
     apiKeysSecretArn: z.string().min(1).optional(),
     /** Likewise for the admin keys (model management). */

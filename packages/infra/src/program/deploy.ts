@@ -181,6 +181,8 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
       ...opts.args,
       ...tierArgs,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      ...(config.accessLogs ? { accessLogs: true } : {}),
+      ...(config.rateLimitPerIp ? { rateLimitPerIp: config.rateLimitPerIp } : {}),
     },
     resourceOptions,
   );

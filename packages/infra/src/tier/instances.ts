@@ -20,6 +20,8 @@ export interface InstancesOptions {
   readonly targetGroupArns?: pulumi.Input<string>[] | undefined;
   /** The component created the VPC (NAT gateway in the estimate). */
   readonly newVpc: boolean;
+  /** WAF rules on the load balancer (in the estimate). */
+  readonly wafRules?: number | undefined;
   /** The load balancer and queue the scoped alarm rules watch. */
   readonly alarmTargets?: AlarmTargets | undefined;
   /** Batch workers next to the API (the local API's port and the region are filled in). */
@@ -81,6 +83,7 @@ export function createInstances(
       region,
       alarmTargets: opts.alarmTargets ?? {},
       newVpc: opts.newVpc,
+      wafRules: opts.wafRules,
       alarmEmail: args.alarmEmail,
       budgetMargin: args.budgetMargin,
       pricingRegion: args.region,

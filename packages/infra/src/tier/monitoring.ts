@@ -16,6 +16,8 @@ export interface MonitoringOptions {
   readonly alarmTargets: AlarmTargets;
   /** The component created the VPC (its NAT gateway and Elastic IP are in the estimate). */
   readonly newVpc: boolean;
+  /** WAF rules on the load balancer (in the estimate). */
+  readonly wafRules?: number | undefined;
   readonly alarmEmail?: string | undefined;
   readonly budgetMargin?: number | undefined;
   /** The region the estimate prices in; default the sizing engine's. */
@@ -68,6 +70,7 @@ export function createMonitoring(
       loadBalancer: opts.alarmTargets.loadBalancer !== undefined,
       queue: opts.alarmTargets.queue !== undefined,
       natGateway: opts.newVpc,
+      ...(opts.wafRules ? { wafRules: opts.wafRules } : {}),
       alarms: alarms.length,
       ...(plan.imagesPerHour === undefined ? {} : { imagesPerHour: plan.imagesPerHour }),
       ...(plan.averageCpuPercent === undefined

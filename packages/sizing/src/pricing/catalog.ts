@@ -61,6 +61,10 @@ export interface PriceBook {
   readonly natPerGBUSD: number;
   /** Each public IPv4 address, in use or idle (since 2024-02-01). */
   readonly publicIpv4HourlyUSD: number;
+  /** AWS WAF: per web ACL and per rule a month, per million requests inspected. */
+  readonly wafWebAclMonthlyUSD: number;
+  readonly wafRuleMonthlyUSD: number;
+  readonly wafPerMillionRequestsUSD: number;
 }
 
 const T4: GpuSpec = { model: "NVIDIA T4", count: 1, memoryGiB: 16 };
@@ -161,6 +165,10 @@ export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
     natHourlyUSD: 0.045,
     natPerGBUSD: 0.045,
     publicIpv4HourlyUSD: 0.005,
+    // https://aws.amazon.com/waf/pricing/
+    wafWebAclMonthlyUSD: 5,
+    wafRuleMonthlyUSD: 1,
+    wafPerMillionRequestsUSD: 0.6,
   },
 };
 

@@ -28,6 +28,8 @@ export interface TierCostInput {
   imagesPerHour?: number;
   /** Bytes per request, upload and response (the sample images are 0.27-0.43 MB). */
   bytesPerImage?: number;
+  /** WAF rules on the ALB (a web ACL with that many rules). Default 0: no WAF. */
+  wafRules?: number;
   /** Default: the rule table's alarms for the tier's shape. */
   alarms?: number;
   dashboard?: boolean;
@@ -123,6 +125,17 @@ export function estimateTierCost(input: TierCostInput): TierCost {
       monthlyUSD: book.albLcuHourlyUSD * lcu * hours,
     });
     publicIpv4 += 2; // one per availability zone of the internet-facing ALB
+    const wafRules = requirePositive("wafRules", input.wafRules ?? 0, true);
+    if (wafRules > 0) {
+      // Requests inspected: the workload's, else none assumed.
+      const millions = ((input.imagesPerHour ?? 0) * hours) / 1e6;
+      lines.push({
+        item: `WAF web ACL (${wafRules} rule${wafRules === 1 ? "" : "s"})`,
+        monthlyUSD:
+          (book.wafWebAclMonthlyUSD + wafRules * book.wafRuleMonthlyUSD) * share +
+          millions * book.wafPerMillionRequestsUSD,
+      });
+    }
   }
   if (nat) {
     const gb = requirePositive("natGBPerMonth", input.natGBPerMonth ?? 1, true);
