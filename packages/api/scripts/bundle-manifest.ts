@@ -9,8 +9,6 @@ import { BUNDLE_ENTRY } from "../src/contract.js";
 
 /** Inside the tarball, at its root. */
 export const BUNDLE_MANIFEST_NAME = "flakeops-bundle.json";
-/** Next to the tarball: `<tarball>.json` (what the infra reads at preview). */
-export const MANIFEST_SUFFIX = ".json";
 
 /** Node's names for the Linux CPUs the hosts run (EC2 x86_64 = x64). */
 export const LINUX_ARCHS = ["x64", "arm64"] as const;

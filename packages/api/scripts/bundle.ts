@@ -2,7 +2,7 @@
  * Build @flakeops/api and pack it, with its production dependencies, into ONE file: a gzipped
  * tarball that runs with plain `node dist/main.js` once unpacked.
  *   usage: pnpm --filter @flakeops/api bundle [OUT]
- * OUT (relative to the repository root) defaults to `<BUNDLE_DIR>.tgz`; the manifest (what the
+ * OUT (relative to the repository root) defaults to BUNDLE_FILE; the manifest (what the
  * bundle carries, and the tarball's sha256) is written next to it as `<OUT>.json`.
  *
  * Why a tarball: `pnpm deploy` lays node_modules out as ~150 links to directories, and a
@@ -18,11 +18,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tar from "tar";
-import { BUNDLE_DIR, BUNDLE_ENTRY } from "../src/contract.js";
-import { BUNDLE_MANIFEST_NAME, MANIFEST_SUFFIX, readManifest } from "./bundle-manifest.js";
+import { BUNDLE_ENTRY, BUNDLE_FILE, BUNDLE_MANIFEST_SUFFIX } from "../src/contract.js";
+import { BUNDLE_MANIFEST_NAME, readManifest } from "./bundle-manifest.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const out = resolve(root, process.argv[2] || `${BUNDLE_DIR}.tgz`);
+const out = resolve(root, process.argv[2] || BUNDLE_FILE);
 if (!/\.(tgz|tar\.gz)$/.test(out)) {
   process.stderr.write(`bundle: OUT must end in .tgz or .tar.gz; got ${process.argv[2]}\n`);
   process.exit(2);
@@ -72,7 +72,10 @@ tar.create(
 rmSync(stage, { recursive: true, force: true });
 
 const sha256 = createHash("sha256").update(readFileSync(out)).digest("hex");
-writeFileSync(`${out}${MANIFEST_SUFFIX}`, `${JSON.stringify({ ...manifest, sha256 }, null, 2)}\n`);
+writeFileSync(
+  `${out}${BUNDLE_MANIFEST_SUFFIX}`,
+  `${JSON.stringify({ ...manifest, sha256 }, null, 2)}\n`,
+);
 process.stdout.write(
   `bundled ${out} (${manifest.architectures.join(", ")}): tar -xzf it into a directory, then node ${BUNDLE_ENTRY}\n`,
 );

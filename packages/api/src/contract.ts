@@ -20,11 +20,13 @@ export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const CUSTOMER_ID_RULE = "1-64 characters of letters, digits, '_' or '-'";
 
 /**
- * Where `pnpm --filter @flakeops/api bundle` writes the deployable API, relative to the
- * repository root, and what runs it there.
+ * The deployable API: `pnpm --filter @flakeops/api bundle` writes this one file (relative to the
+ * repository root), a tarball that keeps pnpm's links; hosts unpack it and run BUNDLE_ENTRY.
  */
-export const BUNDLE_DIR = ".deploy/api";
+export const BUNDLE_FILE = ".deploy/api.tgz";
 export const BUNDLE_ENTRY = "dist/main.js";
+/** The bundle's manifest (architectures, sha256) lies next to it as `<tarball>.json`. */
+export const BUNDLE_MANIFEST_SUFFIX = ".json";
 
 /*
  * Draining, the one source for the service (SIGTERM handling), the load balancer's target group

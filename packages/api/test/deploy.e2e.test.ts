@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { archFiles, BUNDLE_MANIFEST_NAME, MANIFEST_SUFFIX } from "../scripts/bundle-manifest.js";
+import { archFiles, BUNDLE_MANIFEST_NAME } from "../scripts/bundle-manifest.js";
+import { BUNDLE_MANIFEST_SUFFIX } from "../src/contract.js";
 import { form, jsonOf, synthImage } from "./helpers.js";
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -43,7 +44,9 @@ describe("bundle tarball", () => {
     expect(existsSync(join(napi, "linux"))).toBe(true);
     expect(existsSync(join(napi, "darwin")) || existsSync(join(napi, "win32"))).toBe(false);
     // The manifest, inside and next to the tarball (with the tarball's sha256).
-    const { sha256, ...next } = JSON.parse(readFileSync(`${tarball}${MANIFEST_SUFFIX}`, "utf8"));
+    const { sha256, ...next } = JSON.parse(
+      readFileSync(`${tarball}${BUNDLE_MANIFEST_SUFFIX}`, "utf8"),
+    );
     expect(sha256).toBe(createHash("sha256").update(readFileSync(tarball)).digest("hex"));
     expect(JSON.parse(readFileSync(join(out, BUNDLE_MANIFEST_NAME), "utf8"))).toEqual(next);
     expect(next.architectures).toEqual(["x64", "arm64"]);

@@ -12,17 +12,14 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The bundle script's own reader of what a bundle carries, and the API's test image maker.
-import {
-  archFiles,
-  BUNDLE_MANIFEST_NAME,
-  MANIFEST_SUFFIX,
-} from "../../api/scripts/bundle-manifest.js";
+import { BUNDLE_MANIFEST_SUFFIX } from "@flakeops/api/contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { archFiles, BUNDLE_MANIFEST_NAME } from "../../api/scripts/bundle-manifest.js";
 import { form, jsonOf, synthImage } from "../../api/test/helpers.js";
 import { APP_DIR, NODE_BIN, tarUnpackArgs } from "../src/host/layout.js";
 import { renderUserData } from "../src/host/user-data.js";
-import { BUNDLE_MANIFEST_SUFFIX, checkArtifact } from "../src/tier/artifact.js";
+import { checkArtifact } from "../src/tier/artifact.js";
 
 const apiPkg = resolve(dirname(fileURLToPath(import.meta.url)), "../../api");
 const work = mkdtempSync(join(tmpdir(), "flakeops-bundle-"));
@@ -74,13 +71,12 @@ describe("the API bundle, deployed the way a host deploys it", () => {
   it("passes the component's check for both architectures; a bundle without arm64 is refused for arm64", () => {
     expect(() => checkArtifact({ path: tarball }, "x86_64")).not.toThrow();
     expect(() => checkArtifact({ path: tarball }, "arm64")).not.toThrow();
-    const sidecar = JSON.parse(readFileSync(`${tarball}${MANIFEST_SUFFIX}`, "utf8"));
-    expect(MANIFEST_SUFFIX).toBe(BUNDLE_MANIFEST_SUFFIX);
+    const sidecar = JSON.parse(readFileSync(`${tarball}${BUNDLE_MANIFEST_SUFFIX}`, "utf8"));
 
     const x64Only = join(work, "x64-only.tgz");
     copyFileSync(tarball, x64Only);
     writeFileSync(
-      `${x64Only}${MANIFEST_SUFFIX}`,
+      `${x64Only}${BUNDLE_MANIFEST_SUFFIX}`,
       JSON.stringify({ ...sidecar, architectures: ["x64"] }),
     );
     expect(() => checkArtifact({ path: x64Only }, "x86_64")).not.toThrow();
@@ -89,7 +85,7 @@ describe("the API bundle, deployed the way a host deploys it", () => {
     );
     writeFileSync(x64Only, "another build");
     expect(() => checkArtifact({ path: x64Only }, "x86_64")).toThrow(/sha256 differs/);
-    rmSync(`${x64Only}${MANIFEST_SUFFIX}`);
+    rmSync(`${x64Only}${BUNDLE_MANIFEST_SUFFIX}`);
     expect(() => checkArtifact({ path: x64Only }, "x86_64")).toThrow(/no readable manifest/);
   });
 
@@ -128,7 +124,9 @@ describe("the API bundle, deployed the way a host deploys it", () => {
       );
     }
     const inside = JSON.parse(readFileSync(join(app, BUNDLE_MANIFEST_NAME), "utf8"));
-    const { sha256, ...sidecar } = JSON.parse(readFileSync(`${tarball}${MANIFEST_SUFFIX}`, "utf8"));
+    const { sha256, ...sidecar } = JSON.parse(
+      readFileSync(`${tarball}${BUNDLE_MANIFEST_SUFFIX}`, "utf8"),
+    );
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(inside).toEqual(sidecar);
     expect(inside.architectures).toEqual(["x64", "arm64"]);

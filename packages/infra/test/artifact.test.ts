@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BUNDLE_MANIFEST_SUFFIX } from "@flakeops/api/contract";
 import { afterAll, describe, expect, it } from "vitest";
-import { BUNDLE_MANIFEST_SUFFIX, checkArtifact } from "../src/tier/artifact.js";
+import { checkArtifact } from "../src/tier/artifact.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flakeops-artifact-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

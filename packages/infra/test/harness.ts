@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BUNDLE_ENTRY, BUNDLE_MANIFEST_SUFFIX } from "@flakeops/api/contract";
 import * as pulumi from "@pulumi/pulumi";
 import { awsLimitViolations } from "./aws-limits.js";
 
@@ -227,12 +229,27 @@ export async function run<T>(cloud: MockCloud, program: () => T | Promise<T>): P
   return result;
 }
 
+let artifactDir: string | undefined;
+let artifactCount = 0;
+
 /**
- * A stand-in for the api package's deploy output: under mocks only its content hash matters
- * (it names the S3 key), so any bytes do. Returns the file's path in a fresh temp folder.
+ * A stand-in for the api package's bundle and the manifest its script writes next to it: under
+ * mocks only the tarball's hash (it names the S3 key) and the manifest's architectures matter.
+ * Files go to one temp folder per test process, removed when the process exits.
  */
-export function fakeArtifact(): string {
-  const file = join(mkdtempSync(join(tmpdir(), "flakeops-infra-")), "api.tgz");
-  writeFileSync(file, "the api deploy output, tarred");
+export function fakeArtifact(architectures: readonly string[] = ["x64", "arm64"]): string {
+  if (artifactDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "flakeops-infra-"));
+    artifactDir = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const file = join(artifactDir, `api-${++artifactCount}.tgz`);
+  const bytes = "the api deploy output, tarred";
+  writeFileSync(file, bytes);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  writeFileSync(
+    `${file}${BUNDLE_MANIFEST_SUFFIX}`,
+    JSON.stringify({ entry: BUNDLE_ENTRY, architectures, sha256 }),
+  );
   return file;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { BUNDLE_DIR } from "@flakeops/api/contract";
+import { BUNDLE_FILE } from "@flakeops/api/contract";
 import type { TierCost } from "@flakeops/sizing";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,9 +15,9 @@ import { checkRegionalArns, stackRegion } from "./regional.js";
 
 /**
  * Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root
- * (the API contract's BUNDLE_DIR + ".tgz", as its bundle script writes it: one file).
+ * (the API contract's BUNDLE_FILE, as its bundle script writes it: one file).
  */
-export const DEFAULT_ARTIFACT = `${BUNDLE_DIR}.tgz`;
+export const DEFAULT_ARTIFACT = BUNDLE_FILE;
 
 /**
  * The `artifact` config value: an `s3://` URI, a local path (directory or .tgz, relative to

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { BUNDLE_MANIFEST_SUFFIX } from "@flakeops/api/contract";
 import type { Arch } from "@flakeops/sizing";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -54,7 +55,6 @@ export function s3Arn(partition: string, bucket: string, key?: string): string {
  * The bundle's manifest, next to the tarball as `<tarball>.json` (written by the api package's
  * scripts/bundle.ts, whose e2e test holds this reader to it).
  */
-export const BUNDLE_MANIFEST_SUFFIX = ".json";
 
 interface BundleManifest {
   readonly architectures: readonly string[];

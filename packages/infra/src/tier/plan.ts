@@ -155,17 +155,12 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     );
   }
   try {
-    checkArtifact(args.artifact);
+    // A local bundle must carry this tier's native binaries (sharp, onnxruntime-node).
+    checkArtifact(args.artifact, type.arch);
   } catch (e) {
     throw e instanceof Error && e.name === "ArtifactError"
       ? new ConfigError(`${name}: ${e.message}`)
       : e;
-  }
-  if (type.arch === "arm64" && "path" in args.artifact) {
-    // The bundle's native modules (sharp, onnxruntime-node) are built for the machine that bundled it.
-    pulumi.log.warn(
-      `${name}: ${type.type} is arm64; bundle the API on an arm64 machine, or pass a multi-arch container image`,
-    );
   }
   const minHealthyPercentage = args.minHealthyPercentage ?? DEFAULTS.minHealthyPercentage;
   if (
