@@ -155,6 +155,22 @@ describe("uploads opted in, auth off (a local setup)", () => {
     expect(tree(join(s.modelsDir, "classification_models/GMM"))).toEqual([]);
   });
 
+  it("errors never show server paths: an unknown model names models, not directories", async () => {
+    const r = await postForm(
+      `${s.srv.url}/detect`,
+      form({
+        image: { bytes: await synthImage({ width: 160, height: 120 }), filename: "a.jpg" },
+        customer_id: "x",
+        model: "GMM-Nowhere",
+      }),
+    );
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("UNKNOWN_MODEL");
+    expect(r.body.error.message).toMatch(/unknown model GMM-Nowhere/);
+    expect(r.body.error.message).not.toContain(s.modelsDir);
+    expect(r.body.error.message).not.toMatch(/\/classification_models\//);
+  });
+
   it("GET /download_model: a zip of the model's files, MaskTerial's 404s otherwise", async () => {
     const res = await fetch(
       `${s.srv.url}/download_model?model_class=classification&model_type=GMM&model_name=Graphene`,

@@ -14,7 +14,6 @@ import type { Caller, ModelCatalog } from "../services/models.js";
 import type { UploadRefusal, Uploads } from "../services/uploads.js";
 import { ApiError } from "./errors.js";
 import { overloaded, retryHeaders } from "./limits.js";
-import { requireImageFormat } from "./sniff.js";
 import type { AppEnv } from "./types.js";
 
 /** Abort reasons of a request's signal: its time budget ran out, it trickled, shutdown, hang-up. */
@@ -143,7 +142,7 @@ export async function detectUpload(
   const { config } = deps;
   if (bytes.byteLength === 0)
     throw new ApiError(400, "EMPTY_INPUT", "the uploaded image is empty (0 bytes)");
-  requireImageFormat(bytes);
+  // readImageInfo checks the magic bytes (JPEG, PNG, TIFF, WebP) before sharp sees the data.
   const info = await readImageInfo(bytes);
   if (info.width * info.height > config.maxPixels) {
     throw new ApiError(

@@ -42,12 +42,53 @@ interface HeaderMeta extends ImageInfo {
   orientation: number | undefined;
 }
 
+const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) =>
+  b.byteLength >= at + sig.length && sig.every((x, i) => b[at + i] === x);
+
+/**
+ * The accepted format by its magic bytes (JPEG FF D8 FF; PNG's 8-byte signature; TIFF "II*\0"
+ * or "MM\0*"; WebP "RIFF....WEBP"), or undefined. Checked before sharp sees the data, so no
+ * other parser (libvips' SVG, GIF, HEIF, PDF loaders...) ever runs on an upload.
+ */
+export function sniffImageFormat(input: Uint8Array): (typeof ACCEPTED_FORMATS)[number] | undefined {
+  if (startsWith(input, [0xff, 0xd8, 0xff])) return "jpeg";
+  if (startsWith(input, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "png";
+  if (startsWith(input, [0x49, 0x49, 0x2a, 0x00]) || startsWith(input, [0x4d, 0x4d, 0x00, 0x2a]))
+    return "tiff";
+  if (startsWith(input, [0x52, 0x49, 0x46, 0x46]) && startsWith(input, [0x57, 0x45, 0x42, 0x50], 8))
+    return "webp";
+  return undefined;
+}
+
+/** Formats recognised (to name them in the refusal) but never parsed. */
+function otherFormat(input: Uint8Array): string | undefined {
+  const head = Buffer.from(input.subarray(0, 256)).toString("latin1");
+  if (head.startsWith("GIF87a") || head.startsWith("GIF89a")) return "gif";
+  if (head.startsWith("BM")) return "bmp";
+  if (head.slice(4, 8) === "ftyp") return "heif";
+  if (head.startsWith("%PDF")) return "pdf";
+  if (/^\s*<(\?xml|svg|!doctype svg)/i.test(head)) return "svg";
+  return undefined;
+}
+
 async function readMetadata(input: Uint8Array): Promise<HeaderMeta> {
   if (input.byteLength === 0) {
     throw new InferenceError(
       "EMPTY_INPUT",
       `the image is empty (0 bytes); send a ${ACCEPTED_TEXT} file`,
     );
+  }
+  if (sniffImageFormat(input) === undefined) {
+    const other = otherFormat(input);
+    throw other
+      ? new InferenceError(
+          "UNSUPPORTED_IMAGE",
+          `${other} images are not accepted; send a ${ACCEPTED_TEXT} file`,
+        )
+      : new InferenceError(
+          "NOT_AN_IMAGE",
+          `the data is not an image we can read (unrecognised first bytes); send a ${ACCEPTED_TEXT} file`,
+        );
   }
   let meta: Metadata;
   try {
