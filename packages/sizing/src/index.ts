@@ -75,6 +75,21 @@ export {
   type TierCostInput,
 } from "./pricing/tier-cost.js";
 export { breakEvenCpuPercent, burstSurplusWarning } from "./pricing/warnings.js";
+// The cost of a Pulumi preview (`pulumi preview --json`).
+export {
+  type PreviewDigest,
+  PreviewDigestSchema,
+  parsePreviewDigest,
+  STEP_OPS,
+  type StepOp,
+} from "./preview/digest.js";
+export {
+  type PreviewCost,
+  type PreviewCostOptions,
+  type PreviewResourceCost,
+  previewCost,
+  priceDigest,
+} from "./preview/preview-cost.js";
 // Right-sizing from exported metrics, and the migration plan to a new type.
 export {
   type MetricStats,
@@ -90,6 +105,16 @@ export {
   type RightsizeResult,
   rightsize,
 } from "./rightsize/rightsize.js";
+export {
+  BATCH_REQUEST_PRICES,
+  type Breakdown,
+  batchRequestsMonthlyUSD,
+  type CostTerm,
+  SHAPES,
+  type Shape,
+  type WholeBill,
+  wholeBill,
+} from "./workload/bill.js";
 // Recommendations: the guide's use cases, or a measured workload (with a bench profile).
 export { type BenchProfile, BenchProfileSchema, parseBenchProfile } from "./workload/profile.js";
 export {

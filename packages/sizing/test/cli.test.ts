@@ -131,8 +131,11 @@ describe("flakeops-sizing commands (CONTRACTS.md)", () => {
       count: 1,
       utilization: 0.2,
       p95LatencyMs: 236,
-      monthlyUSD: 30.37,
-      costPerMillionImagesUSD: 11.56,
+      monthlyUSD: 120.4, // the whole bill (issue 11); the instance alone is breakdown.instancesUSD
+      costPerMillionImagesUSD: 45.81,
+      breakdown: { instancesUSD: 30.37 },
+      dominantCost: "natUSD",
+      shape: "api",
       warnings: [],
     });
     expect(doc.alternatives.length).toBeGreaterThan(0);

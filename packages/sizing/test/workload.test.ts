@@ -40,8 +40,13 @@ describe("workload sizing", () => {
       utilization: 0.2,
       averageUtilization: 0.1,
       p95LatencyMs: 236,
-      monthlyUSD: 30.37,
-      costPerMillionImagesUSD: 11.56,
+      // The whole bill since issue 11: the instance ($30.37) plus EBS, ALB, NAT, IPv4, metrics,
+      // alarms and dashboard; the instance alone was the answer before.
+      monthlyUSD: 120.4,
+      costPerMillionImagesUSD: 45.81,
+      breakdown: { instancesUSD: 30.37, ebsUSD: 16, natUSD: 32.9, ipv4USD: 10.95 },
+      dominantCost: "natUSD",
+      shape: "api",
       pricing: "on-demand",
     });
     expect(rec.warnings).toEqual([]);
@@ -78,7 +83,8 @@ describe("workload sizing", () => {
       "at 42 % average CPU a t3.large costs $69.25/month per instance ($8.52 of it T3 unlimited surplus above its 30 % baseline), more than a c5.large (2 vCPU, 4 GiB) at $62.05: for sustained load a fixed-performance type is cheaper",
     ]);
     const large = rec.alternatives.find((a) => a.instanceType === "t3.large")!;
-    expect(large.monthlyUSD).toBe(138.51); // 2 x (0.0832 + 0.011667) x 730
+    // 2 x (0.0832 + 0.011667) x 730 (instance and surplus lines rounded apart: $138.50)
+    expect(large.breakdown.instancesUSD).toBeCloseTo(138.51, 1);
   });
 
   it("reads service time, tail and memory from a bench profile", () => {

@@ -8,6 +8,7 @@ import {
 } from "../cli-kit.js";
 import { usd } from "../format.js";
 import { DEFAULT_MODEL_MEMORY_GIB } from "../pricing/catalog.js";
+import { DEFAULT_BYTES_PER_IMAGE } from "../pricing/tier-cost.js";
 import { parseBenchProfile } from "../workload/profile.js";
 import { recommendForUseCase, USE_CASES } from "../workload/use-cases.js";
 import {
@@ -47,6 +48,12 @@ const WORKLOAD_FLAGS = {
     help: "a bench profile (`pnpm bench`) instead of --service-ms",
   },
   gpu: { type: "boolean", help: "size GPU types instead of CPU types" },
+  "bytes-per-image": {
+    type: "string",
+    value: "B",
+    help: `bytes per request, upload + answer (default ${DEFAULT_BYTES_PER_IMAGE}): ALB capacity units`,
+  },
+  batch: { type: "boolean", help: "the batch shape (S3 + SQS, no ALB) instead of the API's" },
 } as const satisfies FlagSpecs;
 
 export const recommendCommand: Command = {
@@ -117,6 +124,7 @@ export const recommendCommand: Command = {
     }
     const peakFactor = numberFlag(values["peak-factor"], "peak-factor", POSITIVE);
     const p95LatencyMs = numberFlag(values["p95-latency-ms"], "p95-latency-ms", POSITIVE);
+    const bytesPerImage = numberFlag(values["bytes-per-image"], "bytes-per-image", POSITIVE);
     const rec = recommendForWorkload({
       imagesPerHour: imagesPerHour!,
       region,
@@ -128,7 +136,9 @@ export const recommendCommand: Command = {
         ? {}
         : { profile: parseBenchProfile(readTextFile(io, profilePath, "profile"), profilePath) }),
       ...(modelMemoryGiB === undefined ? {} : { modelMemoryGiB }),
+      ...(bytesPerImage === undefined ? {} : { bytesPerImage }),
       ...(pricing ? { pricing } : {}),
+      shape: values.batch === true ? "batch" : "api",
     });
     const t = newTable([
       "type",
@@ -139,6 +149,7 @@ export const recommendCommand: Command = {
       "p95 ms",
       "monthly",
       "per 1M images",
+      "largest term",
     ]);
     for (const [i, o] of [rec, ...rec.alternatives].entries()) {
       t.push([
@@ -150,10 +161,15 @@ export const recommendCommand: Command = {
         o.p95LatencyMs.toFixed(0),
         usd(o.monthlyUSD),
         usd(o.costPerMillionImagesUSD),
+        `${o.dominantCost.replace(/USD$/, "")} ${usd(o.breakdown[o.dominantCost])}`,
       ]);
     }
     const a = rec.assumptions;
-    const summary = `* cheapest (${rec.pricing}) for ${a.imagesPerHour} images/h x ${a.peakFactor} peak, p95 <= ${a.p95TargetMs} ms, ${a.serviceMs} ms per image (${a.serviceTimeSource})`;
+    const terms = Object.entries(rec.breakdown)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k.replace(/USD$/, "")} ${usd(v)}`)
+      .join(", ");
+    const summary = `* cheapest whole bill (${rec.pricing}, ${rec.shape} shape) for ${a.imagesPerHour} images/h x ${a.peakFactor} peak, p95 <= ${a.p95TargetMs} ms, ${a.serviceMs} ms per image (${a.serviceTimeSource})\nbill: ${terms}; dominant: ${rec.dominantCost.replace(/USD$/, "")}\nshapes: api (ALB) ${usd(rec.shapeComparison.api.monthlyUSD)}, batch (S3 + SQS, no ALB) ${usd(rec.shapeComparison.batch.monthlyUSD)}`;
     return { doc: rec, table: withNotes(`${t.toString()}\n${summary}`, rec.warnings) };
   },
 };

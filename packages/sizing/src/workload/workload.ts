@@ -8,8 +8,10 @@ import {
   isBelowMinimum,
   listInstanceTypes,
 } from "../pricing/catalog.js";
-import { costOf, HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { DEFAULT_BYTES_PER_IMAGE } from "../pricing/tier-cost.js";
 import { burstSurplusWarning } from "../pricing/warnings.js";
+import { type Breakdown, type CostTerm, type Shape, type WholeBill, wholeBill } from "./bill.js";
 import { workersPerInstance } from "./capacity.js";
 import type { BenchProfile } from "./profile.js";
 import { mmc } from "./queueing.js";
@@ -41,6 +43,10 @@ export interface WorkloadInput {
   modelMemoryGiB?: number;
   pricing?: PricingModel;
   region?: string;
+  /** Bytes per request, upload + answer: ALB capacity units come from them. */
+  bytesPerImage?: number;
+  /** "api" (ALB, default) or "batch" (S3 + SQS, no ALB). */
+  shape?: Shape;
 }
 
 export interface WorkloadOption {
@@ -52,12 +58,19 @@ export interface WorkloadOption {
   /** Worker utilization averaged over the day (peak / peak factor), 0-1. */
   averageUtilization: number;
   p95LatencyMs: number;
+  /** The whole monthly bill of the tier in its shape (instances, EBS, ALB or queue, NAT, ...). */
   monthlyUSD: number;
   costPerMillionImagesUSD: number;
+  breakdown: Breakdown;
+  dominantCost: CostTerm;
 }
 
 export interface WorkloadRecommendation extends WorkloadOption {
   pricing: PricingModel;
+  shape: Shape;
+  /** The same type and count in the other shape: what the batch shape would save (or cost). */
+  shapeComparison: Record<Shape, { monthlyUSD: number; dominantCost: CostTerm }>;
+  savingsOptions: WholeBill["savingsOptions"];
   alternatives: WorkloadOption[];
   warnings: string[];
   assumptions: {
@@ -70,6 +83,7 @@ export interface WorkloadRecommendation extends WorkloadOption {
     modelMemoryGiB: number;
     maxUtilization: number;
     serviceTimeSource: "service-ms" | "profile" | "default";
+    bytesPerImage: number;
   };
 }
 
@@ -77,6 +91,7 @@ interface Sized {
   type: InstanceType;
   averageCpuPercent: number;
   option: WorkloadOption;
+  savingsOptions: WholeBill["savingsOptions"];
 }
 
 /**
@@ -137,6 +152,25 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
   }
 
   const pricing = input.pricing ?? "on-demand";
+  const shape = input.shape ?? "api";
+  const bytesPerImage = input.bytesPerImage ?? DEFAULT_BYTES_PER_IMAGE;
+  if (!(Number.isFinite(bytesPerImage) && bytesPerImage > 0)) {
+    throw new SizingError(
+      "BAD_NUMBER",
+      `bytes per image must be a positive number (upload + answer); got ${bytesPerImage}; accepted: bytes > 0, e.g. ${DEFAULT_BYTES_PER_IMAGE}`,
+    );
+  }
+  const billOf = (type: InstanceType, count: number, averageCpuPercent: number, s: Shape) =>
+    wholeBill({
+      instanceType: type.type,
+      count,
+      shape: s,
+      imagesPerHour,
+      bytesPerImage,
+      pricing,
+      region: type.region,
+      ...(type.gpu ? {} : { averageCpuPercent }),
+    });
   const maxUtilization = alarmRule("cpu-high").threshold / 100;
   const peakPerSecond = (imagesPerHour * peakFactor) / 3600;
   const offered = (peakPerSecond * serviceMs) / 1000;
@@ -153,11 +187,8 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       if (p95LatencyMs > p95TargetMs) continue;
       // T3 surplus is charged on the day's average CPU: busy workers over all vCPUs.
       const averageCpuPercent = ((offered / peakFactor) * 100) / (count * type.vcpu);
-      const monthly = costOf(type, pricing, {
-        count,
-        region: type.region,
-        ...(type.gpu ? {} : { averageCpuPercent }),
-      }).monthlyUSD;
+      const bill = billOf(type, count, averageCpuPercent, shape);
+      const monthly = bill.monthlyUSD;
       sized.push({
         type,
         averageCpuPercent,
@@ -170,7 +201,10 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
           p95LatencyMs: round(p95LatencyMs, 1),
           monthlyUSD: roundUSD(monthly),
           costPerMillionImagesUSD: roundUSD((monthly / (imagesPerHour * HOURS_PER_MONTH)) * 1e6),
+          breakdown: bill.breakdown,
+          dominantCost: bill.dominantCost,
         },
+        savingsOptions: bill.savingsOptions,
       });
       break;
     }
@@ -202,9 +236,18 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     );
   }
 
+  const shapeComparison = Object.fromEntries(
+    (["api", "batch"] as const).map((s) => {
+      const b = billOf(best.type, best.option.count, best.averageCpuPercent, s);
+      return [s, { monthlyUSD: b.monthlyUSD, dominantCost: b.dominantCost }];
+    }),
+  ) as WorkloadRecommendation["shapeComparison"];
   return {
     ...best.option,
     pricing,
+    shape,
+    shapeComparison,
+    savingsOptions: best.savingsOptions,
     alternatives: sized.slice(1).map((s) => s.option),
     warnings,
     assumptions: {
@@ -217,6 +260,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       modelMemoryGiB: round(modelMemoryGiB, 3),
       maxUtilization,
       serviceTimeSource,
+      bytesPerImage,
     },
   };
 }

@@ -1,0 +1,141 @@
+import { requirePositive } from "../errors.js";
+import { HOURS_PER_MONTH, type PricingModel } from "../pricing/pricing.js";
+import { estimateTierCost, type TierCost } from "../pricing/tier-cost.js";
+
+/**
+ * The whole monthly bill of a workload tier, composed from tier-cost (the one cost model) and
+ * grouped into the terms the sizing answer names. The batch shape (clients put images in S3,
+ * workers read an SQS queue) has no ALB; its per-image request charges are priced here.
+ */
+
+export type Shape = "api" | "batch";
+export const SHAPES: readonly Shape[] = ["api", "batch"];
+
+/**
+ * Batch shape request prices, us-east-1 standard tiers: SQS standard queue $0.40 per million
+ * requests (https://aws.amazon.com/sqs/pricing/), S3 Standard PUT $0.005 per 1,000 and GET
+ * $0.0004 per 1,000 (https://aws.amazon.com/s3/pricing/). Free tiers are ignored (they do not
+ * scale). Transfer S3 <-> EC2 in one region is free through the gateway endpoint.
+ */
+export const BATCH_REQUEST_PRICES = {
+  sqsPerMillionRequestsUSD: 0.4,
+  s3PutPer1000USD: 0.005,
+  s3GetPer1000USD: 0.0004,
+  /** Send, receive, delete per job; empty long polls are one request per 20 s per worker, ignored. */
+  sqsRequestsPerImage: 3,
+  /** The client's upload and the result's write: two PUTs; the worker's read: one GET. */
+  s3PutsPerImage: 2,
+  s3GetsPerImage: 1,
+} as const;
+
+export interface Breakdown {
+  instancesUSD: number;
+  ebsUSD: number;
+  loadBalancerUSD: number;
+  natUSD: number;
+  ipv4USD: number;
+  metricsUSD: number;
+  alarmsUSD: number;
+  dashboardUSD: number;
+  /** Batch shape: SQS and S3 requests. */
+  queueAndStorageUSD: number;
+  otherUSD: number;
+}
+
+export type CostTerm = keyof Breakdown;
+
+export interface WholeBill {
+  shape: Shape;
+  monthlyUSD: number;
+  breakdown: Breakdown;
+  dominantCost: CostTerm;
+  savingsOptions: TierCost["savingsOptions"];
+}
+
+export interface WholeBillInput {
+  instanceType: string;
+  count: number;
+  shape: Shape;
+  /** Average rate: what the month's requests and bytes add up from. */
+  imagesPerHour: number;
+  bytesPerImage: number;
+  pricing: PricingModel;
+  averageCpuPercent?: number;
+  region?: string;
+}
+
+/** tier-cost's line items, by the term they belong to (matched on the item's leading words). */
+const TERM_OF_ITEM: readonly [RegExp, CostTerm][] = [
+  [/^(EC2 |T3 unlimited)/, "instancesUSD"],
+  [/^EBS /, "ebsUSD"],
+  [/^(Application Load Balancer|ALB |WAF )/, "loadBalancerUSD"],
+  [/^NAT /, "natUSD"],
+  [/^Public IPv4/, "ipv4USD"],
+  [/^CloudWatch (agent|PutMetricData)/, "metricsUSD"],
+  [/^CloudWatch alarms/, "alarmsUSD"],
+  [/^CloudWatch dashboard/, "dashboardUSD"],
+];
+
+function emptyBreakdown(): Breakdown {
+  return {
+    instancesUSD: 0,
+    ebsUSD: 0,
+    loadBalancerUSD: 0,
+    natUSD: 0,
+    ipv4USD: 0,
+    metricsUSD: 0,
+    alarmsUSD: 0,
+    dashboardUSD: 0,
+    queueAndStorageUSD: 0,
+    otherUSD: 0,
+  };
+}
+
+const cents = (x: number) => Math.round(x * 100) / 100;
+
+/** The batch shape's SQS + S3 request charges for a month at the average rate. */
+export function batchRequestsMonthlyUSD(imagesPerMonth: number): number {
+  const p = BATCH_REQUEST_PRICES;
+  return (
+    (imagesPerMonth * p.sqsRequestsPerImage * p.sqsPerMillionRequestsUSD) / 1e6 +
+    (imagesPerMonth * p.s3PutsPerImage * p.s3PutPer1000USD) / 1000 +
+    (imagesPerMonth * p.s3GetsPerImage * p.s3GetPer1000USD) / 1000
+  );
+}
+
+export function wholeBill(input: WholeBillInput): WholeBill {
+  requirePositive("bytes per image", input.bytesPerImage);
+  const batch = input.shape === "batch";
+  const tier = estimateTierCost({
+    instanceType: input.instanceType,
+    count: input.count,
+    pricing: input.pricing,
+    loadBalancer: !batch,
+    queue: batch,
+    imagesPerHour: input.imagesPerHour,
+    bytesPerImage: input.bytesPerImage,
+    ...(input.averageCpuPercent === undefined
+      ? {}
+      : { averageCpuPercent: input.averageCpuPercent }),
+    ...(input.region === undefined ? {} : { region: input.region }),
+  });
+  const breakdown = emptyBreakdown();
+  for (const line of tier.lines) {
+    const term = TERM_OF_ITEM.find(([re]) => re.test(line.item))?.[1] ?? "otherUSD";
+    breakdown[term] += line.monthlyUSD;
+  }
+  if (batch) {
+    // A month of requests at the average rate, whatever the fleet's hours.
+    breakdown.queueAndStorageUSD += batchRequestsMonthlyUSD(input.imagesPerHour * HOURS_PER_MONTH);
+  }
+  for (const k of Object.keys(breakdown) as CostTerm[]) breakdown[k] = cents(breakdown[k]);
+  const terms = Object.entries(breakdown) as [CostTerm, number][];
+  const dominantCost = terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  return {
+    shape: input.shape,
+    monthlyUSD: cents(terms.reduce((s, [, v]) => s + v, 0)),
+    breakdown,
+    dominantCost,
+    savingsOptions: tier.savingsOptions,
+  };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.js";
+import type { CliIo } from "../src/cli-kit.js";
+import { recommendForWorkload } from "../src/index.js";
+import { sizingErrorOf } from "./helpers.js";
+
+async function cli(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: {
+      write: (t: string) => {
+        stdout += t;
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
+    cwd: process.cwd(),
+  };
+  return { code: await main(argv, io), stdout, stderr };
+}
+
+describe("the whole monthly bill (issue 11 audit)", () => {
+  it("counts per-instance disks and metrics: 35 x c7g.2xlarge beats 139 x t3.medium at 2 M images/h", () => {
+    const rec = recommendForWorkload({ imagesPerHour: 2_000_000, serviceMs: 200 });
+    expect(rec).toMatchObject({ instanceType: "c7g.2xlarge", count: 35 });
+    const t3 = rec.alternatives.find((a) => a.instanceType === "t3.medium")!;
+    // The instances alone are cheaper ($6,247 vs $7,410), the 139 disks ($2,224) are not.
+    expect(t3.breakdown.instancesUSD).toBeLessThan(rec.breakdown.instancesUSD);
+    expect(t3.breakdown.ebsUSD).toBe(139 * 200 * 0.08);
+    expect(t3.monthlyUSD).toBeGreaterThan(rec.monthlyUSD);
+    const sum = Object.values(rec.breakdown).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(rec.monthlyUSD, 1);
+  });
+
+  it("prices ALB capacity from bytes per image: 800 LCU at 2 M x 0.4 MB an hour", () => {
+    const rec = recommendForWorkload({ imagesPerHour: 2_000_000, serviceMs: 20 });
+    // 800 GB/h -> 800 LCU x $0.008 x 730 h + $0.0225 x 730 h.
+    expect(rec.breakdown.loadBalancerUSD).toBeCloseTo(800 * 0.008 * 730 + 0.0225 * 730, 1);
+    expect(rec.dominantCost).toBe("loadBalancerUSD");
+    // ALB processing alone is about $3.2 per million images at 0.4 MB.
+    expect(rec.costPerMillionImagesUSD).toBeGreaterThan(3.2);
+    // The batch shape drops the ALB but pays two S3 PUTs an image ($10 per million images):
+    // dearer at this rate, and the comparison says so.
+    expect(rec.shapeComparison.batch).toMatchObject({ dominantCost: "queueAndStorageUSD" });
+    expect(rec.shapeComparison.batch.monthlyUSD).toBeGreaterThan(
+      rec.shapeComparison.api.monthlyUSD,
+    );
+    // At a low rate the ALB's fixed hours dominate the difference: batch is cheaper.
+    const low = recommendForWorkload({ imagesPerHour: 1000, serviceMs: 20 });
+    expect(low.shapeComparison.batch.monthlyUSD).toBeLessThan(low.shapeComparison.api.monthlyUSD);
+    const batch = recommendForWorkload({ imagesPerHour: 2_000_000, serviceMs: 20, shape: "batch" });
+    expect(batch.breakdown.loadBalancerUSD).toBe(0);
+    expect(batch.breakdown.queueAndStorageUSD).toBeGreaterThan(0);
+    expect(batch.shape).toBe("batch");
+  });
+
+  it("more bytes per image cost more ALB capacity", () => {
+    const small = recommendForWorkload({
+      imagesPerHour: 200_000,
+      serviceMs: 20,
+      bytesPerImage: 1e5,
+    });
+    const big = recommendForWorkload({ imagesPerHour: 200_000, serviceMs: 20, bytesPerImage: 2e6 });
+    expect(big.breakdown.loadBalancerUSD).toBeGreaterThan(small.breakdown.loadBalancerUSD);
+  });
+
+  it("refuses bytes per image <= 0 (exit 2, one line saying what is accepted)", async () => {
+    expect(
+      sizingErrorOf(() => recommendForWorkload({ imagesPerHour: 10, bytesPerImage: 0 })).message,
+    ).toMatch(/bytes per image must be a positive number.*accepted: bytes > 0/);
+    const r = await cli("recommend", "--images-per-hour", "1000", "--bytes-per-image", "-5");
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/bytes-per-image/);
+  });
+
+  it("the CLI's JSON carries breakdown, dominantCost, shape and savingsOptions", async () => {
+    const r = await cli("recommend", "--images-per-hour", "20000", "--service-ms", "20", "--json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc.breakdown)).toEqual(
+      expect.arrayContaining([
+        "instancesUSD",
+        "ebsUSD",
+        "loadBalancerUSD",
+        "natUSD",
+        "ipv4USD",
+        "metricsUSD",
+      ]),
+    );
+    expect(doc.shape).toBe("api");
+    expect(doc.dominantCost).toMatch(/USD$/);
+    expect(doc.savingsOptions.length).toBeGreaterThan(0);
+  });
+});
