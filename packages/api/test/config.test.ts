@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError, DEFAULT_IMDS_URL, loadConfig } from "../src/config.js";
+import { DRAIN_SECONDS } from "../src/contract.js";
 
 describe("loadConfig", () => {
   it("defaults to port 5000, auth off, IMDS on, CORS closed", () => {
@@ -61,6 +62,46 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig({ FLAKEOPS_API_KEYS_FILE: "/nonexistent/keys.json" })).toThrow(
       /cannot read/,
+    );
+  });
+
+  it("admin keys, the upload opt-in, drain and upload limits, execution providers", () => {
+    const c = loadConfig({
+      FLAKEOPS_ADMIN_KEYS: "admin-key-0001:ops",
+      FLAKEOPS_ALLOW_MODEL_UPLOADS: "true",
+      FLAKEOPS_DRAIN_MS: "1500",
+      FLAKEOPS_MAX_UPLOADS_PER_CLIENT: "3",
+      FLAKEOPS_EXECUTION_PROVIDERS: "cuda, cpu",
+    });
+    expect(Object.fromEntries(c.adminKeys)).toEqual({ "admin-key-0001": "ops" });
+    expect(c.apiKeys.size).toBe(0);
+    expect([c.allowModelUploads, c.drainMs, c.maxUploadsPerClient]).toEqual([true, 1500, 3]);
+    expect(c.executionProviders).toEqual(["cuda", "cpu"]);
+    // defaults: read-only models, the contract's drain, providers chosen at run time
+    const d = loadConfig({});
+    expect([d.allowModelUploads, d.drainMs, d.executionProviders]).toEqual([
+      false,
+      DRAIN_SECONDS * 1000,
+      undefined,
+    ]);
+  });
+
+  it("refuses a bad opt-in, short admin keys and unknown execution providers, listing the accepted", () => {
+    expect(() => loadConfig({ FLAKEOPS_ALLOW_MODEL_UPLOADS: "yes" })).toThrow(
+      /FLAKEOPS_ALLOW_MODEL_UPLOADS=yes: expected true or false/,
+    );
+    expect(() => loadConfig({ FLAKEOPS_ADMIN_KEYS: "short:ops" })).toThrow(
+      /FLAKEOPS_ADMIN_KEYS: API keys must have at least 8 characters/,
+    );
+    let error: unknown;
+    try {
+      loadConfig({ FLAKEOPS_EXECUTION_PROVIDERS: "cuda,rocm" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'FLAKEOPS_EXECUTION_PROVIDERS: unknown execution provider "rocm"; accepted: cuda, tensorrt, webgpu, cpu (comma-separated, in order of preference)',
     );
   });
 });
