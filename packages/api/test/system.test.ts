@@ -127,6 +127,8 @@ describe("health, info, metrics, OpenAPI", () => {
       "/available_models",
       "/status",
       "/upload/gmm",
+      "/delete_model",
+      "/download_model",
     ]) {
       expect(doc.paths).toHaveProperty(p);
     }

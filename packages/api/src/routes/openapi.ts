@@ -3,8 +3,10 @@ import { z } from "zod";
 import { CUSTOMER_ID_PATTERN, DETECT_PATH, HEALTH_PATH } from "../contract.js";
 import {
   AvailableModels,
+  DeleteModelFields,
   DetectFields,
   DetectResponse,
+  DownloadModelQuery,
   ErrorSchema,
   FastApiErrorSchema,
   HealthResponse,
@@ -49,11 +51,13 @@ export function openApiDocument(version: string): unknown {
     return {
       400: e("A missing or invalid field (the message names it)"),
       401: e("No or unknown API key (only when keys are configured)"),
-      403: e("The key may not act as this customer_id"),
-      408: e("The upload did not arrive within the request deadline"),
+      403: e("The key may not act as this customer_id; models read-only; a model quota reached"),
+      404: e("No such model (model routes)"),
+      408: e("The upload did not arrive within the request deadline or ran under the minimum rate"),
       413: e("Body over the upload cap"),
       415: e("Not multipart/form-data, or a file that is not an image type the server reads"),
       422: e("An image that cannot be decoded, or over the pixel limit"),
+      429: e("Too many uploads at once from this client"),
       503: e(
         "Overloaded or shutting down; Retry-After (s, rounded up) and Retry-After-Ms give the backlog",
       ),
@@ -96,6 +100,8 @@ export function openApiDocument(version: string): unknown {
     method: "post",
     path: "/upload/gmm",
     summary: "Upload a GMM contrast dictionary (MaskTerial-compatible)",
+    description:
+      "Never replaces a model (400 'Model <name> already exists, please choose a different name'). Needs an admin key, or FLAKEOPS_ALLOW_MODEL_UPLOADS=true (then into the caller's own namespace when auth is on).",
     security,
     request: {
       body: {
@@ -105,6 +111,32 @@ export function openApiDocument(version: string): unknown {
       },
     },
     responses: { 200: json(z.string(), '"Model <name> uploaded successfully"'), ...errors(true) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/delete_model",
+    summary: "Delete a model (MaskTerial-compatible)",
+    description:
+      "MaskTerial's form: model_class (segmentation | classification), model_type (GMM, AMM, MLP, M2F, MRCNN), model_name. Same permissions as uploads; the embedded GMM-Graphene cannot be deleted.",
+    security,
+    request: {
+      body: { content: { "multipart/form-data": { schema: formOf(DeleteModelFields, {}) } } },
+    },
+    responses: { 200: json(z.string(), '"Model <name> deleted successfully"'), ...errors(true) },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/download_model",
+    summary: "Download a model's files as a zip (MaskTerial-compatible)",
+    security,
+    request: { query: DownloadModelQuery },
+    responses: {
+      200: {
+        description: "application/zip, attachment <class>-<type>-<name>.zip",
+        content: { "application/zip": { schema: binary } },
+      },
+      ...errors(true),
+    },
   });
   r.registerPath({
     method: "get",
