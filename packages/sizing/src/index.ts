@@ -25,6 +25,21 @@ export {
   SizingError,
   type SizingErrorCode,
 } from "./errors.js";
+// The cost of a Pulumi preview (`pulumi preview --json`).
+export {
+  type PreviewDigest,
+  PreviewDigestSchema,
+  parsePreviewDigest,
+  STEP_OPS,
+  type StepOp,
+} from "./preview/digest.js";
+export {
+  type PreviewCost,
+  type PreviewCostOptions,
+  type PreviewResourceCost,
+  previewCost,
+  priceDigest,
+} from "./preview/preview-cost.js";
 // Catalog: instance types, regions, price books, the minimum.
 export {
   type Arch,
@@ -75,21 +90,6 @@ export {
   type TierCostInput,
 } from "./pricing/tier-cost.js";
 export { breakEvenCpuPercent, burstSurplusWarning } from "./pricing/warnings.js";
-// The cost of a Pulumi preview (`pulumi preview --json`).
-export {
-  type PreviewDigest,
-  PreviewDigestSchema,
-  parsePreviewDigest,
-  STEP_OPS,
-  type StepOp,
-} from "./preview/digest.js";
-export {
-  type PreviewCost,
-  type PreviewCostOptions,
-  type PreviewResourceCost,
-  previewCost,
-  priceDigest,
-} from "./preview/preview-cost.js";
 // Right-sizing from exported metrics, and the migration plan to a new type.
 export {
   type MetricStats,

@@ -292,7 +292,7 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
     [
       "unknown command",
       ["price", "t3.large"],
-      /unknown command "price"; accepted: catalog, cost, recommend, rightsize, migrate, alarms$/,
+      /unknown command "price"; accepted: catalog, cost, recommend, rightsize, migrate, alarms, preview-cost$/,
     ],
     [
       "both recommend modes",

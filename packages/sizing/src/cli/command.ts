@@ -16,6 +16,8 @@ export const PROGRAM = "flakeops-sizing";
 export interface Output {
   doc: unknown;
   table: string;
+  /** Exit status when the answer itself is a failure (preview-cost over --budget); default 0. */
+  exitCode?: number;
 }
 
 export interface CommandInput {

@@ -15,6 +15,7 @@ import { catalogCommand } from "./catalog.js";
 import { type Command, PROGRAM, synopsis } from "./command.js";
 import { costCommand } from "./cost.js";
 import { migrateCommand } from "./migrate.js";
+import { previewCostCommand } from "./preview-cost.js";
 import { recommendCommand } from "./recommend.js";
 import { rightsizeCommand } from "./rightsize.js";
 
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   rightsizeCommand,
   migrateCommand,
   alarmsCommand,
+  previewCostCommand,
 ];
 
 const FOOTER = `Every command prints a table, or one JSON document with --json. Prices: ${DEFAULT_REGION}, Linux.`;
@@ -78,9 +80,9 @@ export function main(argv: readonly string[], io: CliIo = processIo): Promise<nu
         io.stdout.write(commandHelp(command));
         return EXIT_OK;
       }
-      const { doc, table } = command.run({ values, positionals, io });
+      const { doc, table, exitCode } = command.run({ values, positionals, io });
       io.stdout.write(values.json ? `${JSON.stringify(doc, null, 2)}\n` : `${table}\n`);
-      return EXIT_OK;
+      return exitCode ?? EXIT_OK;
     },
     isSizingError,
   );

@@ -65,6 +65,8 @@ export interface PriceBook {
   readonly wafWebAclMonthlyUSD: number;
   readonly wafRuleMonthlyUSD: number;
   readonly wafPerMillionRequestsUSD: number;
+  /** S3 Standard storage, first 50 TB a month, per GB. */
+  readonly s3StandardPerGBMonthUSD: number;
 }
 
 const T4: GpuSpec = { model: "NVIDIA T4", count: 1, memoryGiB: 16 };
@@ -169,6 +171,8 @@ export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
     wafWebAclMonthlyUSD: 5,
     wafRuleMonthlyUSD: 1,
     wafPerMillionRequestsUSD: 0.6,
+    // https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB / month)
+    s3StandardPerGBMonthUSD: 0.023,
   },
 };
 

@@ -58,12 +58,21 @@ export interface TierCost {
 export const DEFAULT_BYTES_PER_IMAGE = 400_000;
 
 /** Distinct CloudWatch-agent metrics the alarm table reads. */
-const AGENT_METRICS = new Set(
+export const AGENT_METRICS = new Set(
   ALARM_RULES.filter((r) => r.namespace === "CWAgent").map((r) => r.metric),
 ).size;
 
 /** The agent puts its batch once a minute per instance (metrics_collection_interval 60). */
-const PUTS_PER_INSTANCE_HOUR = 60;
+export const PUTS_PER_INSTANCE_HOUR = 60;
+
+/** GB a month through a NAT gateway when nothing says: the agent, SSM and packages (S3 takes the gateway endpoint). */
+export const DEFAULT_NAT_GB_PER_MONTH = 1;
+
+/** ALB capacity units when the traffic is not known: one on average. */
+export const ASSUMED_ALB_LCU = 1;
+
+/** An internet-facing ALB holds one public IPv4 address per availability zone, and it needs two. */
+export const ALB_MIN_AZS = 2;
 
 /**
  * ALB capacity units an hour: the largest of its dimensions
@@ -114,7 +123,7 @@ export function estimateTierCost(input: TierCostInput): TierCost {
   if (loadBalancer) {
     const lcu =
       input.imagesPerHour === undefined
-        ? 1
+        ? ASSUMED_ALB_LCU
         : albLcuPerHour(
             requirePositive("imagesPerHour", input.imagesPerHour, true),
             requirePositive("bytesPerImage", input.bytesPerImage ?? DEFAULT_BYTES_PER_IMAGE),
@@ -124,7 +133,7 @@ export function estimateTierCost(input: TierCostInput): TierCost {
       item: `ALB capacity (${roundUSD(lcu)} LCU${input.imagesPerHour === undefined ? ", assumed" : ` at ${input.imagesPerHour} images/h`})`,
       monthlyUSD: book.albLcuHourlyUSD * lcu * hours,
     });
-    publicIpv4 += 2; // one per availability zone of the internet-facing ALB
+    publicIpv4 += ALB_MIN_AZS; // one per availability zone of the internet-facing ALB
     const wafRules = requirePositive("wafRules", input.wafRules ?? 0, true);
     if (wafRules > 0) {
       // Requests inspected: the workload's, else none assumed.
@@ -138,7 +147,11 @@ export function estimateTierCost(input: TierCostInput): TierCost {
     }
   }
   if (nat) {
-    const gb = requirePositive("natGBPerMonth", input.natGBPerMonth ?? 1, true);
+    const gb = requirePositive(
+      "natGBPerMonth",
+      input.natGBPerMonth ?? DEFAULT_NAT_GB_PER_MONTH,
+      true,
+    );
     lines.push({ item: "NAT gateway hours", monthlyUSD: book.natHourlyUSD * hours });
     lines.push({ item: `NAT processing (${gb} GB)`, monthlyUSD: book.natPerGBUSD * gb });
     publicIpv4 += 1; // its Elastic IP
