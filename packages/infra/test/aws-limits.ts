@@ -517,6 +517,9 @@ export const AWS_LIMITS: Readonly<Record<string, readonly Limit[]>> = {
     },
   ],
   "aws:wafv2/webAclAssociation:WebAclAssociation": [],
+  // The refresh gate: a process on the machine running `pulumi up`, not an AWS resource, so no
+  // AWS limit applies (outsideAws skips non-aws types; the row records that it was considered).
+  "command:local:Command": [],
 };
 
 /** Types the limits do not apply to: Pulumi's own and the components themselves. */

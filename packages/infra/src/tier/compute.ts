@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { amiQuery, lookupAmi } from "./ami.js";
 import type { TierPlan } from "./plan.js";
+import { createRefreshGate, type RefreshGateOptions } from "./refresh-gate.js";
 
 export interface ComputeOptions {
   readonly plan: TierPlan;
@@ -15,6 +17,13 @@ export interface ComputeOptions {
   readonly metadataHopLimit: 1 | 2;
   /** Load-balancer target groups: then the group uses their (ELB) health checks. */
   readonly targetGroupArns?: pulumi.Input<string>[] | undefined;
+  /** Where the group is (the refresh gate's AWS CLI calls go there). Default: the provider's. */
+  readonly region?: pulumi.Input<string> | undefined;
+  /**
+   * `pulumi up` waits for the instance refresh and fails when it does not succeed (see
+   * refresh-gate.ts). Default on; `false` skips it.
+   */
+  readonly refreshGate?: RefreshGateOptions | false | undefined;
 }
 
 /**
@@ -25,7 +34,11 @@ export function createCompute(
   name: string,
   opts: ComputeOptions,
   parent: pulumi.Resource,
-): { launchTemplate: aws.ec2.LaunchTemplate; group: aws.autoscaling.Group } {
+): {
+  launchTemplate: aws.ec2.LaunchTemplate;
+  group: aws.autoscaling.Group;
+  refreshGate: command.local.Command | undefined;
+} {
   const { plan } = opts;
   // A pinned AMI brings its own root device name (/dev/sda1 on many images): mapping the
   // looked-up AMI's name instead would add a second volume and leave the root at its default.
@@ -114,8 +127,9 @@ export function createCompute(
       // for capacity only on create and on desired/min size changes
       // (terraform-provider-aws internal/service/autoscaling/group.go: resourceGroupUpdate sets
       // shouldWaitForCapacity for desired_capacity and min_size; startInstanceRefresh does not
-      // wait). No autoRollback: the provider updates the group's template before starting the
-      // refresh, so a rollback lands on the new version (terraform-provider-aws#34189).
+      // wait): the refresh gate below makes `pulumi up` wait for it. No autoRollback: the
+      // provider updates the group's template before starting the refresh, so a rollback lands
+      // on the new version (terraform-provider-aws#34189).
       instanceRefresh: {
         strategy: "Rolling",
         preferences: {
@@ -144,7 +158,22 @@ export function createCompute(
     // Scaling policies move the desired capacity; a later `pulumi up` must not undo them.
     { parent, ignoreChanges: ["desiredCapacity"] },
   );
-  return { launchTemplate, group };
+  const refreshGate =
+    opts.refreshGate === false
+      ? undefined
+      : createRefreshGate(
+          name,
+          {
+            group,
+            launchTemplateId: launchTemplate.id,
+            launchTemplateVersion: version,
+            // The provider's region, not TierArgs.region (which only prices and labels).
+            region: opts.region ?? aws.getRegionOutput({}, { parent }).region,
+            options: opts.refreshGate,
+          },
+          parent,
+        );
+  return { launchTemplate, group, refreshGate };
 }
 
 /** The deploy region: the one given, else the provider's. */
