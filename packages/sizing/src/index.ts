@@ -136,3 +136,4 @@ export {
   type WorkloadOption,
   type WorkloadRecommendation,
 } from "./workload/workload.js";
+export { type MgcInput, mgc, serviceCv2FromQuantiles } from "./workload/queueing.js";

@@ -130,7 +130,8 @@ describe("flakeops-sizing commands (CONTRACTS.md)", () => {
       instanceType: "t3.medium",
       count: 1,
       utilization: 0.2,
-      p95LatencyMs: 236,
+      // M/G/c with constant service (no p95 given): half the M/M/c p95 wait of 36 ms.
+      p95LatencyMs: 218,
       monthlyUSD: 120.4, // the whole bill (issue 11); the instance alone is breakdown.instancesUSD
       costPerMillionImagesUSD: 45.81,
       breakdown: { instancesUSD: 30.37 },

@@ -32,6 +32,7 @@ describe("workload sizing", () => {
       peakFactor: 2,
       serviceMs: 200,
       p95LatencyMs: 1000,
+      serviceCv2: 1, // exponential service: M/M/c
     });
     expect(rec).toMatchObject({
       instanceType: "t3.medium",

@@ -2,7 +2,7 @@ import { requireCount, requirePositive, SizingError } from "../errors.js";
 
 /**
  * M/M/c queueing (Erlang C): Poisson arrivals, c identical servers (workers), exponential
- * service. Hand-written because it is a few lines of textbook recurrence and no maintained npm
+ * service; M/G/c for service times that barely vary. Hand-written because it is a few lines of textbook recurrence and no maintained npm
  * package offers it.
  */
 
@@ -41,7 +41,25 @@ export interface MmcResult {
   waitQuantileMs(q: number): number;
 }
 
-export function mmc({ servers, arrivalsPerSecond, serviceMs }: MmcInput): MmcResult {
+export function mmc(input: MmcInput): MmcResult {
+  return mgc({ ...input, serviceCv2: 1 });
+}
+
+export interface MgcInput extends MmcInput {
+  /**
+   * Squared coefficient of variation of the service time (variance / mean^2): 1 is exponential
+   * (M/M/c), 0 is constant; the detector on fixed-size images is near 0.
+   */
+  serviceCv2: number;
+}
+
+/**
+ * M/G/c by the Allen-Cunneen approximation: the M/M/c wait scaled by (Ca^2 + Cs^2) / 2 with
+ * Poisson arrivals (Ca^2 = 1). P(wait > 0) stays Erlang C and the wait given a wait stays
+ * exponential with its mean scaled the same way (Whitt, "Approximations for the GI/G/m queue",
+ * 1993, sec. 2). With Cs^2 = 1 it is M/M/c exactly.
+ */
+export function mgc({ servers, arrivalsPerSecond, serviceMs, serviceCv2 }: MgcInput): MmcResult {
   requireCount("servers", servers);
   requirePositive("arrivals per second", arrivalsPerSecond, true);
   requirePositive("service time (ms)", serviceMs);
@@ -54,8 +72,10 @@ export function mmc({ servers, arrivalsPerSecond, serviceMs }: MmcInput): MmcRes
     );
   }
   const waitProbability = erlangC(servers, offeredLoad);
-  // Waiting time given a wait is exponential with rate c*mu - lambda (per ms here).
-  const drainPerMs = servers / serviceMs - arrivalsPerSecond / 1000;
+  requirePositive("service-time variability (Cs^2)", serviceCv2, true);
+  // Waiting time given a wait is exponential with rate c*mu - lambda (per ms here), slowed or
+  // sped up by the Allen-Cunneen factor.
+  const drainPerMs = (servers / serviceMs - arrivalsPerSecond / 1000) / ((1 + serviceCv2) / 2);
   return {
     servers,
     offeredLoad,
@@ -70,3 +90,17 @@ export function mmc({ servers, arrivalsPerSecond, serviceMs }: MmcInput): MmcRes
     },
   };
 }
+
+/**
+ * Cs^2 of a lognormal service time with this median and 95th percentile: sigma =
+ * ln(p95 / median) / z(0.95), Cs^2 = e^(sigma^2) - 1. Equal quantiles mean constant service.
+ */
+export function serviceCv2FromQuantiles(medianMs: number, p95Ms: number): number {
+  requirePositive("median service time (ms)", medianMs);
+  requirePositive("p95 service time (ms)", p95Ms);
+  const sigma = Math.log(Math.max(1, p95Ms / medianMs)) / Z95;
+  return Math.expm1(sigma * sigma);
+}
+
+/** The 95th percentile of the standard normal. */
+const Z95 = 1.6448536269514722;

@@ -14,7 +14,7 @@ import { burstSurplusWarning } from "../pricing/warnings.js";
 import { type Breakdown, type CostTerm, type Shape, type WholeBill, wholeBill } from "./bill.js";
 import { workersPerInstance } from "./capacity.js";
 import type { BenchProfile } from "./profile.js";
-import { mmc } from "./queueing.js";
+import { mgc, serviceCv2FromQuantiles } from "./queueing.js";
 
 export const DEFAULT_PEAK_FACTOR = 2;
 export const DEFAULT_P95_LATENCY_MS = 2000;
@@ -36,6 +36,11 @@ export interface WorkloadInput {
   serviceMs?: number;
   /** Its 95th percentile; defaults to serviceMs (fixed-size images take near-constant time). */
   p95ServiceMs?: number;
+  /**
+   * Service-time variability (variance / mean^2) for the M/G/c queue; default from the median
+   * and p95 (lognormal). 1 is the exponential (M/M/c) case. Given, serviceMs is read as the mean.
+   */
+  serviceCv2?: number;
   /** A bench profile, instead of serviceMs. */
   profile?: BenchProfile;
   gpu?: boolean;
@@ -83,6 +88,8 @@ export interface WorkloadRecommendation extends WorkloadOption {
     modelMemoryGiB: number;
     maxUtilization: number;
     serviceTimeSource: "service-ms" | "profile" | "default";
+    /** The M/G/c queue's service-time variability; 1 = M/M/c. */
+    serviceCv2: number;
     bytesPerImage: number;
   };
 }
@@ -96,8 +103,8 @@ interface Sized {
 
 /**
  * The cheapest (type, count) for a workload. Each instance runs one worker per vCPU (or GPU)
- * that fits in memory; the tier is an M/M/c queue at peak arrivals. Its p95 latency is the
- * Erlang C p95 wait plus the p95 service time, and peak utilization stays at or under the
+ * that fits in memory; the tier is an M/G/c queue at peak arrivals (Allen-Cunneen, with the
+ * service time's variability). Its p95 latency is the p95 wait plus the p95 service time, and peak utilization stays at or under the
  * cpu-high scale-out threshold (above it the group would keep scaling out).
  */
 export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendation {
@@ -151,6 +158,15 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     );
   }
 
+  const serviceCv2 = requirePositive(
+    "service-time variability (Cs^2)",
+    input.serviceCv2 ?? serviceCv2FromQuantiles(serviceMs, p95ServiceMs),
+    true,
+  );
+  // The queue runs on the mean: a lognormal's is above its median by e^(sigma^2 / 2) =
+  // sqrt(1 + Cs^2); with the variability given, the service time is taken as the mean.
+  const meanServiceMs =
+    input.serviceCv2 === undefined ? serviceMs * Math.sqrt(1 + serviceCv2) : serviceMs;
   const pricing = input.pricing ?? "on-demand";
   const shape = input.shape ?? "api";
   const bytesPerImage = input.bytesPerImage ?? DEFAULT_BYTES_PER_IMAGE;
@@ -173,7 +189,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     });
   const maxUtilization = alarmRule("cpu-high").threshold / 100;
   const peakPerSecond = (imagesPerHour * peakFactor) / 3600;
-  const offered = (peakPerSecond * serviceMs) / 1000;
+  const offered = (peakPerSecond * meanServiceMs) / 1000;
 
   const sized: Sized[] = [];
   for (const type of listInstanceTypes(input.region)) {
@@ -182,7 +198,12 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     if (workers === 0) continue;
     let count = Math.max(1, Math.ceil(offered / (workers * maxUtilization) - 1e-9));
     for (; count <= MAX_INSTANCES; count++) {
-      const queue = mmc({ servers: count * workers, arrivalsPerSecond: peakPerSecond, serviceMs });
+      const queue = mgc({
+        servers: count * workers,
+        arrivalsPerSecond: peakPerSecond,
+        serviceMs: meanServiceMs,
+        serviceCv2,
+      });
       const p95LatencyMs = p95ServiceMs + queue.waitQuantileMs(0.95);
       if (p95LatencyMs > p95TargetMs) continue;
       // T3 surplus is charged on the day's average CPU: busy workers over all vCPUs.
@@ -260,6 +281,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       modelMemoryGiB: round(modelMemoryGiB, 3),
       maxUtilization,
       serviceTimeSource,
+      serviceCv2: round(serviceCv2, 4),
       bytesPerImage,
     },
   };
