@@ -87,25 +87,30 @@ export function maskterialRoutes(s: Services) {
         return c.json(result.flakes.map((fl) => toPredictFlake(fl, f.return_bbox === true)));
       },
     )
-    .post("/upload/gmm", requireMultipart(), limitBody(s.config.maxModelBytes), async (c) => {
-      if (!s.lifecycle.ready)
-        throw new ApiError(503, "SHUTTING_DOWN", "the server is shutting down");
-      const form = await readForm(c);
-      const { model_name } = textFields(form, UploadGmmFields);
-      const file = fileField(form, "contrast_file");
-      let dict: unknown;
-      try {
-        dict = JSON.parse(Buffer.from(file.bytes).toString("utf8"));
-      } catch {
-        throw new ApiError(400, "INVALID_MODEL", "contrast_file is not valid JSON");
-      }
-      // Validated (shape and worst-case cost) before anything is written; written atomically
-      // and never over an existing model (MaskTerial's "already exists").
-      await s.models.addGmm(callerOf(c), model_name, dict, file.bytes.byteLength);
-      c.get("log").info({ model: `GMM-${model_name}` }, "model uploaded");
-      return c.json(`Model ${model_name} uploaded successfully`);
-    })
-    .post("/delete_model", requireMultipart(), limitBody(64 * 1024), async (c) => {
+    // Model uploads go through the same upload gate (draining, limits, minimum rate).
+    .post(
+      "/upload/gmm",
+      requireMultipart(),
+      receive(s),
+      limitBody(s.config.maxModelBytes),
+      async (c) => {
+        const form = await readForm(c);
+        const { model_name } = textFields(form, UploadGmmFields);
+        const file = fileField(form, "contrast_file");
+        let dict: unknown;
+        try {
+          dict = JSON.parse(Buffer.from(file.bytes).toString("utf8"));
+        } catch {
+          throw new ApiError(400, "INVALID_MODEL", "contrast_file is not valid JSON");
+        }
+        // Validated (shape and worst-case cost) before anything is written; written atomically
+        // and never over an existing model (MaskTerial's "already exists").
+        await s.models.addGmm(callerOf(c), model_name, dict, file.bytes.byteLength);
+        c.get("log").info({ model: `GMM-${model_name}` }, "model uploaded");
+        return c.json(`Model ${model_name} uploaded successfully`);
+      },
+    )
+    .post("/delete_model", requireMultipart(), receive(s), limitBody(64 * 1024), async (c) => {
       const f = textFields(await readForm(c), DeleteModelFields);
       const id = modelId(f.model_class, f.model_type, f.model_name);
       if (!(await s.models.delete(callerOf(c), id))) throw modelNotFound(f);
