@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -8,14 +8,19 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HEALTH_PATH } from "@flakeops/api/contract";
 import { describe, expect, it } from "vitest";
 import {
   BATCH_WORKER_SCRIPT,
   type BatchWorkerEnv,
   batchEnvFile,
   batchWorkerUserData,
+  HEALTH_FAILURES_LIMIT,
+  LOOP_FAILURES_LIMIT,
 } from "../src/host/batch-worker.js";
 import { SHELLCHECK, shellcheck } from "./shellcheck.js";
 
@@ -223,4 +228,147 @@ describe("batch worker", () => {
     // SIGTERM reaches the worker alone, which stops its children and returns its message.
     expect(script).toContain("KillMode=mixed");
   });
+});
+
+// --- Self-reported health -------------------------------------------------------------------
+
+const INSTANCE_ID = "i-0123456789abcdef0";
+
+/**
+ * One loopback server standing in for the local API (GET /health answers the given statuses in
+ * turn, the last one from then on) and the instance metadata service (IMDSv2: the instance id
+ * only with a token from PUT /latest/api/token).
+ */
+async function apiAndImds(healthStatuses: readonly number[]) {
+  const seen: string[] = [];
+  let healthChecks = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const token = req.headers["x-aws-ec2-metadata-token"];
+    seen.push(`${req.method} ${req.url}`);
+    if (req.method === "GET" && req.url === HEALTH_PATH) {
+      const status = healthStatuses[Math.min(healthChecks, healthStatuses.length - 1)]!;
+      healthChecks += 1;
+      return res.writeHead(status).end(status === 200 ? '{"status":"ok"}' : "");
+    }
+    if (req.method === "PUT" && req.url === "/latest/api/token") {
+      if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return res.writeHead(400).end();
+      return res.writeHead(200).end("token-1");
+    }
+    if (req.method === "GET" && req.url === "/latest/meta-data/instance-id") {
+      if (token !== "token-1") return res.writeHead(401).end();
+      return res.writeHead(200).end(INSTANCE_ID);
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    healthChecks: () => healthChecks,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+// The AWS CLI: an empty queue (or a failing one with RECEIVE_FAILS=1); set-instance-health is
+// recorded and, as the group would, the worker is then stopped.
+const HEALTH_AWS_STUB = `#!/bin/bash
+echo "$*" >> "$STUB_DIR/aws.log"
+case "$1 $2" in
+  "sqs receive-message")
+    if [ "\${RECEIVE_FAILS:-0}" = 1 ]; then echo "An error occurred (AccessDenied)" >&2; exit 255; fi
+    echo '{}' ;;
+  "autoscaling set-instance-health") kill -TERM "$WORKER_PID" ;;
+esac
+`;
+
+async function runWorkerAgainst(
+  healthStatuses: readonly number[],
+  extraEnv: Record<string, string>,
+): Promise<{ code: number | null; stderr: string; awsLog: string[]; healthChecks: number }> {
+  const stand = await apiAndImds(healthStatuses);
+  const dir = mkdtempSync(join(tmpdir(), "flakeops-batch-health-"));
+  try {
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "aws"), HEALTH_AWS_STUB);
+    chmodSync(join(bin, "aws"), 0o755);
+    writeFileSync(join(dir, "worker.sh"), BATCH_WORKER_SCRIPT);
+    const vars = Object.fromEntries(
+      batchEnvFile({ ...env, apiPort: stand.port })
+        .trim()
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const child = spawn(
+      "bash",
+      ["-c", 'export WORKER_PID=$$; exec bash "$0"', join(dir, "worker.sh")],
+      {
+        env: {
+          ...process.env,
+          ...vars,
+          PATH: `${bin}:${process.env.PATH}`,
+          STUB_DIR: dir,
+          FLAKEOPS_IMDS_BASE: `http://127.0.0.1:${stand.port}`,
+          CHECK_INTERVAL_SECONDS: "0",
+          ...extraEnv,
+        },
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    // Each case ends after a handful of checks; this only bounds a broken worker.
+    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(guard);
+    let awsLog: string[] = [];
+    if (existsSync(join(dir, "aws.log")))
+      awsLog = readFileSync(join(dir, "aws.log"), "utf8").trim().split("\n");
+    return { code, stderr, awsLog, healthChecks: stand.healthChecks() };
+  } finally {
+    await stand.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const MARK = `autoscaling set-instance-health --instance-id ${INSTANCE_ID} --health-status Unhealthy`;
+
+describe("batch worker health", () => {
+  it.skipIf(!JQ)(
+    `marks its instance Unhealthy after ${HEALTH_FAILURES_LIMIT} failed API health checks in a row, not after one`,
+    async () => {
+      // Up, one blip (forgiven), up, then down for good.
+      const r = await runWorkerAgainst([200, 503, 200, 503, 503, 503], {});
+      expect(r.code).toBe(0); // stopped by the group's SIGTERM, it drains and exits 0
+      expect(r.awsLog.filter((l) => l === MARK)).toHaveLength(1);
+      expect(r.healthChecks).toBe(6);
+      // Work is taken only while the API answers.
+      expect(r.awsLog.filter((l) => l.startsWith("sqs receive-message"))).toHaveLength(2);
+      expect(r.stderr).toContain(
+        `the local API did not answer ${HEALTH_PATH} ${HEALTH_FAILURES_LIMIT} times in a row`,
+      );
+    },
+  );
+
+  it.skipIf(!JQ)("counts an API that never answered once the boot allowance is over", async () => {
+    const r = await runWorkerAgainst([503], { API_BOOT_ALLOWANCE_SECONDS: "0" });
+    expect(r.awsLog).toEqual([MARK]);
+    expect(r.healthChecks).toBe(HEALTH_FAILURES_LIMIT);
+  });
+
+  it.skipIf(!JQ)(
+    `marks its instance Unhealthy after ${LOOP_FAILURES_LIMIT} failed receives in a row`,
+    async () => {
+      const r = await runWorkerAgainst([200], { RECEIVE_FAILS: "1" });
+      expect(r.code).toBe(0);
+      expect(r.awsLog.filter((l) => l.startsWith("sqs receive-message"))).toHaveLength(
+        LOOP_FAILURES_LIMIT,
+      );
+      expect(r.awsLog.at(-1)).toBe(MARK);
+      expect(r.stderr).toContain(
+        `receiving from the queue failed ${LOOP_FAILURES_LIMIT} times in a row`,
+      );
+    },
+  );
 });

@@ -7,6 +7,12 @@
  * dead-letter queue). On SIGTERM (systemctl stop, the spot watcher) a worker stops its
  * in-flight work and sets the message's visibility timeout to 0, so it is back in the queue
  * at once instead of after the timeout.
+ *
+ * Health: EC2 health checks see only the machine, and a batch group has no load balancer. So a
+ * worker that finds the local API not answering its health path HEALTH_FAILURES_LIMIT checks in
+ * a row (counted once the API has answered, or after a boot allowance), or that fails to receive
+ * from the queue LOOP_FAILURES_LIMIT times in a row, marks its own instance Unhealthy
+ * (`aws autoscaling set-instance-health`, the instance id from IMDSv2) and the group replaces it.
  */
 
 import {
@@ -23,6 +29,17 @@ import {
   BATCH_WORKER_PATH,
   SERVICE_UNIT,
 } from "./layout.js";
+
+/** Consecutive failed health checks of the local API before the instance is marked Unhealthy. */
+export const HEALTH_FAILURES_LIMIT = 3;
+/** Consecutive failed receives from the queue before the instance is marked Unhealthy. */
+export const LOOP_FAILURES_LIMIT = 10;
+/**
+ * Seconds from the worker's start during which a silent API is still booting (installing,
+ * loading models), not failing. Above the group's default health-check grace period (300 s),
+ * during which AWS ignores set-instance-health (SetInstanceHealth: ShouldRespectGracePeriod).
+ */
+export const API_BOOT_ALLOWANCE_SECONDS = 600;
 
 /** Every batch worker unit, as a pattern systemctl understands. */
 export const BATCH_UNITS = `${BATCH_SERVICE_NAME}@*.service`;
@@ -52,6 +69,10 @@ set -uo pipefail
 
 : "\${QUEUE_URL:?}" "\${JOBS_BUCKET:?}" "\${INPUT_PREFIX:?}" "\${RESULTS_PREFIX:?}" "\${API_PORT:?}"
 api="http://127.0.0.1:\${API_PORT}"
+# FLAKEOPS_IMDS_BASE: set only by the loopback test.
+imds=\${FLAKEOPS_IMDS_BASE:-http://169.254.169.254}
+interval=\${CHECK_INTERVAL_SECONDS:-5}
+boot_allowance=\${API_BOOT_ALLOWANCE_SECONDS:-${API_BOOT_ALLOWANCE_SECONDS}}
 work_dir=$(mktemp -d)
 trap 'rm -rf "$work_dir"' EXIT
 
@@ -96,19 +117,69 @@ on_term() {
 }
 trap on_term TERM INT
 
-until curl -fsS "$api${HEALTH_PATH}" >/dev/null 2>&1; do sleep 2; done
+# The group replaces an Unhealthy instance (SIGTERM on the way out). If AWS ignores the call
+# (grace period) or it fails, exit later: systemd restarts the worker, which checks again.
+mark_unhealthy() {
+  local token id
+  echo "batch worker: $1; marking this instance Unhealthy" >&2
+  if token=$(curl -fsS --max-time 5 -X PUT "$imds/latest/api/token" \
+    -H "X-aws-ec2-metadata-token-ttl-seconds: 60") &&
+    id=$(curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $token" \
+      "$imds/latest/meta-data/instance-id") &&
+    aws autoscaling set-instance-health --instance-id "$id" --health-status Unhealthy; then
+    echo "batch worker: instance $id marked Unhealthy" >&2
+  else
+    echo "batch worker: could not mark the instance Unhealthy (see above)" >&2
+  fi
+  sleep 300 &
+  job=$!
+  wait "$job"
+  exit 1
+}
 
+# Failures count once the API has answered, or after the boot allowance.
+started=$SECONDS
+api_seen=0
+health_failures=0
+api_healthy() {
+  if curl -fsS --max-time 5 "$api${HEALTH_PATH}" >/dev/null 2>&1; then
+    api_seen=1
+    health_failures=0
+    return 0
+  fi
+  if [ "$api_seen" = 1 ] || [ $((SECONDS - started)) -ge "$boot_allowance" ]; then
+    health_failures=$((health_failures + 1))
+  fi
+  if [ "$health_failures" -ge ${HEALTH_FAILURES_LIMIT} ]; then
+    mark_unhealthy "the local API did not answer ${HEALTH_PATH} $health_failures times in a row"
+  fi
+  return 1
+}
+
+loop_failures=0
 while true; do
   receipt=""
+  if ! api_healthy; then
+    sleep "$interval" &
+    job=$!
+    wait "$job"
+    job=""
+    continue
+  fi
   aws sqs receive-message --queue-url "$QUEUE_URL" --max-number-of-messages 1 \
     --wait-time-seconds 20 --output json >"$work_dir/message.json" &
   job=$!
   if ! wait "$job"; then
     job=""
-    sleep 5
+    loop_failures=$((loop_failures + 1))
+    if [ "$loop_failures" -ge ${LOOP_FAILURES_LIMIT} ]; then
+      mark_unhealthy "receiving from the queue failed $loop_failures times in a row"
+    fi
+    sleep "$interval"
     continue
   fi
   job=""
+  loop_failures=0
   receipt=$(jq -r '.Messages[0].ReceiptHandle // empty' "$work_dir/message.json")
   [ -n "$receipt" ] || continue
   done_all=1
