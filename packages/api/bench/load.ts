@@ -318,7 +318,10 @@ async function main() {
       }
     }
   } finally {
+    // wait for the server's own shutdown (it removes its scratch models directory)
+    const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
+    await exited;
   }
 }
 

@@ -56,7 +56,7 @@ export function systemRoutes(s: Services) {
         auth: { enabled: s.keys.enabled },
         onnx: {
           requested_execution_providers: s.config.executionProviders ?? "auto",
-          execution_providers: await providersInUse(s),
+          execution_providers: providersInUse(s),
         },
         host: {
           node: process.version,
@@ -76,12 +76,29 @@ export function systemRoutes(s: Services) {
     });
 }
 
-let providers: Promise<string[] | string> | undefined;
-/** The providers ONNX sessions use, asked once; the reason as a string when that failed. */
-function providersInUse(s: Services): Promise<string[] | string> {
-  providers ??=
-    s.detector.executionProviders?.().catch((e: Error) => e.message) ?? Promise.resolve("unknown");
-  return providers;
+const providers = new WeakMap<object, { value: string[] | string }>();
+/**
+ * The providers ONNX sessions use, asked once per pool. /info never waits for the answer (the
+ * question queues behind detections in the pool): "pending" until it has come.
+ */
+function providersInUse(s: Services): string[] | string {
+  let entry = providers.get(s.detector);
+  if (!entry) {
+    const fresh: { value: string[] | string } = { value: "pending" };
+    providers.set(s.detector, fresh);
+    entry = fresh;
+    if (s.detector.executionProviders) {
+      s.detector.executionProviders().then(
+        (list) => {
+          fresh.value = list;
+        },
+        (e: Error) => {
+          fresh.value = e.message;
+        },
+      );
+    } else fresh.value = "unknown";
+  }
+  return entry.value;
 }
 
 /** What @flakeops/sizing knows about this instance type; null off EC2 or for a type it lacks. */
