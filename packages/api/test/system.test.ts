@@ -115,6 +115,18 @@ describe("health, info, metrics, OpenAPI", () => {
     expect(typeof line!.ms).toBe("number");
   });
 
+  it("/info shows the ONNX execution providers in use (CPU on a host without CUDA's library)", async () => {
+    let onnx = (await getJson(`${srv.url}/info`)).onnx;
+    expect(onnx.requested_execution_providers).toBe("auto");
+    // bounded: the answer comes from a worker, and /info never waits for it
+    for (let i = 0; i < 100 && onnx.execution_providers === "pending"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      onnx = (await getJson(`${srv.url}/info`)).onnx;
+    }
+    expect(Array.isArray(onnx.execution_providers)).toBe(true);
+    expect(onnx.execution_providers.at(-1)).toBe("cpu");
+  });
+
   it("serves /openapi.json built from the route schemas, and a docs page", async () => {
     const doc = await getJson(`${srv.url}/openapi.json`);
     expect(doc.openapi).toBe("3.1.0");
