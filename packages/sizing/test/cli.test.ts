@@ -293,7 +293,7 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
     [
       "unknown command",
       ["price", "t3.large"],
-      /unknown command "price"; accepted: catalog, cost, recommend, rightsize, migrate, alarms, preview-cost$/,
+      /unknown command "price"; accepted: catalog, cost, recommend, rightsize, migrate, alarms, prices, preview-cost$/,
     ],
     [
       "both recommend modes",

@@ -37,7 +37,8 @@ export interface Command {
   forms?: readonly (readonly string[])[];
   /** Every flag it takes besides COMMON_FLAGS, in the order the help lists them. */
   flags: FlagSpecs;
-  run(input: CommandInput): Output;
+  /** A command that reads files as streams answers asynchronously. */
+  run(input: CommandInput): Output | Promise<Output>;
 }
 
 export const REGION_FLAG = {

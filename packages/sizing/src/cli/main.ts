@@ -16,6 +16,7 @@ import { type Command, PROGRAM, synopsis } from "./command.js";
 import { costCommand } from "./cost.js";
 import { migrateCommand } from "./migrate.js";
 import { previewCostCommand } from "./preview-cost.js";
+import { pricesCommand } from "./prices.js";
 import { recommendCommand } from "./recommend.js";
 import { rightsizeCommand } from "./rightsize.js";
 
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   rightsizeCommand,
   migrateCommand,
   alarmsCommand,
+  pricesCommand,
   previewCostCommand,
 ];
 
@@ -59,7 +61,7 @@ export function main(argv: readonly string[], io: CliIo = processIo): Promise<nu
   return runCli(
     PROGRAM,
     io,
-    () => {
+    async () => {
       const [name, ...rest] = argv;
       const names = COMMANDS.map((c) => c.name);
       if (name === undefined) {
@@ -80,7 +82,7 @@ export function main(argv: readonly string[], io: CliIo = processIo): Promise<nu
         io.stdout.write(commandHelp(command));
         return EXIT_OK;
       }
-      const { doc, table, exitCode } = command.run({ values, positionals, io });
+      const { doc, table, exitCode } = await command.run({ values, positionals, io });
       io.stdout.write(values.json ? `${JSON.stringify(doc, null, 2)}\n` : `${table}\n`);
       return exitCode ?? EXIT_OK;
     },
