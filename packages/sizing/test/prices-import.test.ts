@@ -306,3 +306,51 @@ describe("staleness", () => {
     );
   });
 });
+
+describe("--prices / FLAKEOPS_PRICE_BOOK", () => {
+  const us = (publicationDate: string): OfferSpec => ({
+    ...SPEC,
+    publicationDate,
+    region: "us-east-1",
+    location: "US East (N. Virginia)",
+    instances: { "t3.large": { hourlyUSD: 0.0999 } },
+  });
+
+  it("every command prices from the named book, and an old book warns on every answer", async () => {
+    const old = file("us-old.json", [...offerJsonChunks(us("2025-01-01T00:00:00Z"))].join(""));
+    expect((await cli("prices", "import", old, "--out", "us-old-book.json")).code).toBe(0);
+    const r = await cli("cost", "t3.large", "--prices", "us-old-book.json", "--json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.hourlyUSD).toBe(0.0999);
+    expect(doc.priceWarnings[0]).toMatch(/prices are \d+ days old \(published 2025-01-01/);
+    const table = await cli("catalog", "--prices", "us-old-book.json");
+    expect(table.stdout).toMatch(/warning: prices are \d+ days old/);
+    expect(table.stdout).toContain("t3.large");
+    expect(table.stdout).not.toContain("c5.large"); // only what the book prices
+  });
+
+  it("FLAKEOPS_PRICE_BOOK names it too; a fresh book adds no warning", async () => {
+    const fresh = new Date(Date.now() - 86_400_000).toISOString();
+    const offer = file("us-fresh.json", [...offerJsonChunks(us(fresh))].join(""));
+    expect((await cli("prices", "import", offer, "--out", "us-fresh-book.json")).code).toBe(0);
+    process.env.FLAKEOPS_PRICE_BOOK = "us-fresh-book.json";
+    try {
+      const doc = JSON.parse((await cli("cost", "t3.large", "--json")).stdout);
+      expect(doc.hourlyUSD).toBe(0.0999);
+      expect(doc.priceWarnings).toBeUndefined();
+    } finally {
+      delete process.env.FLAKEOPS_PRICE_BOOK;
+    }
+    // Back on the built-in book.
+    expect(JSON.parse((await cli("cost", "t3.large", "--json")).stdout).hourlyUSD).toBe(0.0832);
+  });
+
+  it("a book that is not one: exit 2 naming what is accepted", async () => {
+    const r = await cli("cost", "t3.large", "--prices", file("nope.json", "{}"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /is not a price book .*accepted: a flakeops-price-book\/1 file written by `prices import`/,
+    );
+  });
+});

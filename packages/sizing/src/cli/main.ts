@@ -16,6 +16,7 @@ import { type Command, PROGRAM, synopsis } from "./command.js";
 import { costCommand } from "./cost.js";
 import { migrateCommand } from "./migrate.js";
 import { previewCostCommand } from "./preview-cost.js";
+import { PRICES_FLAG, selectPriceBook, withPriceWarnings } from "./price-source.js";
 import { pricesCommand } from "./prices.js";
 import { recommendCommand } from "./recommend.js";
 import { rightsizeCommand } from "./rightsize.js";
@@ -75,14 +76,18 @@ export function main(argv: readonly string[], io: CliIo = processIo): Promise<nu
       if (!command) throw usageError(`unknown command "${name}"`, names);
       const { values, positionals } = parseFlags(
         rest,
-        { ...command.flags, ...COMMON_FLAGS },
+        { ...command.flags, ...COMMON_FLAGS, ...PRICES_FLAG },
         command.name,
       );
       if (values.help) {
         io.stdout.write(commandHelp(command));
         return EXIT_OK;
       }
-      const { doc, table, exitCode } = await command.run({ values, positionals, io });
+      const priceWarnings = selectPriceBook(values, io);
+      const { doc, table, exitCode } = withPriceWarnings(
+        await command.run({ values, positionals, io }),
+        priceWarnings,
+      );
       io.stdout.write(values.json ? `${JSON.stringify(doc, null, 2)}\n` : `${table}\n`);
       return exitCode ?? EXIT_OK;
     },

@@ -1,4 +1,5 @@
 import { SizingError } from "../errors.js";
+import type { ImportedBook } from "../prices/book.js";
 
 /**
  * The instance catalog: what each EC2 type is (region-independent), and per-region price books
@@ -181,8 +182,43 @@ export const REGIONS: readonly string[] = Object.keys(PRICE_BOOKS);
 /** The as-of date of the default region's prices. */
 export const PRICES_AS_OF: string = PRICE_BOOKS[DEFAULT_REGION]!.asOf;
 
+/** The user's imported book (`--prices` / FLAKEOPS_PRICE_BOOK), per region, over the built-in one. */
+let importedBooks: Record<string, PriceBook> = {};
+
+/**
+ * Price from an imported book: its on-demand, EBS gp3, NAT and public IPv4 figures replace the
+ * built-in region's, dated by the book. The EC2 offer has no ALB, CloudWatch, WAF or S3 rates,
+ * so only regions with a built-in book can take one; the others are returned, unused.
+ */
+export function useImportedBook(book: ImportedBook | undefined): {
+  used: string[];
+  unused: string[];
+} {
+  importedBooks = {};
+  const used: string[] = [];
+  const unused: string[] = [];
+  for (const [region, p] of Object.entries(book?.regions ?? {})) {
+    const base = PRICE_BOOKS[region];
+    if (!base || Object.keys(p.onDemandHourlyUSD).length === 0) {
+      unused.push(region);
+      continue;
+    }
+    importedBooks[region] = {
+      ...base,
+      asOf: book!.publishedAt,
+      onDemandHourlyUSD: p.onDemandHourlyUSD,
+      gp3PerGBMonthUSD: p.gp3PerGBMonthUSD ?? base.gp3PerGBMonthUSD,
+      natHourlyUSD: p.natHourlyUSD ?? base.natHourlyUSD,
+      natPerGBUSD: p.natPerGBUSD ?? base.natPerGBUSD,
+      publicIpv4HourlyUSD: p.publicIpv4HourlyUSD ?? base.publicIpv4HourlyUSD,
+    };
+    used.push(region);
+  }
+  return { used, unused };
+}
+
 export function priceBook(region: string = DEFAULT_REGION): PriceBook {
-  const book = PRICE_BOOKS[region];
+  const book = importedBooks[region] ?? PRICE_BOOKS[region];
   if (!book) {
     throw new SizingError(
       "UNKNOWN_REGION",
