@@ -115,8 +115,21 @@ export {
   type WholeBill,
   wholeBill,
 } from "./workload/bill.js";
+export {
+  DEFAULT_SMT_THROUGHPUT_FACTOR,
+  type WorkerSlots,
+  workerSlots,
+} from "./workload/capacity.js";
+export { EMBEDDED_MODEL_PROFILE } from "./workload/default-profile.js";
 // Recommendations: the guide's use cases, or a measured workload (with a bench profile).
 export { type BenchProfile, BenchProfileSchema, parseBenchProfile } from "./workload/profile.js";
+export { type MgcInput, mgc, serviceCv2FromQuantiles } from "./workload/queueing.js";
+export {
+  CPU_ONLY_MODEL_KINDS,
+  GPU_SPEEDUP_BY_MODEL_KIND,
+  resolveServiceTime,
+  type ServiceTime,
+} from "./workload/service-time.js";
 export {
   parseUseCase,
   recommendForUseCase,
@@ -136,4 +149,3 @@ export {
   type WorkloadOption,
   type WorkloadRecommendation,
 } from "./workload/workload.js";
-export { type MgcInput, mgc, serviceCv2FromQuantiles } from "./workload/queueing.js";

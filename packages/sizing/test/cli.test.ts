@@ -129,9 +129,10 @@ describe("flakeops-sizing commands (CONTRACTS.md)", () => {
     expect(doc).toMatchObject({
       instanceType: "t3.medium",
       count: 1,
-      utilization: 0.2,
-      // M/G/c with constant service (no p95 given): half the M/M/c p95 wait of 36 ms.
-      p95LatencyMs: 218,
+      utilization: 0.4,
+      // One worker (2 x86 vCPUs = 1 core) and M/G/c with constant service (no p95 given):
+      // half the M/M/1 p95 wait of 693 ms (was 236 on 2 workers, M/M/c).
+      p95LatencyMs: 546.6,
       monthlyUSD: 120.4, // the whole bill (issue 11); the instance alone is breakdown.instancesUSD
       costPerMillionImagesUSD: 45.81,
       breakdown: { instancesUSD: 30.37 },
@@ -173,8 +174,11 @@ describe("flakeops-sizing commands (CONTRACTS.md)", () => {
       "36000",
       "--peak-factor",
       "1",
+      // GMM has no GPU path (refused since issue 11): a segmentation model, 20x on a GPU.
       "--service-ms",
-      "50",
+      "1000",
+      "--model",
+      "M2F-Graphene",
       "--gpu",
     );
     expect(gpu).toMatchObject({ instanceType: "g4dn.xlarge", count: 1 });

@@ -60,6 +60,8 @@ describe("properties", () => {
               serviceMs,
               p95LatencyMs: serviceMs * slack,
               gpu,
+              // GMM has no GPU path (refused with gpu): size a segmentation model there.
+              ...(gpu ? { model: "M2F-Graphene" } : {}),
             });
             for (const o of [rec, ...rec.alternatives]) {
               expect(isBelowMinimum(getInstanceType(o.instanceType))).toBe(false);

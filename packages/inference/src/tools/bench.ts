@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -108,6 +109,24 @@ function percentile(sorted: number[], q: number): number {
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
+/**
+ * Physical cores behind the logical CPUs, from Linux's topology files (distinct package/core
+ * pairs); undefined where they cannot be read, and the sizing then assumes its defaults.
+ */
+function physicalCoreCount(): number | undefined {
+  try {
+    const cores = new Set<string>();
+    for (let i = 0; i < cpus().length; i++) {
+      const dir = `/sys/devices/system/cpu/cpu${i}/topology`;
+      const pkg = readFileSync(`${dir}/physical_package_id`, "utf8").trim();
+      cores.add(`${pkg}:${readFileSync(`${dir}/core_id`, "utf8").trim()}`);
+    }
+    return cores.size || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function stats(values: number[]): { median: number; p95: number } {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -189,6 +208,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
 
   const decodeMs = stats(decode);
   const totalMs = stats(total);
+  const physicalCores = physicalCoreCount();
   return {
     images: inputs.length,
     runs,
@@ -212,6 +232,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       workers,
       cpuModel: cpus()[0]?.model ?? "unknown",
       measuredAt: new Date().toISOString(),
+      // What the machine is, so the sizing can carry the figures over to other types.
+      arch: process.arch === "arm64" ? "arm64" : "x86_64",
+      vcpus: cpus().length,
+      ...(physicalCores === undefined ? {} : { physicalCores }),
+      p99ServiceMs: round2(
+        percentile(
+          [...total].sort((a, b) => a - b),
+          0.99,
+        ),
+      ),
+      memoryGiB: round2(totalmem() / 1024 ** 3),
+      bytesPerImage: Math.round(inputs.reduce((n, b) => n + b.byteLength, 0) / inputs.length),
     },
   };
 }

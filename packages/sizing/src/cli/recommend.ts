@@ -54,6 +54,15 @@ const WORKLOAD_FLAGS = {
     help: `bytes per request, upload + answer (default ${DEFAULT_BYTES_PER_IMAGE}): ALB capacity units`,
   },
   batch: { type: "boolean", help: "the batch shape (S3 + SQS, no ALB) instead of the API's" },
+  model: {
+    type: "string",
+    value: "ID",
+    help: "the model sized (default: the profile's, else GMM-Graphene); a profile of another is refused",
+  },
+  "force-gpu": {
+    type: "boolean",
+    help: "with --gpu and a CPU-only model (GMM): size GPU types anyway and show the waste",
+  },
 } as const satisfies FlagSpecs;
 
 export const recommendCommand: Command = {
@@ -139,6 +148,8 @@ export const recommendCommand: Command = {
       ...(bytesPerImage === undefined ? {} : { bytesPerImage }),
       ...(pricing ? { pricing } : {}),
       shape: values.batch === true ? "batch" : "api",
+      ...(stringFlag(values.model) === undefined ? {} : { model: stringFlag(values.model)! }),
+      ...(values["force-gpu"] === true ? { forceGpu: true } : {}),
     });
     const t = newTable([
       "type",

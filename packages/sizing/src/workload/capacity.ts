@@ -8,13 +8,47 @@ export function usableMemoryGiB(type: InstanceSpec): number {
 }
 
 /**
- * Workers one instance runs: one per vCPU (each detection keeps one vCPU busy) or one per GPU,
- * fewer if their memory would cross the memory-high threshold; a GPU must also hold the model. 0 means the model does not fit.
+ * x86 EC2 vCPUs are hyperthreads, two per core; Graviton vCPUs are cores
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/cpu-options-supported-instances-values.html:
+ * threads per core 2 on Intel/AMD types, 1 on Graviton). A second thread on a busy core adds
+ * this much throughput unless a profile measured otherwise: none, so 2 x86 vCPUs = 1 core.
  */
-export function workersPerInstance(type: InstanceSpec, modelMemoryGiB: number): number {
+export const DEFAULT_SMT_THROUGHPUT_FACTOR = 1;
+
+export interface WorkerSlots {
+  /** Detector workers on one instance; 0 means the model does not fit. */
+  workers: number;
+  /** One image on one of these workers takes this many times the per-core service time. */
+  serviceScale: number;
+}
+
+/**
+ * Workers one instance runs and how fast each is. One per GPU; on Graviton one per vCPU; on x86
+ * one per core, or one per vCPU at 2 / factor the time when a second thread adds throughput.
+ * On CPUs fewer if their memory would cross the memory-high threshold (then each has its own
+ * core); a GPU must hold the model in its own memory.
+ */
+export function workerSlots(
+  type: InstanceSpec,
+  modelMemoryGiB: number,
+  smtThroughputFactor: number = DEFAULT_SMT_THROUGHPUT_FACTOR,
+): WorkerSlots {
   requirePositive("model memory (GiB)", modelMemoryGiB);
-  // A GPU worker holds its model in GPU memory too: a 20 GiB model does not fit a 16 GiB T4.
-  if (type.gpu && type.gpu.memoryGiB < modelMemoryGiB) return 0;
-  const slots = type.gpu ? type.gpu.count : type.vcpu;
-  return Math.max(0, Math.min(slots, Math.floor(usableMemoryGiB(type) / modelMemoryGiB)));
+  const byMemory = Math.max(0, Math.floor(usableMemoryGiB(type) / modelMemoryGiB));
+  if (type.gpu) {
+    // A GPU worker holds its model in GPU memory: a 20 GiB model does not fit a 16 GiB T4.
+    // (The host keeps only the process, not a second copy of the weights.)
+    const fits = type.gpu.memoryGiB >= modelMemoryGiB;
+    return { workers: fits ? type.gpu.count : 0, serviceScale: 1 };
+  }
+  const cores = type.arch === "arm64" ? type.vcpu : Math.max(1, type.vcpu / 2);
+  if (byMemory <= cores || smtThroughputFactor <= 1) {
+    return { workers: Math.min(cores, byMemory), serviceScale: 1 };
+  }
+  return { workers: Math.min(type.vcpu, byMemory), serviceScale: 2 / smtThroughputFactor };
+}
+
+/** Workers one instance runs (see workerSlots). */
+export function workersPerInstance(type: InstanceSpec, modelMemoryGiB: number): number {
+  return workerSlots(type, modelMemoryGiB).workers;
 }

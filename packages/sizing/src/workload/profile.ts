@@ -28,6 +28,27 @@ export const BenchProfileSchema = z.object({
   /** The EC2 instance type, when the bench ran on one. */
   instanceType: z.string().optional(),
   measuredAt: z.string().datetime(),
+  // What the machine is, so that throughput carries over to other types (all optional: older
+  // profiles and other writers still parse; the defaults are stated in the answer).
+  /** process.arch of the bench machine, as EC2 names it. */
+  arch: z.enum(["x86_64", "arm64"]).optional(),
+  /** Logical CPUs (vCPUs) the bench machine has. */
+  vcpus: z.number().int().positive().optional(),
+  /** Physical cores behind them (vCPUs / threads per core). */
+  physicalCores: z.number().int().positive().optional(),
+  /**
+   * Throughput of one core with both hyperthreads busy over one thread alone, measured; 1 means
+   * SMT adds nothing (the default for x86: 2 vCPUs = 1 core).
+   */
+  smtThroughputFactor: z.number().min(1).max(2).optional(),
+  /** 99th percentile of decode + detect, ms. */
+  p99ServiceMs: z.number().positive().optional(),
+  /** Total memory of the bench machine, GiB. */
+  memoryGiB: z.number().positive().optional(),
+  /** Mean bytes of one request (the image file) and its answer. */
+  bytesPerImage: z.number().positive().optional(),
+  /** The GPU the profile ran on, when the service time is one image on one GPU. */
+  gpu: z.object({ model: z.string(), memoryGiB: z.number().positive() }).optional(),
 });
 
 export type BenchProfile = z.infer<typeof BenchProfileSchema>;

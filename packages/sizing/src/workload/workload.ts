@@ -1,28 +1,23 @@
 import { alarmRule } from "../alarm-rules.js";
 import { requirePositive, SizingError } from "../errors.js";
 import { round } from "../format.js";
-import {
-  CATALOG,
-  DEFAULT_MODEL_MEMORY_GIB,
-  type InstanceType,
-  isBelowMinimum,
-  listInstanceTypes,
-} from "../pricing/catalog.js";
+import { type InstanceType, isBelowMinimum, listInstanceTypes } from "../pricing/catalog.js";
 import { HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
-import { DEFAULT_BYTES_PER_IMAGE } from "../pricing/tier-cost.js";
 import { burstSurplusWarning } from "../pricing/warnings.js";
 import { type Breakdown, type CostTerm, type Shape, type WholeBill, wholeBill } from "./bill.js";
-import { workersPerInstance } from "./capacity.js";
+import { workerSlots } from "./capacity.js";
+import { EMBEDDED_MODEL_PROFILE } from "./default-profile.js";
 import type { BenchProfile } from "./profile.js";
-import { mgc, serviceCv2FromQuantiles } from "./queueing.js";
+import { mgc } from "./queueing.js";
+import { resolveServiceTime } from "./service-time.js";
 
 export const DEFAULT_PEAK_FACTOR = 2;
 export const DEFAULT_P95_LATENCY_MS = 2000;
 /**
- * Per-image service time assumed when neither a time nor a profile is given: the reference
- * detector's decode (~17 ms) plus detect (160-190 ms) on a 1920x1200 image, rounded up.
+ * Per-image service time when neither a time nor a profile is given: the shipped profile of
+ * the embedded model (`pnpm bench`, see default-profile.ts), no longer a 200 ms guess.
  */
-export const DEFAULT_SERVICE_MS = 200;
+export const DEFAULT_SERVICE_MS = EMBEDDED_MODEL_PROFILE.serviceMsPerImage;
 /** More instances than this is not a tier this engine sizes. */
 export const MAX_INSTANCES = 1000;
 
@@ -44,6 +39,10 @@ export interface WorkloadInput {
   /** A bench profile, instead of serviceMs. */
   profile?: BenchProfile;
   gpu?: boolean;
+  /** With gpu and a CPU-only model (GMM): size GPU types anyway and show the idle GPU's cost. */
+  forceGpu?: boolean;
+  /** The model sized (default: the profile's, else the embedded GMM-Graphene). */
+  model?: string;
   /** Memory one worker needs, GiB; defaults to the profile's peak RSS, else DEFAULT_MODEL_MEMORY_GIB. */
   modelMemoryGiB?: number;
   pricing?: PricingModel;
@@ -63,6 +62,8 @@ export interface WorkloadOption {
   /** Worker utilization averaged over the day (peak / peak factor), 0-1. */
   averageUtilization: number;
   p95LatencyMs: number;
+  /** Average CPU over the day, percent of all vCPUs (what CPUUtilization shows). */
+  averageCpuPercent: number;
   /** The whole monthly bill of the tier in its shape (instances, EBS, ALB or queue, NAT, ...). */
   monthlyUSD: number;
   costPerMillionImagesUSD: number;
@@ -88,6 +89,9 @@ export interface WorkloadRecommendation extends WorkloadOption {
     modelMemoryGiB: number;
     maxUtilization: number;
     serviceTimeSource: "service-ms" | "profile" | "default";
+    model: string;
+    /** How vCPUs become workers: stated, since it decides x86 against Graviton. */
+    coreScaling: string;
     /** The M/G/c queue's service-time variability; 1 = M/M/c. */
     serviceCv2: number;
     bytesPerImage: number;
@@ -120,36 +124,12 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     "p95 latency target (ms)",
     input.p95LatencyMs ?? DEFAULT_P95_LATENCY_MS,
   );
-  if (input.serviceMs !== undefined && input.profile) {
-    throw new SizingError("BAD_ARGUMENT", "give a service time or a profile, not both");
-  }
   const warnings: string[] = [];
   const { profile } = input;
-  const serviceTimeSource = profile
-    ? "profile"
-    : input.serviceMs !== undefined
-      ? "service-ms"
-      : "default";
-  const serviceMs = requirePositive(
-    "service time (ms)",
-    profile?.serviceMsPerImage ?? input.serviceMs ?? DEFAULT_SERVICE_MS,
-  );
-  const p95ServiceMs = Math.max(
-    serviceMs,
-    requirePositive(
-      "p95 service time (ms)",
-      profile?.p95ServiceMs ?? input.p95ServiceMs ?? serviceMs,
-    ),
-  );
-  const modelMemoryGiB = requirePositive(
-    "model memory (GiB)",
-    input.modelMemoryGiB ?? (profile ? profile.peakRssMB / 1024 : DEFAULT_MODEL_MEMORY_GIB),
-  );
-  if (serviceTimeSource === "default") {
-    warnings.push(
-      `no service time given: assumed ${DEFAULT_SERVICE_MS} ms per image (the reference detector on 1920x1200); pass --service-ms or a --profile from \`pnpm bench\``,
-    );
-  }
+  const st = resolveServiceTime(input);
+  warnings.push(...st.notes);
+  const { serviceMs, p95ServiceMs, serviceCv2, modelMemoryGiB, bytesPerImage } = st;
+  const serviceTimeSource = st.source;
   // At exactly the service time a target is still met by enough workers that < 5 % wait.
   if (p95TargetMs < p95ServiceMs) {
     throw new SizingError(
@@ -157,25 +137,8 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       `p95 latency target ${p95TargetMs} ms is below the p95 service time ${p95ServiceMs} ms, so no tier can meet it; accepted: a target of at least ${p95ServiceMs} ms`,
     );
   }
-
-  const serviceCv2 = requirePositive(
-    "service-time variability (Cs^2)",
-    input.serviceCv2 ?? serviceCv2FromQuantiles(serviceMs, p95ServiceMs),
-    true,
-  );
-  // The queue runs on the mean: a lognormal's is above its median by e^(sigma^2 / 2) =
-  // sqrt(1 + Cs^2); with the variability given, the service time is taken as the mean.
-  const meanServiceMs =
-    input.serviceCv2 === undefined ? serviceMs * Math.sqrt(1 + serviceCv2) : serviceMs;
   const pricing = input.pricing ?? "on-demand";
   const shape = input.shape ?? "api";
-  const bytesPerImage = input.bytesPerImage ?? DEFAULT_BYTES_PER_IMAGE;
-  if (!(Number.isFinite(bytesPerImage) && bytesPerImage > 0)) {
-    throw new SizingError(
-      "BAD_NUMBER",
-      `bytes per image must be a positive number (upload + answer); got ${bytesPerImage}; accepted: bytes > 0, e.g. ${DEFAULT_BYTES_PER_IMAGE}`,
-    );
-  }
   const billOf = (type: InstanceType, count: number, averageCpuPercent: number, s: Shape) =>
     wholeBill({
       instanceType: type.type,
@@ -189,25 +152,33 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     });
   const maxUtilization = alarmRule("cpu-high").threshold / 100;
   const peakPerSecond = (imagesPerHour * peakFactor) / 3600;
-  const offered = (peakPerSecond * meanServiceMs) / 1000;
+  const busyCores = (peakPerSecond * st.meanServiceMs) / 1000;
 
   const sized: Sized[] = [];
   for (const type of listInstanceTypes(input.region)) {
     if (Boolean(type.gpu) !== Boolean(input.gpu) || isBelowMinimum(type)) continue;
-    const workers = workersPerInstance(type, modelMemoryGiB);
+    // A CPU-only model forced onto GPU types runs on their CPU cores.
+    const asCpu = st.gpuIdle ? { ...type, gpu: null } : type;
+    const { workers, serviceScale } = workerSlots(asCpu, modelMemoryGiB, st.smtThroughputFactor);
     if (workers === 0) continue;
+    const workerMs = st.meanServiceMs * serviceScale;
+    const offered = (peakPerSecond * workerMs) / 1000;
     let count = Math.max(1, Math.ceil(offered / (workers * maxUtilization) - 1e-9));
     for (; count <= MAX_INSTANCES; count++) {
       const queue = mgc({
         servers: count * workers,
         arrivalsPerSecond: peakPerSecond,
-        serviceMs: meanServiceMs,
+        serviceMs: workerMs,
         serviceCv2,
       });
-      const p95LatencyMs = p95ServiceMs + queue.waitQuantileMs(0.95);
+      const p95LatencyMs = p95ServiceMs * serviceScale + queue.waitQuantileMs(0.95);
       if (p95LatencyMs > p95TargetMs) continue;
-      // T3 surplus is charged on the day's average CPU: busy workers over all vCPUs.
-      const averageCpuPercent = ((offered / peakFactor) * 100) / (count * type.vcpu);
+      // T3 surplus is charged on the day's average CPU: busy cores over all vCPUs (a busy
+      // core's idle hyperthread shows as idle CPU).
+      const averageCpuPercent = Math.min(
+        100,
+        ((busyCores / peakFactor) * 100) / (count * type.vcpu),
+      );
       const bill = billOf(type, count, averageCpuPercent, shape);
       const monthly = bill.monthlyUSD;
       sized.push({
@@ -220,6 +191,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
           utilization: round(queue.utilization, 3),
           averageUtilization: round(queue.utilization / peakFactor, 3),
           p95LatencyMs: round(p95LatencyMs, 1),
+          averageCpuPercent: round(averageCpuPercent, 1),
           monthlyUSD: roundUSD(monthly),
           costPerMillionImagesUSD: roundUSD((monthly / (imagesPerHour * HOURS_PER_MONTH)) * 1e6),
           breakdown: bill.breakdown,
@@ -245,15 +217,15 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     const warning = burstSurplusWarning(type, averageCpuPercent, pricing);
     if (warning) warnings.push(warning);
   }
-  const benchType = CATALOG.find((t) => t.type === profile?.instanceType);
-  if (input.gpu && profile && !benchType?.gpu) {
-    warnings.push(
-      `the profile was measured on ${profile.instanceType ?? profile.cpuModel}, not a GPU: the GPU figures assume one image takes ${serviceMs} ms on one GPU`,
-    );
-  }
   if (best.type.arch === "arm64") {
     warnings.push(
-      `${best.type.type} is Graviton (arm64): the estimate assumes its vCPUs run the detector as fast as the ${profile ? `bench machine (${profile.cpuModel})` : "given service time"}; bench on Graviton to confirm`,
+      `${best.type.type} is Graviton (arm64): the estimate assumes its cores run the detector as fast as the ${profile ? `bench machine (${profile.cpuModel})` : "given service time"}; bench on Graviton to confirm`,
+    );
+  }
+  if (st.gpuIdle) {
+    const cpu = recommendForWorkload({ ...input, gpu: false, forceGpu: false });
+    warnings.push(
+      `forced: ${st.model} runs on the CPU only, so ${best.option.count} x ${best.type.type} leave their GPUs idle and cost $${roundUSD(best.option.monthlyUSD - cpu.monthlyUSD)}/month more than ${cpu.count} x ${cpu.instanceType} (wasted)`,
     );
   }
 
@@ -281,6 +253,8 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       modelMemoryGiB: round(modelMemoryGiB, 3),
       maxUtilization,
       serviceTimeSource,
+      model: st.model,
+      coreScaling: `x86_64: 2 vCPUs = 1 core, SMT throughput factor ${st.smtThroughputFactor}${profile?.smtThroughputFactor === undefined ? " (default)" : " (measured)"}; arm64: 1 vCPU = 1 core`,
       serviceCv2: round(serviceCv2, 4),
       bytesPerImage,
     },
