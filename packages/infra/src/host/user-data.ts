@@ -1,4 +1,4 @@
-import { BUNDLE_ENTRY, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
+import { BUNDLE_ENTRY, MALLOC_ENV, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
 import { ALARM_RULES } from "@flakeops/sizing";
 import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
 import { apiKeysUserData, hasKeySecrets, type KeySecrets } from "./api-keys.js";
@@ -133,9 +133,9 @@ export function renderUserData(opts: UserDataOptions): string {
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(opts.port),
-    // Fewer glibc arenas for the detector's worker threads: libvips' decode buffers otherwise
-    // fragment one arena per thread (measured on the API load bench: lower, flatter RSS).
-    MALLOC_ARENA_MAX: "2",
+    // glibc malloc settings the API's load bench measured (fewer arenas, large buffers mapped
+    // and trimmed back): the contract's MALLOC_ENV, as the Dockerfile sets it too.
+    ...MALLOC_ENV,
     // Without a models bucket the API serves its embedded default model.
     ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
     // A deployed host serves detection; adding models is an admin-key operation unless enabled.
