@@ -72,6 +72,14 @@ describe("stack config", () => {
       'unknown key(s) "instancetype" (did you mean "instanceType"?); accepted: useCase, instanceType',
     ],
     [{ maxsize: "3" }, '"maxsize" (did you mean "maxSize"?)'],
+    [
+      { refreshTimeoutMinutes: "0" },
+      'refreshTimeoutMinutes: must be a whole number >= 1 (got "0")',
+    ],
+    [
+      { refreshTimeoutMinutes: "2000" },
+      'refreshTimeoutMinutes: must be a whole number 1-1440 (got "2000")',
+    ],
   ])("rejects %j with one clear line", (raw, expected) => {
     const message = configError(raw);
     expect(message.startsWith("invalid stack config: ")).toBe(true);

@@ -153,6 +153,15 @@ describe("examples/cpu-production", () => {
     expect(cloud.one(T.subscription).inputs.endpoint).toBe("ops@example.com");
   });
 
+  it("waits for instance refreshes unless the stack turns the gate off", async () => {
+    const gate = "command:local:Command";
+    await runExample("cpu-production", { refreshTimeoutMinutes: "45" });
+    expect(cloud.one(gate).inputs.environment).toMatchObject({ TIMEOUT_SECONDS: String(45 * 60) });
+    cloud.resources.length = 0;
+    await runExample("cpu-production", { refreshGate: "false" });
+    expect(cloud.ofType(gate)).toEqual([]);
+  });
+
   it("migrates t3.micro -> t3.large by updating the launch template; the group only rolls", async () => {
     cloud.launchTemplateVersion = 1;
     await runExample("cpu-production", { instanceType: "t3.micro" });

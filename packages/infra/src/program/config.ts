@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ACM_CERTIFICATE_ARN, INSTANCE_TYPE, isS3Uri, REGION } from "../aws-names.js";
 import { ConfigError, sizingOrFail } from "../errors.js";
+import { MAX_REFRESH_TIMEOUT_MINUTES } from "../tier/refresh-gate.js";
 
 /**
  * Stack configuration a user sets with `pulumi config set <key> <value>` (project namespace),
@@ -57,6 +58,14 @@ export const StackConfigSchema = z
       .refine((n) => n <= 100, { error: "must be a whole number 0-100" })
       .optional(),
     spot: bool.optional(),
+    /** Wait for each instance refresh during `pulumi up` (default true). */
+    refreshGate: bool.optional(),
+    /** How long that wait may last, minutes (default DEFAULT_REFRESH_TIMEOUT_MINUTES). */
+    refreshTimeoutMinutes: wholeNumber(1)
+      .refine((n) => n <= MAX_REFRESH_TIMEOUT_MINUTES, {
+        error: `must be a whole number 1-${MAX_REFRESH_TIMEOUT_MINUTES}`,
+      })
+      .optional(),
     alarmEmail: z.email({ error: "must be an e-mail address" }).optional(),
     region: z
       .string()

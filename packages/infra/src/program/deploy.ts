@@ -144,6 +144,11 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
       : { minHealthyPercentage: config.minHealthyPercentage }),
     ...(config.volumeGiB ? { volumeGiB: config.volumeGiB } : {}),
     ...(config.region ? { region: config.region } : {}),
+    ...(config.refreshGate === false
+      ? { refreshGate: false as const }
+      : config.refreshTimeoutMinutes === undefined
+        ? {}
+        : { refreshGate: { timeoutMinutes: config.refreshTimeoutMinutes } }),
   };
   const tierOutputs = {
     instanceType: tier.instanceType,

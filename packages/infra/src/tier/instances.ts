@@ -72,6 +72,7 @@ export function createInstances(
       // IMDSv2 from inside a container is one more hop (the docker bridge).
       metadataHopLimit: "image" in args.artifact ? 2 : 1,
       targetGroupArns: opts.targetGroupArns,
+      refreshGate: args.refreshGate,
     },
     parent,
   );

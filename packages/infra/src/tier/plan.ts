@@ -12,6 +12,7 @@ import { ConfigError, sizingOrFail } from "../errors.js";
 import { parseSecretArn, type SecretRef } from "../host/api-keys.js";
 import { type ArtifactArg, checkArtifact } from "./artifact.js";
 import { checkGpuUse } from "./gpu-use.js";
+import type { RefreshGateOptions } from "./refresh-gate.js";
 
 /**
  * A tier's args and their checked, defaulted form (the plan) that every deployable shape
@@ -68,6 +69,11 @@ export interface TierArgs {
   readonly appPort?: number;
   /** gp3 root volume, GiB, encrypted. Default 200 (the seed). */
   readonly volumeGiB?: number;
+  /**
+   * `pulumi up` waits for each instance refresh and fails with AWS's reason when it fails
+   * (needs bash and the AWS CLI v2 where `pulumi up` runs). Default: on, 30 minutes; false: off.
+   */
+  readonly refreshGate?: RefreshGateOptions | false;
   /** Pin an AMI instead of the newest Amazon Linux 2023 / Deep Learning Base AMI. */
   readonly amiId?: pulumi.Input<string>;
   /** Seconds from launch until an instance serves and its metrics count. Default 300. */
