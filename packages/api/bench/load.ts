@@ -4,7 +4,7 @@
  * over the run; then a burst of 4096x4096 images and the RSS over the 30 s after it.
  *
  *   pnpm --filter @flakeops/api bench [-- --requests 2000 --workers 2 --connections 4]
- *   pnpm --filter @flakeops/api bench -- --entry ../../.deploy/api/dist/main.js   (the deployed build)
+ *   pnpm --filter @flakeops/api bench -- --entry <unpacked bundle>/dist/main.js   (the deployed build)
  *   pnpm --filter @flakeops/api bench -- --help
  *
  * Images: the shared real graphene JPEGs (../shared/data/images/graphene from the repository)
