@@ -43,6 +43,16 @@ describe("repository structure", () => {
     expect(upward).toEqual([]);
   });
 
+  it("no package links a bin to a build output (pnpm would warn 'Failed to create bin' on install)", () => {
+    // The bins point at dist/, which exists only after a build: they belong in publishConfig,
+    // which pnpm applies to the published manifest alone.
+    const linked = PACKAGE_ORDER.filter((pkg) => {
+      const json = JSON.parse(readFileSync(join(ROOT, "packages", pkg, "package.json"), "utf8"));
+      return json.bin !== undefined;
+    });
+    expect(linked).toEqual([]);
+  });
+
   it.each(PACKAGE_ORDER)("packages/%s/src has no import cycle", async (pkg) => {
     const graph = await madge(join(ROOT, "packages", pkg, "src"), {
       fileExtensions: ["ts", "mjs"],
