@@ -238,3 +238,49 @@ export function alarmRule(id: AlarmRule["id"]): AlarmRule {
 export function windowMinutes(rule: AlarmRule): number {
   return (rule.periodSeconds * rule.evaluationPeriods) / 60;
 }
+
+/**
+ * A target-tracking scaling rule on a metric that follows work, for tiers where CPU does not:
+ * a memory-bound tier, or one running fewer detector workers than vCPUs (on x86 one worker per
+ * core leaves the second hyperthread idle, so CPU tops out near 50 % and cpu-high never fires
+ * while cpu-low fires all day). It replaces the CPU scale-out and scale-in rows for that tier.
+ * ALBRequestCountPerTarget is the ALB's requests per target per minute, the predefined metric
+ * for EC2 Auto Scaling target tracking
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html).
+ */
+export interface WorkTrackingRule {
+  readonly id: "requests-per-target";
+  readonly metric: "RequestCountPerTarget";
+  readonly namespace: "AWS/ApplicationELB";
+  readonly predefinedMetricType: "ALBRequestCountPerTarget";
+  /** Requests per target per minute the group holds each instance at. */
+  readonly targetValue: number;
+  readonly replaces: readonly AlarmRule["id"][];
+  readonly reason: string;
+}
+
+export function workTrackingRuleFor(tier: {
+  vcpu: number;
+  workersPerInstance: number;
+  /** Mean time of one image on one worker, ms. */
+  serviceMs: number;
+  /** Workers are limited by memory, not cores. */
+  memoryBound: boolean;
+}): WorkTrackingRule | null {
+  const fewerWorkers = tier.workersPerInstance < tier.vcpu;
+  if (!tier.memoryBound && !fewerWorkers) return null;
+  // Each instance is held where its workers are as busy as the CPU scale-out threshold.
+  const utilization = alarmRule("cpu-high").threshold / 100;
+  const perMinute = (tier.workersPerInstance * 60_000 * utilization) / tier.serviceMs;
+  return {
+    id: "requests-per-target",
+    metric: "RequestCountPerTarget",
+    namespace: "AWS/ApplicationELB",
+    predefinedMetricType: "ALBRequestCountPerTarget",
+    targetValue: Math.max(1, Math.floor(perMinute)),
+    replaces: ["cpu-high", "cpu-low"],
+    reason: tier.memoryBound
+      ? `memory-bound: ${tier.workersPerInstance} workers fit in memory on ${tier.vcpu} vCPUs, so CPU stays low at full load`
+      : `${tier.workersPerInstance} workers on ${tier.vcpu} vCPUs: CPU cannot reach the ${alarmRule("cpu-high").threshold} % scale-out threshold at full load`,
+  };
+}

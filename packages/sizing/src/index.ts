@@ -16,7 +16,9 @@ export {
   DEFAULT_BATCH_DEADLINE_SECONDS,
   type MetricNamespace,
   type MissingData,
+  type WorkTrackingRule,
   windowMinutes,
+  workTrackingRuleFor,
 } from "./alarm-rules.js";
 // Errors: every bad input is a SizingError with a code.
 export {
@@ -109,6 +111,7 @@ export {
   BATCH_REQUEST_PRICES,
   type Breakdown,
   batchRequestsMonthlyUSD,
+  blendDailyProfile,
   type CostTerm,
   SHAPES,
   type Shape,
@@ -144,6 +147,7 @@ export {
   DEFAULT_PEAK_FACTOR,
   DEFAULT_SERVICE_MS,
   MAX_INSTANCES,
+  PRODUCTION_MIN_INSTANCES,
   recommendForWorkload,
   type WorkloadInput,
   type WorkloadOption,

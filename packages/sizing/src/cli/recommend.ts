@@ -59,6 +59,12 @@ const WORKLOAD_FLAGS = {
     value: "ID",
     help: "the model sized (default: the profile's, else GMM-Graphene); a profile of another is refused",
   },
+  "peak-hours": {
+    type: "string",
+    value: "H",
+    help: "hours a day at the peak rate: prices the autoscaled day (default: peak count all month)",
+  },
+  production: { type: "boolean", help: "production: at least 2 instances in 2 AZs" },
   "force-gpu": {
     type: "boolean",
     help: "with --gpu and a CPU-only model (GMM): size GPU types anyway and show the waste",
@@ -134,6 +140,7 @@ export const recommendCommand: Command = {
     const peakFactor = numberFlag(values["peak-factor"], "peak-factor", POSITIVE);
     const p95LatencyMs = numberFlag(values["p95-latency-ms"], "p95-latency-ms", POSITIVE);
     const bytesPerImage = numberFlag(values["bytes-per-image"], "bytes-per-image", POSITIVE);
+    const peakHoursPerDay = numberFlag(values["peak-hours"], "peak-hours", POSITIVE);
     const rec = recommendForWorkload({
       imagesPerHour: imagesPerHour!,
       region,
@@ -150,6 +157,8 @@ export const recommendCommand: Command = {
       shape: values.batch === true ? "batch" : "api",
       ...(stringFlag(values.model) === undefined ? {} : { model: stringFlag(values.model)! }),
       ...(values["force-gpu"] === true ? { forceGpu: true } : {}),
+      ...(values.production === true ? { production: true } : {}),
+      ...(peakHoursPerDay === undefined ? {} : { peakHoursPerDay }),
     });
     const t = newTable([
       "type",

@@ -139,3 +139,28 @@ export function wholeBill(input: WholeBillInput): WholeBill {
     savingsOptions: tier.savingsOptions,
   };
 }
+
+/** Terms that follow the instance count (each instance has its disk and its agent metrics). */
+const PER_INSTANCE_TERMS: readonly CostTerm[] = ["instancesUSD", "ebsUSD", "metricsUSD"];
+
+/**
+ * The month of an autoscaled fleet: `peak` instances for peakShare of the day, `base` for the
+ * rest. Per-instance terms are blended by hours; the rest (ALB, NAT, alarms) run all month
+ * and follow the requests, which the peak bill already prices at the average rate.
+ */
+export function blendDailyProfile(peak: WholeBill, base: WholeBill, peakShare: number): WholeBill {
+  const breakdown = { ...peak.breakdown };
+  for (const term of PER_INSTANCE_TERMS) {
+    breakdown[term] = cents(
+      peakShare * peak.breakdown[term] + (1 - peakShare) * base.breakdown[term],
+    );
+  }
+  const terms = Object.entries(breakdown) as [CostTerm, number][];
+  return {
+    shape: peak.shape,
+    monthlyUSD: cents(terms.reduce((s, [, v]) => s + v, 0)),
+    breakdown,
+    dominantCost: terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0],
+    savingsOptions: base.savingsOptions,
+  };
+}

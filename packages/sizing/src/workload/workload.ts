@@ -1,10 +1,17 @@
-import { alarmRule } from "../alarm-rules.js";
+import { alarmRule, type WorkTrackingRule, workTrackingRuleFor } from "../alarm-rules.js";
 import { requirePositive, SizingError } from "../errors.js";
 import { round } from "../format.js";
 import { type InstanceType, isBelowMinimum, listInstanceTypes } from "../pricing/catalog.js";
-import { HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { HOURS_PER_MONTH, type PricingModel, roundUSD, spotProfile } from "../pricing/pricing.js";
 import { burstSurplusWarning } from "../pricing/warnings.js";
-import { type Breakdown, type CostTerm, type Shape, type WholeBill, wholeBill } from "./bill.js";
+import {
+  type Breakdown,
+  blendDailyProfile,
+  type CostTerm,
+  type Shape,
+  type WholeBill,
+  wholeBill,
+} from "./bill.js";
 import { workerSlots } from "./capacity.js";
 import { EMBEDDED_MODEL_PROFILE } from "./default-profile.js";
 import type { BenchProfile } from "./profile.js";
@@ -18,6 +25,29 @@ export const DEFAULT_P95_LATENCY_MS = 2000;
  * the embedded model (`pnpm bench`, see default-profile.ts), no longer a 200 ms guess.
  */
 export const DEFAULT_SERVICE_MS = EMBEDDED_MODEL_PROFILE.serviceMsPerImage;
+/** Production runs one instance in each of two availability zones at least (the ALB needs two). */
+export const PRODUCTION_MIN_INSTANCES = 2;
+
+/**
+ * The day as peak hours at peak x average and base hours at the rate that keeps the average.
+ * Needs peak hours x peak factor <= 24 (else the base rate would be negative).
+ */
+function dailyProfile(imagesPerHour: number, peakFactor: number, peakHoursPerDay?: number) {
+  if (peakHoursPerDay === undefined) return undefined;
+  if (!(peakHoursPerDay > 0 && peakHoursPerDay <= 24 && peakHoursPerDay * peakFactor <= 24)) {
+    throw new SizingError(
+      "BAD_NUMBER",
+      `peak hours per day must be in (0, 24] with peak hours x peak factor <= 24 (the day's average holds); got ${peakHoursPerDay} h at x${peakFactor}; accepted: at most ${round(24 / peakFactor, 2)} h`,
+    );
+  }
+  const basePerHour =
+    peakHoursPerDay === 24
+      ? imagesPerHour * peakFactor
+      : (24 * imagesPerHour - peakHoursPerDay * imagesPerHour * peakFactor) /
+        (24 - peakHoursPerDay);
+  return { peakShare: peakHoursPerDay / 24, basePerSecond: basePerHour / 3600 };
+}
+
 /** More instances than this is not a tier this engine sizes. */
 export const MAX_INSTANCES = 1000;
 
@@ -51,6 +81,13 @@ export interface WorkloadInput {
   bytesPerImage?: number;
   /** "api" (ALB, default) or "batch" (S3 + SQS, no ALB). */
   shape?: Shape;
+  /**
+   * Hours a day at the peak rate; the rest of the day runs at the base rate that keeps the
+   * average, and the autoscaled fleet is priced hour by hour. Absent: the peak count all month.
+   */
+  peakHoursPerDay?: number;
+  /** Production: at least 2 instances, one per availability zone. */
+  production?: boolean;
 }
 
 export interface WorkloadOption {
@@ -64,6 +101,8 @@ export interface WorkloadOption {
   p95LatencyMs: number;
   /** Average CPU over the day, percent of all vCPUs (what CPUUtilization shows). */
   averageCpuPercent: number;
+  /** Instances off-peak, when a daily profile is priced (else the peak count all month). */
+  baseCount: number;
   /** The whole monthly bill of the tier in its shape (instances, EBS, ALB or queue, NAT, ...). */
   monthlyUSD: number;
   costPerMillionImagesUSD: number;
@@ -77,6 +116,11 @@ export interface WorkloadRecommendation extends WorkloadOption {
   /** The same type and count in the other shape: what the batch shape would save (or cost). */
   shapeComparison: Record<Shape, { monthlyUSD: number; dominantCost: CostTerm }>;
   savingsOptions: WholeBill["savingsOptions"];
+  /**
+   * Scale on work, not CPU, when CPU cannot show the load (memory-bound, or fewer workers
+   * than vCPUs); null when CPU scaling works or the tier is queue-fed (the batch shape).
+   */
+  scalingRule: WorkTrackingRule | null;
   alternatives: WorkloadOption[];
   warnings: string[];
   assumptions: {
@@ -90,6 +134,9 @@ export interface WorkloadRecommendation extends WorkloadOption {
     maxUtilization: number;
     serviceTimeSource: "service-ms" | "profile" | "default";
     model: string;
+    /** "peak count all month", or the daily profile priced. */
+    loadProfile: string;
+    minInstances: number;
     /** How vCPUs become workers: stated, since it decides x86 against Graviton. */
     coreScaling: string;
     /** The M/G/c queue's service-time variability; 1 = M/M/c. */
@@ -103,6 +150,9 @@ interface Sized {
   averageCpuPercent: number;
   option: WorkloadOption;
   savingsOptions: WholeBill["savingsOptions"];
+  billIn: (shape: Shape) => WholeBill;
+  workerMs: number;
+  memoryBound: boolean;
 }
 
 /**
@@ -153,6 +203,8 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
   const maxUtilization = alarmRule("cpu-high").threshold / 100;
   const peakPerSecond = (imagesPerHour * peakFactor) / 3600;
   const busyCores = (peakPerSecond * st.meanServiceMs) / 1000;
+  const minCount = input.production ? PRODUCTION_MIN_INSTANCES : 1;
+  const daily = dailyProfile(imagesPerHour, peakFactor, input.peakHoursPerDay);
 
   const sized: Sized[] = [];
   for (const type of listInstanceTypes(input.region)) {
@@ -162,24 +214,45 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     const { workers, serviceScale } = workerSlots(asCpu, modelMemoryGiB, st.smtThroughputFactor);
     if (workers === 0) continue;
     const workerMs = st.meanServiceMs * serviceScale;
-    const offered = (peakPerSecond * workerMs) / 1000;
-    let count = Math.max(1, Math.ceil(offered / (workers * maxUtilization) - 1e-9));
-    for (; count <= MAX_INSTANCES; count++) {
-      const queue = mgc({
-        servers: count * workers,
-        arrivalsPerSecond: peakPerSecond,
-        serviceMs: workerMs,
-        serviceCv2,
-      });
-      const p95LatencyMs = p95ServiceMs * serviceScale + queue.waitQuantileMs(0.95);
-      if (p95LatencyMs > p95TargetMs) continue;
+    const sizeFor = (arrivalsPerSecond: number) => {
+      const load = (arrivalsPerSecond * workerMs) / 1000;
+      let n = Math.max(minCount, Math.ceil(load / (workers * maxUtilization) - 1e-9));
+      for (; n <= MAX_INSTANCES; n++) {
+        if (arrivalsPerSecond === 0) return { count: n, utilization: 0, p95LatencyMs: 0 };
+        const queue = mgc({
+          servers: n * workers,
+          arrivalsPerSecond,
+          serviceMs: workerMs,
+          serviceCv2,
+        });
+        const p95 = p95ServiceMs * serviceScale + queue.waitQuantileMs(0.95);
+        if (p95 <= p95TargetMs)
+          return { count: n, utilization: queue.utilization, p95LatencyMs: p95 };
+      }
+      return undefined;
+    };
+    const atPeak = sizeFor(peakPerSecond);
+    if (atPeak) {
+      const { count } = atPeak;
+      const queue = { utilization: atPeak.utilization };
+      const p95LatencyMs = atPeak.p95LatencyMs;
       // T3 surplus is charged on the day's average CPU: busy cores over all vCPUs (a busy
       // core's idle hyperthread shows as idle CPU).
       const averageCpuPercent = Math.min(
         100,
         ((busyCores / peakFactor) * 100) / (count * type.vcpu),
       );
-      const bill = billOf(type, count, averageCpuPercent, shape);
+      const base = daily ? sizeFor(daily.basePerSecond) : undefined;
+      const baseCount = base?.count ?? count;
+      const billIn = (s: Shape) =>
+        daily
+          ? blendDailyProfile(
+              billOf(type, count, averageCpuPercent, s),
+              billOf(type, baseCount, averageCpuPercent, s),
+              daily.peakShare,
+            )
+          : billOf(type, count, averageCpuPercent, s);
+      const bill = billIn(shape);
       const monthly = bill.monthlyUSD;
       sized.push({
         type,
@@ -192,14 +265,17 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
           averageUtilization: round(queue.utilization / peakFactor, 3),
           p95LatencyMs: round(p95LatencyMs, 1),
           averageCpuPercent: round(averageCpuPercent, 1),
+          baseCount,
           monthlyUSD: roundUSD(monthly),
           costPerMillionImagesUSD: roundUSD((monthly / (imagesPerHour * HOURS_PER_MONTH)) * 1e6),
           breakdown: bill.breakdown,
           dominantCost: bill.dominantCost,
         },
         savingsOptions: bill.savingsOptions,
+        billIn,
+        workerMs,
+        memoryBound: workerSlots(asCpu, 1e-9, st.smtThroughputFactor).workers > workers,
       });
-      break;
     }
   }
   sized.sort(
@@ -222,6 +298,14 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       `${best.type.type} is Graviton (arm64): the estimate assumes its cores run the detector as fast as the ${profile ? `bench machine (${profile.cpuModel})` : "given service time"}; bench on Graviton to confirm`,
     );
   }
+  if (pricing === "spot") {
+    const band = spotProfile(best.type).interruptionBand;
+    warnings.push(
+      shape === "api"
+        ? `spot for a latency-bound API: ${best.type.family} is reclaimed in the ${band} a month interruption band (AWS Spot Instance Advisor) with 2 minutes' notice, dropping in-flight requests until the group replaces it; keep on-demand base capacity or use the batch shape`
+        : `spot: ${best.type.family} interruption band ${band} a month; jobs return to the queue after their visibility timeout`,
+    );
+  }
   if (st.gpuIdle) {
     const cpu = recommendForWorkload({ ...input, gpu: false, forceGpu: false });
     warnings.push(
@@ -231,7 +315,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
 
   const shapeComparison = Object.fromEntries(
     (["api", "batch"] as const).map((s) => {
-      const b = billOf(best.type, best.option.count, best.averageCpuPercent, s);
+      const b = best.billIn(s);
       return [s, { monthlyUSD: b.monthlyUSD, dominantCost: b.dominantCost }];
     }),
   ) as WorkloadRecommendation["shapeComparison"];
@@ -241,6 +325,15 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
     shape,
     shapeComparison,
     savingsOptions: best.savingsOptions,
+    scalingRule:
+      shape === "api"
+        ? workTrackingRuleFor({
+            vcpu: best.type.vcpu,
+            workersPerInstance: best.option.workersPerInstance,
+            serviceMs: best.workerMs,
+            memoryBound: best.memoryBound,
+          })
+        : null,
     alternatives: sized.slice(1).map((s) => s.option),
     warnings,
     assumptions: {
@@ -254,6 +347,10 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       maxUtilization,
       serviceTimeSource,
       model: st.model,
+      loadProfile: daily
+        ? `${input.peakHoursPerDay} h/day at ${round(peakPerSecond * 3600, 0)} images/h, ${24 - input.peakHoursPerDay!} h at ${round(daily.basePerSecond * 3600, 0)}`
+        : "priced at the peak count all month (pass peak hours per day for the autoscaled day)",
+      minInstances: minCount,
       coreScaling: `x86_64: 2 vCPUs = 1 core, SMT throughput factor ${st.smtThroughputFactor}${profile?.smtThroughputFactor === undefined ? " (default)" : " (measured)"}; arm64: 1 vCPU = 1 core`,
       serviceCv2: round(serviceCv2, 4),
       bytesPerImage,
