@@ -205,7 +205,7 @@ describe("flakeops-sizing commands (CONTRACTS.md)", () => {
       to: "c5.xlarge",
     });
     const table = await cli("rightsize", "--metrics", csv, "--instance-type", "c5.large");
-    expect(table.stdout).toMatch(/upsize[\s\S]*CPUUtilization[\s\S]*reason: CPU p95/);
+    expect(table.stdout).toMatch(/upsize[\s\S]*CPUUtilization[\s\S]*reason: CPU p99/); // p99 by default since issue 11
   });
 
   it("migrate", async () => {

@@ -28,7 +28,14 @@ const idle: Scenario = { days: 14, cpu: [4, 20], mem: [20, 36], disk: [40, 45] }
 describe("metrics files", () => {
   it("compute p95 (linear interpolation) and max", () => {
     const s = statsOf(Array.from({ length: 100 }, (_, i) => i + 1));
-    expect(s).toEqual({ count: 100, p95: 95.05, max: 100, mean: 50.5 });
+    expect(s).toEqual({
+      count: 100,
+      p95: 95.05,
+      p99: 99.01,
+      max: 100,
+      mean: 50.5,
+      hoursCovered: 0,
+    });
   });
 
   it("read GetMetricData JSON and CSV of the same datapoints alike", async () => {
@@ -39,11 +46,13 @@ describe("metrics files", () => {
     expect(json.instanceType).toBe("t3.xlarge");
     expect(json.days).toBe(14);
     expect(json.metrics.CPUUtilization!.count).toBe(14 * 288 + 1);
-    expect(csv).toMatchObject({
-      days: json.days,
-      metrics: json.metrics,
-      instanceType: "t3.xlarge",
-    });
+    expect(csv).toMatchObject({ days: json.days, instanceType: "t3.xlarge" });
+    for (const [name, m] of Object.entries(json.metrics)) {
+      const c = csv.metrics[name as keyof typeof csv.metrics]!;
+      const { trendPerDay, ...rest } = m;
+      expect(c).toMatchObject(rest);
+      expect(c.trendPerDay).toBeCloseTo(trendPerDay!, 9); // summed in another order
+    }
     const cpu = json.metrics.CPUUtilization!;
     expect(cpu.max).toBeLessThanOrEqual(20);
     expect(cpu.p95).toBeGreaterThan(14);
@@ -77,7 +86,9 @@ describe("metrics files", () => {
       format: "percentiles",
       instanceType: "t3.large",
       days: 30,
-      metrics: { CPUUtilization: { count: 0, p95: 12, max: 40 } },
+      // A summary without p99 reads its p95 there; its days count as covered hours.
+      metrics: { CPUUtilization: { count: 0, p95: 12, p99: 12, max: 40, hoursCovered: 720 } },
+      warnings: [],
     });
   });
 
@@ -141,7 +152,7 @@ describe("right-sizing", () => {
       monthlySavingsUSD: 60.74,
     });
     expect(r.reasons[0]).toMatch(
-      /^CPU p95 1\d\.\d % < 30 % and memory p95 \d\d\.\d % < 50 % over 14\.0 days: t3\.large would run at CPU p95 \d\d\.\d %/,
+      /^CPU p99 1\d\.\d % < 30 % and memory p99 \d\d\.\d % < 50 % over 14\.0 days: t3\.large would run at CPU p99 \d\d\.\d %/,
     );
     expect(r.volume.action).toBe("keep");
   });
@@ -178,7 +189,7 @@ describe("right-sizing", () => {
     );
     const r = rightsize({ ...busy, instanceType: "t3.large" });
     expect(r).toMatchObject({ action: "upsize", from: "t3.large", to: "t3.xlarge" });
-    expect(r.reasons[0]).toMatch(/^CPU p95 9\d\.\d % is above the cpu-high threshold 80 %$/);
+    expect(r.reasons[0]).toMatch(/^CPU p99 9\d\.\d % is above the cpu-high threshold 80 %$/);
     expect(r.monthlySavingsUSD).toBeLessThan(0);
   });
 
@@ -199,10 +210,12 @@ describe("right-sizing", () => {
       metricsCsv({ days: 14, cpu: [35, 60], mem: [40, 60], disk: [84, 88] }),
     );
     const r = rightsize({ ...parsed, instanceType: "t3.large", volumeGiB: 200 });
-    const max = parsed.metrics.disk_used_percent!.max;
-    const toGiB = Math.ceil((200 * max) / 60); // peak at 3/4 of the 80 % threshold
+    const disk = parsed.metrics.disk_used_percent!;
+    // Peak at 3/4 of the 80 % threshold, plus 90 days of the trend's growth (if any).
+    const growGiB = Math.max(0, disk.trendPerDay!) * 2 * 90;
+    const toGiB = Math.ceil((200 * Math.max(disk.max, disk.last!)) / 100 / 0.6 + growGiB / 0.6);
     expect(r.action).toBe("keep");
-    expect(r.volume).toEqual({
+    expect(r.volume).toMatchObject({
       action: "grow",
       fromGiB: 200,
       toGiB,

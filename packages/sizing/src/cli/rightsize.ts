@@ -1,8 +1,15 @@
-import { numberFlag, readTextFile, requiredFlag, stringFlag, usageError } from "../cli-kit.js";
+import {
+  choiceFlag,
+  numberFlag,
+  readTextFile,
+  requiredFlag,
+  stringFlag,
+  usageError,
+} from "../cli-kit.js";
 import { usd } from "../format.js";
 import { DEFAULT_VOLUME_GIB } from "../pricing/catalog.js";
 import { parseMetricsFile } from "../rightsize/metrics.js";
-import { rightsize } from "../rightsize/rightsize.js";
+import { DEFAULT_STATISTIC, rightsize, STATISTICS } from "../rightsize/rightsize.js";
 import {
   type Command,
   noPositionals,
@@ -34,6 +41,21 @@ export const rightsizeCommand: Command = {
       value: "G",
       help: `the root volume, GiB (default ${DEFAULT_VOLUME_GIB})`,
     },
+    statistic: {
+      type: "string",
+      value: "S",
+      help: `the figure read: ${STATISTICS.join(", ")} (default ${DEFAULT_STATISTIC}; max for burst checks)`,
+    },
+    headroom: {
+      type: "string",
+      value: "PCT",
+      help: "room kept under each threshold after a change, percent (default 0)",
+    },
+    units: {
+      type: "string",
+      value: "U",
+      help: "percent (default) or fraction: convert 0-1 values, with a warning",
+    },
     ...PRICING_FLAG,
     ...REGION_FLAG,
   },
@@ -41,7 +63,14 @@ export const rightsizeCommand: Command = {
     const pricing = pricingOf(values);
     noPositionals("rightsize", positionals);
     const file = requiredFlag(values, "metrics", "rightsize");
-    const parsed = parseMetricsFile(readTextFile(io, file, "metrics file"), file);
+    const units = choiceFlag(stringFlag(values.units), "units", ["percent", "fraction"] as const);
+    const statistic = choiceFlag(stringFlag(values.statistic), "statistic", STATISTICS);
+    const headroomPercent = numberFlag(values.headroom, "headroom", { min: 0, max: 99 });
+    const parsed = parseMetricsFile(
+      readTextFile(io, file, "metrics file"),
+      file,
+      units ? { units } : {},
+    );
     const instanceType = stringFlag(values["instance-type"]) ?? parsed.instanceType;
     if (!instanceType) {
       throw usageError(
@@ -57,7 +86,10 @@ export const rightsizeCommand: Command = {
       region: regionOf(values),
       ...(pricing ? { pricing } : {}),
       ...(volumeGiB === undefined ? {} : { volumeGiB }),
+      ...(statistic ? { statistic } : {}),
+      ...(headroomPercent === undefined ? {} : { headroomPercent }),
     });
+    result.warnings.unshift(...parsed.warnings);
     const t = newTable(["action", "from", "to", "monthly savings", "volume"]);
     t.push([
       result.action,
@@ -66,11 +98,30 @@ export const rightsizeCommand: Command = {
       usd(result.monthlySavingsUSD),
       `${result.volume.fromGiB} -> ${result.volume.toGiB} GiB`,
     ]);
-    const m = newTable(["metric", "p95 %", "max %"]);
-    for (const [name, s] of Object.entries(result.metrics)) m.push([name, s.p95, s.max]);
-    const body = [t.toString(), m.toString(), ...result.reasons.map((r) => `reason: ${r}`)].join(
-      "\n",
-    );
+    const m = newTable(["metric", "p95 %", "p99 %", "max %", "hours"]);
+    for (const [name, s] of Object.entries(result.metrics))
+      m.push([name, s.p95, s.p99, s.max, s.hoursCovered]);
+    const o = newTable(["option", "monthly", "saves", "CPU %", "memory %", "risk"]);
+    for (const x of result.options)
+      o.push([
+        x.instanceType,
+        usd(x.monthlyUSD),
+        usd(x.monthlySavingsUSD),
+        x.projectedCpuPercent,
+        x.projectedMemoryPercent,
+        x.performanceRisk,
+      ]);
+    const disk =
+      result.volume.daysUntilFull === null
+        ? []
+        : [`disk: full in ${result.volume.daysUntilFull} days at its trend`];
+    const body = [
+      t.toString(),
+      m.toString(),
+      ...(result.options.length ? [o.toString()] : []),
+      ...result.reasons.map((r) => `reason: ${r}`),
+      ...disk,
+    ].join("\n");
     return { doc: result, table: withNotes(body, result.warnings) };
   },
 };
