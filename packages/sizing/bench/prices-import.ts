@@ -27,11 +27,14 @@ async function generate(file: string, targetBytes: number): Promise<number> {
     `{"formatVersion":"v1.0","disclaimer":"bench","offerCode":"AmazonEC2","version":"20261101000000","publicationDate":"2026-11-01T00:00:00Z","products":{\n`,
   );
   // Products are about a third of a real offer; terms the rest. Write products until a third.
+  // As in a real regional offer, about 900 instance types, each with many SKUs (operating system,
+  // tenancy, licence, pre-installed software, capacity status): one is Linux shared.
+  const TYPES = 900;
   let n = 0;
   const sku = (i: number) => `B${String(i).padStart(15, "0")}`;
   const oses = ["Linux", "Windows", "RHEL", "SUSE"];
   while (bytes < targetBytes / 3) {
-    const type = `x${Math.floor(n / 4)}.large`;
+    const type = `x${n % TYPES}.large`;
     const product = {
       sku: sku(n),
       productFamily: "Compute Instance",
@@ -41,7 +44,7 @@ async function generate(file: string, targetBytes: number): Promise<number> {
         locationType: "AWS Region",
         regionCode: "us-east-1",
         instanceType: type,
-        operatingSystem: oses[n % 4],
+        operatingSystem: n < TYPES ? "Linux" : oses[1 + (n % 3)],
         tenancy: "Shared",
         preInstalledSw: "NA",
         capacitystatus: "Used",

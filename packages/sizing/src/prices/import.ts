@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { SizingError } from "../errors.js";
 import { BOOK_FORMAT, type ImportedBook } from "./book.js";
@@ -101,11 +101,11 @@ export class PriceImport {
     let header: string[] | undefined;
     let col: Record<string, number> = {};
     const seen = new Set<string>();
-    const source = createReadStream(file);
-    source.on("data", (c) => {
-      this.bytes += c.length;
+    this.bytes += statSync(file).size;
+    const lines = createInterface({
+      input: createReadStream(file),
+      crlfDelay: Number.POSITIVE_INFINITY,
     });
-    const lines = createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY });
     let n = 0;
     for await (const line of lines) {
       n++;

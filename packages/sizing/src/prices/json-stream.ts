@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import StreamJson from "stream-json";
@@ -29,7 +29,6 @@ export async function walkJsonFile(file: string, visitor: JsonVisitor): Promise<
   let pendingKey: string | undefined;
   let asm: Assembler | undefined;
   let asmPath: string[] = [];
-  let bytes = 0;
   const childKey = () => (isArray[isArray.length - 1] ? "[]" : (pendingKey ?? ""));
   const onToken = (t: Token) => {
     if (asm) {
@@ -91,12 +90,9 @@ export async function walkJsonFile(file: string, visitor: JsonVisitor): Promise<
       }
     },
   });
-  const source = createReadStream(file);
-  source.on("data", (chunk) => {
-    bytes += chunk.length;
-  });
+  // No "data" listener on the source: it would switch it to flowing mode and defeat backpressure.
   await pipeline(
-    source,
+    createReadStream(file),
     StreamJson.parser({
       packKeys: true,
       packStrings: true,
@@ -105,5 +101,5 @@ export async function walkJsonFile(file: string, visitor: JsonVisitor): Promise<
     }),
     sink,
   );
-  return { bytes };
+  return { bytes: statSync(file).size };
 }
