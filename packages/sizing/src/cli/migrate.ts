@@ -1,5 +1,7 @@
+import Table from "cli-table3";
 import { numberFlag, requiredFlag } from "../cli-kit.js";
 import { usd } from "../format.js";
+import { priceBook } from "../pricing/catalog.js";
 import { planMigration } from "../rightsize/migrate.js";
 import {
   COUNT,
@@ -10,7 +12,10 @@ import {
   REGION_FLAG,
   regionOf,
 } from "./command.js";
-import { newTable, withNotes } from "./table.js";
+import { withNotes } from "./table.js";
+
+/** Column widths that keep the migrate table within 120 terminal columns (borders included). */
+const MIGRATE_COLUMNS = [4, 22, 44, 45];
 
 export const migrateCommand: Command = {
   name: "migrate",
@@ -36,11 +41,18 @@ export const migrateCommand: Command = {
         ...(pricing ? { pricing } : {}),
       },
     );
-    const t = newTable(["#", "step", "what", "commands"]);
+    const t = new Table({
+      head: ["#", "step", "what", "commands"],
+      colWidths: MIGRATE_COLUMNS,
+      wordWrap: true,
+      style: { head: [], border: [] },
+    });
     for (const [i, s] of plan.steps.entries()) {
       t.push([i + 1, s.title, s.detail, s.commands.join("\n")]);
     }
-    const summary = `${plan.from} -> ${plan.to} (${plan.count} x, ${plan.pricing}): ${usd(plan.fromMonthlyUSD)} -> ${usd(plan.toMonthlyUSD)} per month, delta ${usd(plan.monthlyDeltaUSD)}`;
-    return { doc: plan, table: withNotes(`${t.toString()}\n${summary}`, plan.warnings) };
+    const book = priceBook(regionOf(values));
+    const summary = `${plan.from} -> ${plan.to} (${plan.count} x, ${plan.pricing}): ${usd(plan.fromMonthlyUSD)} -> ${usd(plan.toMonthlyUSD)} per month, delta ${usd(plan.monthlyDeltaUSD)} (${book.currency}, prices as of ${book.asOf})`;
+    const doc = { ...plan, currency: book.currency, pricesAsOf: book.asOf };
+    return { doc, table: withNotes(`${t.toString()}\n${summary}`, plan.warnings) };
   },
 };

@@ -7,7 +7,7 @@ import {
   usageError,
 } from "../cli-kit.js";
 import { usd } from "../format.js";
-import { DEFAULT_MODEL_MEMORY_GIB } from "../pricing/catalog.js";
+import { DEFAULT_MODEL_MEMORY_GIB, priceBook } from "../pricing/catalog.js";
 import { DEFAULT_BYTES_PER_IMAGE } from "../pricing/tier-cost.js";
 import { parseBenchProfile } from "../workload/profile.js";
 import { recommendForUseCase, USE_CASES } from "../workload/use-cases.js";
@@ -127,9 +127,13 @@ export const recommendCommand: Command = {
         hourly(rec.hourlyUSD),
         usd(rec.monthlyUSD),
       ]);
+      const book = priceBook(region);
       return {
-        doc: rec,
-        table: withNotes(`${t.toString()}\nreason: ${rec.reason}`, rec.warnings),
+        doc: { ...rec, currency: book.currency, pricesAsOf: book.asOf },
+        table: withNotes(
+          `${t.toString()}\nreason: ${rec.reason}\n${book.currency}, prices as of ${book.asOf}`,
+          rec.warnings,
+        ),
       };
     }
     const serviceMs = numberFlag(values["service-ms"], "service-ms", POSITIVE);
@@ -190,6 +194,13 @@ export const recommendCommand: Command = {
       .map(([k, v]) => `${k.replace(/USD$/, "")} ${usd(v)}`)
       .join(", ");
     const summary = `* cheapest whole bill (${rec.pricing}, ${rec.shape} shape) for ${a.imagesPerHour} images/h x ${a.peakFactor} peak, p95 <= ${a.p95TargetMs} ms, ${a.serviceMs} ms per image (${a.serviceTimeSource})\nbill: ${terms}; dominant: ${rec.dominantCost.replace(/USD$/, "")}\nshapes: api (ALB) ${usd(rec.shapeComparison.api.monthlyUSD)}, batch (S3 + SQS, no ALB) ${usd(rec.shapeComparison.batch.monthlyUSD)}`;
-    return { doc: rec, table: withNotes(`${t.toString()}\n${summary}`, rec.warnings) };
+    const book = priceBook(region);
+    return {
+      doc: { ...rec, currency: book.currency, pricesAsOf: book.asOf },
+      table: withNotes(
+        `${t.toString()}\n${summary}\n${book.currency}, prices as of ${book.asOf}`,
+        rec.warnings,
+      ),
+    };
   },
 };

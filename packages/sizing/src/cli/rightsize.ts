@@ -7,7 +7,7 @@ import {
   usageError,
 } from "../cli-kit.js";
 import { usd } from "../format.js";
-import { DEFAULT_VOLUME_GIB } from "../pricing/catalog.js";
+import { DEFAULT_VOLUME_GIB, priceBook } from "../pricing/catalog.js";
 import { parseMetricsFile } from "../rightsize/metrics.js";
 import { DEFAULT_STATISTIC, rightsize, STATISTICS } from "../rightsize/rightsize.js";
 import {
@@ -122,6 +122,11 @@ export const rightsizeCommand: Command = {
       ...result.reasons.map((r) => `reason: ${r}`),
       ...disk,
     ].join("\n");
-    return { doc: result, table: withNotes(body, result.warnings) };
+    const book = priceBook(regionOf(values));
+    const priced = `${book.currency}, prices as of ${book.asOf}`;
+    return {
+      doc: { ...result, currency: book.currency, pricesAsOf: book.asOf },
+      table: withNotes(`${body}\n${priced}`, result.warnings),
+    };
   },
 };
