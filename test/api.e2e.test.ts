@@ -42,6 +42,8 @@ describe("@flakeops/api end to end", () => {
         host: "127.0.0.1",
         workers: 1,
         imdsUrl: `http://127.0.0.1:${(imds.address() as AddressInfo).port}`,
+        // The API asks IMDS only on an EC2 host by its DMI identity: this one says it is.
+        dmiDir: resolve(here, "../packages/api/test/fixtures/dmi/ec2-nitro"),
         imdsTimeoutMs: 2000,
         logLevel: "silent",
       }),
