@@ -92,6 +92,13 @@ export {
   type TierCostInput,
 } from "./pricing/tier-cost.js";
 export { breakEvenCpuPercent, burstSurplusWarning } from "./pricing/warnings.js";
+export {
+  type CostChart,
+  type CostPoint,
+  type CostSeries,
+  costChart,
+  renderCostChartHtml,
+} from "./report/cost-chart.js";
 // Right-sizing from exported metrics, and the migration plan to a new type.
 export {
   type MetricStats,

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import {
   choiceFlag,
   type FlagSpecs,
@@ -9,12 +11,14 @@ import {
 import { usd } from "../format.js";
 import { DEFAULT_MODEL_MEMORY_GIB, priceBook } from "../pricing/catalog.js";
 import { DEFAULT_BYTES_PER_IMAGE } from "../pricing/tier-cost.js";
+import { costChart, renderCostChartHtml } from "../report/cost-chart.js";
 import { parseBenchProfile } from "../workload/profile.js";
 import { recommendForUseCase, USE_CASES } from "../workload/use-cases.js";
 import {
   DEFAULT_P95_LATENCY_MS,
   DEFAULT_PEAK_FACTOR,
   recommendForWorkload,
+  type WorkloadInput,
 } from "../workload/workload.js";
 import {
   type Command,
@@ -52,6 +56,11 @@ const WORKLOAD_FLAGS = {
     type: "string",
     value: "B",
     help: `bytes per request, upload + answer (default ${DEFAULT_BYTES_PER_IMAGE}): ALB capacity units`,
+  },
+  html: {
+    type: "string",
+    value: "FILE",
+    help: "also write a self-contained page charting monthly cost against images/hour",
   },
   batch: { type: "boolean", help: "the batch shape (S3 + SQS, no ALB) instead of the API's" },
   model: {
@@ -145,7 +154,7 @@ export const recommendCommand: Command = {
     const p95LatencyMs = numberFlag(values["p95-latency-ms"], "p95-latency-ms", POSITIVE);
     const bytesPerImage = numberFlag(values["bytes-per-image"], "bytes-per-image", POSITIVE);
     const peakHoursPerDay = numberFlag(values["peak-hours"], "peak-hours", POSITIVE);
-    const rec = recommendForWorkload({
+    const input: WorkloadInput = {
       imagesPerHour: imagesPerHour!,
       region,
       gpu: values.gpu === true,
@@ -163,7 +172,22 @@ export const recommendCommand: Command = {
       ...(values["force-gpu"] === true ? { forceGpu: true } : {}),
       ...(values.production === true ? { production: true } : {}),
       ...(peakHoursPerDay === undefined ? {} : { peakHoursPerDay }),
-    });
+    };
+    const rec = recommendForWorkload(input);
+    const book = priceBook(region);
+    const htmlPath = stringFlag(values.html);
+    if (htmlPath !== undefined) {
+      const meta = { currency: book.currency, pricesAsOf: book.asOf };
+      const html = renderCostChartHtml(costChart(input, rec, meta));
+      try {
+        writeFileSync(resolve(io.cwd ?? process.cwd(), htmlPath), html);
+      } catch (e) {
+        throw usageError(
+          `cannot write the report "${htmlPath}": ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+          "a writable file path",
+        );
+      }
+    }
     const t = newTable([
       "type",
       "count",
@@ -194,7 +218,6 @@ export const recommendCommand: Command = {
       .map(([k, v]) => `${k.replace(/USD$/, "")} ${usd(v)}`)
       .join(", ");
     const summary = `* cheapest whole bill (${rec.pricing}, ${rec.shape} shape) for ${a.imagesPerHour} images/h x ${a.peakFactor} peak, p95 <= ${a.p95TargetMs} ms, ${a.serviceMs} ms per image (${a.serviceTimeSource})\nbill: ${terms}; dominant: ${rec.dominantCost.replace(/USD$/, "")}\nshapes: api (ALB) ${usd(rec.shapeComparison.api.monthlyUSD)}, batch (S3 + SQS, no ALB) ${usd(rec.shapeComparison.batch.monthlyUSD)}`;
-    const book = priceBook(region);
     return {
       doc: { ...rec, currency: book.currency, pricesAsOf: book.asOf },
       table: withNotes(
