@@ -149,8 +149,16 @@ describe("resolveTier: the sizing engine decides", () => {
   });
 
   it("asks for a GPU workload when the use case is gpu", () => {
-    const rec = recommendForWorkload({ imagesPerHour: 20000, gpu: true });
-    const tier = resolveTier(parseStackConfig({ useCase: "gpu", imagesPerHour: "20000" }));
+    const model = { gpu: true, model: "M2F-Graphene", serviceMs: 40 };
+    const rec = recommendForWorkload({ imagesPerHour: 20000, ...model });
+    const tier = resolveTier(
+      parseStackConfig({
+        useCase: "gpu",
+        imagesPerHour: "20000",
+        models: "M2F-Graphene",
+        serviceMs: "40",
+      }),
+    );
     expect(tier.instanceType).toBe(rec.instanceType);
   });
 

@@ -286,8 +286,13 @@ describe("examples/gpu", () => {
   });
 
   it("sizes a GPU workload from imagesPerHour", async () => {
-    const rec = recommendForWorkload({ imagesPerHour: 50000, gpu: true });
-    await runExample("gpu", { ...GPU_MODELS, imagesPerHour: "50000" });
+    const rec = recommendForWorkload({
+      imagesPerHour: 50000,
+      gpu: true,
+      model: "M2F-Graphene",
+      serviceMs: 40,
+    });
+    await runExample("gpu", { ...GPU_MODELS, imagesPerHour: "50000", serviceMs: "40" });
     expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
   });
 });

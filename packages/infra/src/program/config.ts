@@ -47,6 +47,8 @@ export const StackConfigSchema = z
       .optional(),
     imagesPerHour: positiveNumber().optional(),
     p95LatencyMs: positiveNumber().optional(),
+    /** Measured time per image of the served model on the tier's type, ms (a GPU model's own). */
+    serviceMs: positiveNumber().optional(),
     peakFactor: positiveNumber()
       .refine((n) => n >= 1, { error: "must be >= 1 (peak / average)" })
       .optional(),
@@ -284,7 +286,10 @@ export function resolveTier(config: StackConfig): Tier {
         imagesPerHour: config.imagesPerHour!,
         ...(config.p95LatencyMs === undefined ? {} : { p95LatencyMs: config.p95LatencyMs }),
         ...(config.peakFactor === undefined ? {} : { peakFactor: config.peakFactor }),
+        ...(config.serviceMs === undefined ? {} : { serviceMs: config.serviceMs }),
         ...(config.useCase === "gpu" ? { gpu: true } : {}),
+        // Sized for the model the tier serves: on a GPU tier the first one that can use it.
+        ...(sizedModel(config) === undefined ? {} : { model: sizedModel(config) }),
         ...(region === undefined ? {} : { region }),
       }),
     );
@@ -342,4 +347,12 @@ export function resolveTier(config: StackConfig): Tier {
     spot,
     source,
   };
+}
+
+/** The model a workload is sized for: the first declared (a GPU tier's first non-GMM one). */
+function sizedModel(config: StackConfig): string | undefined {
+  const models = config.models ?? [];
+  return config.useCase === "gpu"
+    ? (models.find((m) => !m.startsWith("GMM-")) ?? models[0])
+    : models[0];
 }
