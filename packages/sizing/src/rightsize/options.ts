@@ -1,7 +1,17 @@
 import { round } from "../format.js";
 import { type InstanceType, isBelowMinimum, listInstanceTypes } from "../pricing/catalog.js";
 import { roundUSD } from "../pricing/pricing.js";
-import type { RightsizeOption } from "./rightsize.js";
+
+export interface RightsizeOption {
+  instanceType: string;
+  monthlyUSD: number;
+  /** Per month against the running type, surplus included; negative costs more. */
+  monthlySavingsUSD: number;
+  projectedCpuPercent: number;
+  projectedMemoryPercent: number;
+  /** low: same family; medium: another family, same architecture; high: Graviton or burstable. */
+  performanceRisk: "low" | "medium" | "high";
+}
 
 /**
  * Every type (across families: c/m/r, Intel, AMD, Graviton) that would hold the instance's

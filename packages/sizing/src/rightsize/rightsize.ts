@@ -13,7 +13,9 @@ import {
 import { costOf, type PricingModel, roundUSD } from "../pricing/pricing.js";
 import { burstSurplusWarning } from "../pricing/warnings.js";
 import type { MetricStats } from "./metrics.js";
-import { rightsizeOptions } from "./options.js";
+import { type RightsizeOption, rightsizeOptions } from "./options.js";
+
+export type { RightsizeOption } from "./options.js";
 
 /**
  * Right-sizing needs at least 30 hours of datapoints (Compute Optimizer's minimum,
@@ -46,17 +48,6 @@ export interface RightsizeInput {
   statistic?: Statistic;
   /** Room kept under each threshold after a change, percent of the threshold (default 0). */
   headroomPercent?: number;
-}
-
-export interface RightsizeOption {
-  instanceType: string;
-  monthlyUSD: number;
-  /** Per month against the running type, surplus included; negative costs more. */
-  monthlySavingsUSD: number;
-  projectedCpuPercent: number;
-  projectedMemoryPercent: number;
-  /** low: same family; medium: another family, same architecture; high: Graviton or burstable. */
-  performanceRisk: "low" | "medium" | "high";
 }
 
 export interface RightsizeResult {
