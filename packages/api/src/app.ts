@@ -8,6 +8,7 @@ import type { Detector } from "./http/detection.js";
 import { errorHandler, notFound, renderError } from "./http/errors.js";
 import { observe } from "./http/observability.js";
 import type { AppEnv } from "./http/types.js";
+import { calibrateRoutes } from "./routes/calibrate.js";
 import { detectRoutes } from "./routes/detect.js";
 import { maskterialRoutes } from "./routes/maskterial.js";
 import { systemRoutes } from "./routes/system.js";
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
     })
     .route("/", systemRoutes(s))
     .route("/", detectRoutes(s))
+    .route("/", calibrateRoutes(s))
     .route("/", maskterialRoutes(s))
     .route("/", webRoutes(s));
 

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../http/types.js";
 import type { Services } from "../services/services.js";
-import { APP_JS, DOCS_HTML, DOCS_JS, INDEX_HTML, STYLE_CSS } from "../web/assets.js";
+import { APP_JS, CALIBRATE_JS, DOCS_HTML, DOCS_JS, INDEX_HTML, STYLE_CSS } from "../web/assets.js";
 import { openApiDocument } from "./openapi.js";
 
 /** The browser page, the docs page and their assets; all open (they carry no data). */
@@ -21,6 +21,7 @@ export function webRoutes(s: Services) {
     .get("/", asset(INDEX_HTML, "text/html; charset=utf-8"))
     .get("/docs", asset(DOCS_HTML, "text/html; charset=utf-8"))
     .get("/assets/app.js", asset(APP_JS, "text/javascript; charset=utf-8"))
+    .get("/assets/calibrate.js", asset(CALIBRATE_JS, "text/javascript; charset=utf-8"))
     .get("/assets/docs.js", asset(DOCS_JS, "text/javascript; charset=utf-8"))
     .get("/assets/style.css", asset(STYLE_CSS, "text/css; charset=utf-8"))
     .get("/openapi.json", (c) => c.json(doc));

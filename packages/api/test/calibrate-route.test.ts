@@ -1,0 +1,160 @@
+import { type CocoFile, GRAPHENE_CONTRAST_DICT } from "@flakeops/inference";
+import {
+  addToCoco,
+  type CalibrationSample,
+  calibrateDetailed,
+  encodeBgr,
+  synthesize,
+} from "@flakeops/inference/tools";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../src/server.js";
+import { expectErrorShape, postForm, startTestServer } from "./helpers.js";
+
+/** Synthetic images with exact COCO ground truth, as PNG (lossless: the fit sees the same pixels). */
+export async function synthCocoSet(count: number, width = 320, height = 240) {
+  const layerNames = Object.keys(GRAPHENE_CONTRAST_DICT);
+  const coco: CocoFile = {
+    images: [],
+    annotations: [],
+    categories: layerNames.map((name, i) => ({ id: i + 1, name })),
+  };
+  const images: { name: string; bytes: Buffer }[] = [];
+  const samples: CalibrationSample[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = synthesize({
+      width,
+      height,
+      seed: 100 + i,
+      dictionary: GRAPHENE_CONTRAST_DICT,
+      flakes: 5,
+      radius: [25, 50],
+    });
+    const name = `cal-${i}.png`;
+    addToCoco(coco, s, name, i + 1);
+    images.push({ name, bytes: await encodeBgr(s.image, "png") });
+    samples.push({ image: s.image, labels: s.labels, name });
+  }
+  const expected = calibrateDetailed(samples, layerNames, { skipMissing: true });
+  return { coco, images, expected };
+}
+
+function calibrateForm(
+  coco: string | Uint8Array,
+  images: { name: string; bytes: Uint8Array }[],
+  extra: Record<string, string> = {},
+) {
+  const fd = new FormData();
+  fd.append("coco", new Blob([coco], { type: "application/json" }), "annotations.json");
+  for (const im of images)
+    fd.append("images", new Blob([im.bytes], { type: "image/png" }), im.name);
+  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
+  return fd;
+}
+
+describe("POST /calibrate", () => {
+  let srv: RunningServer;
+  let set: Awaited<ReturnType<typeof synthCocoSet>>;
+  beforeAll(async () => {
+    srv = await startTestServer({ maxBodyBytes: 256 * 1024 });
+    set = await synthCocoSet(2);
+  });
+  afterAll(() => srv.shutdown());
+
+  it("fits the layers as the library does from the same pixels; saving is off by default", async () => {
+    const res = await postForm(
+      `${srv.url}/calibrate`,
+      calibrateForm(JSON.stringify(set.coco), set.images),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.dictionary).toEqual(JSON.parse(JSON.stringify(set.expected.dictionary)));
+    expect(res.body.layers.map((l: { name: string }) => l.name)).toEqual(
+      set.expected.layers.map((l) => l.name),
+    );
+    expect(res.body.can_save).toBe(false);
+    expect(res.body.missing_images).toEqual([]);
+  });
+
+  it("reports COCO images that were not uploaded and fits from the rest", async () => {
+    const res = await postForm(
+      `${srv.url}/calibrate`,
+      calibrateForm(JSON.stringify(set.coco), set.images.slice(0, 1)),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.missing_images).toEqual([set.images[1]!.name]);
+  });
+
+  const bad: [string, () => FormData, number, string][] = [
+    ["not JSON", () => calibrateForm("this is not json", set.images), 400, "INVALID_COCO"],
+    [
+      "JSON that is not COCO",
+      () => calibrateForm(JSON.stringify({ images: "no" }), set.images),
+      400,
+      "INVALID_COCO",
+    ],
+    [
+      "a segmentation outside its image",
+      () => {
+        const coco = structuredClone(set.coco);
+        coco.annotations[0]!.segmentation = [[0, 0, 5000, 0, 0, 10]];
+        return calibrateForm(JSON.stringify(coco), set.images);
+      },
+      400,
+      "INVALID_COCO",
+    ],
+    [
+      "no uploaded image in the COCO file",
+      () =>
+        calibrateForm(JSON.stringify(set.coco), [
+          { name: "other.png", bytes: set.images[0]!.bytes },
+        ]),
+      400,
+      "NO_MATCHING_IMAGES",
+    ],
+    ["no images at all", () => calibrateForm(JSON.stringify(set.coco), []), 400, "MISSING_FIELD"],
+    [
+      "an image of another size than its COCO entry",
+      () => {
+        const coco = structuredClone(set.coco);
+        coco.images[0]!.width = 321;
+        return calibrateForm(JSON.stringify(coco), set.images);
+      },
+      400,
+      "IMAGE_SIZE_MISMATCH",
+    ],
+    [
+      "an image that is not an image",
+      () =>
+        calibrateForm(JSON.stringify(set.coco), [
+          { name: set.images[0]!.name, bytes: new TextEncoder().encode("not an image at all") },
+        ]),
+      415, // the API's status for NOT_AN_IMAGE, as on /detect
+      "NOT_AN_IMAGE",
+    ],
+    [
+      "a body over the limit",
+      () =>
+        calibrateForm(JSON.stringify(set.coco), [
+          { name: set.images[0]!.name, bytes: new Uint8Array(300 * 1024) },
+        ]),
+      413,
+      "PAYLOAD_TOO_LARGE",
+    ],
+  ];
+  for (const [what, make, status, code] of bad) {
+    it(`refuses ${what}: ${status} ${code}`, async () => {
+      const res = await postForm(`${srv.url}/calibrate`, make());
+      expect(res.status).toBe(status);
+      expectErrorShape(res.body);
+      expect(res.body.error.code).toBe(code);
+    });
+  }
+
+  it("refuses a missing coco field with a typed 400", async () => {
+    const fd = new FormData();
+    fd.append("images", new Blob([set.images[0]!.bytes]), set.images[0]!.name);
+    const res = await postForm(`${srv.url}/calibrate`, fd);
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body);
+    expect(res.body.error.code).toBe("MISSING_FIELD");
+  });
+});
