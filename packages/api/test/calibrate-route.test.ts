@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALIBRATION_IMAGE_BUDGET } from "../src/routes/calibrate.js";
 import type { RunningServer } from "../src/server.js";
 import { synthCocoSet } from "./calibrate-fixtures.js";
 import { expectErrorShape, postForm, startTestServer } from "./helpers.js";
@@ -113,6 +114,28 @@ describe("POST /calibrate", () => {
       expect(res.body.error.code).toBe(code);
     });
   }
+
+  it("refuses images over the pixel budget of one fit with 422 TOO_MANY_PIXELS", async () => {
+    // 5 images of 320x240 with a pixel limit of one such image: over CALIBRATION_IMAGE_BUDGET.
+    const small = await startTestServer({ maxPixels: 320 * 240 });
+    try {
+      const many = await synthCocoSet(CALIBRATION_IMAGE_BUDGET + 1);
+      const res = await postForm(
+        `${small.url}/calibrate`,
+        calibrateForm(JSON.stringify(many.coco), many.images),
+      );
+      expect(res.status).toBe(422);
+      expectErrorShape(res.body);
+      expect(res.body.error.code).toBe("TOO_MANY_PIXELS");
+      const fits = await postForm(
+        `${small.url}/calibrate`,
+        calibrateForm(JSON.stringify(many.coco), many.images.slice(0, CALIBRATION_IMAGE_BUDGET)),
+      );
+      expect(fits.status).toBe(200);
+    } finally {
+      await small.shutdown();
+    }
+  });
 
   it("refuses a missing coco field with a typed 400", async () => {
     const fd = new FormData();

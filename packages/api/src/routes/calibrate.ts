@@ -22,6 +22,13 @@ import type { Services } from "../services/services.js";
 
 export const CALIBRATE_PATH = "/calibrate";
 
+/**
+ * The fit holds every image decoded at once (the library sums over all samples), so one request
+ * may decode at most this many max-size images' pixels in all: a few images, as calibration
+ * needs, without one request taking the memory of a whole detection queue.
+ */
+export const CALIBRATION_IMAGE_BUDGET = 4;
+
 const CalibrateFields = z.object({
   /** Layers to fit, comma-separated (default: every category's name). */
   layers: z.string().max(4096).optional(),
@@ -90,7 +97,9 @@ export function calibrateRoutes(s: Services) {
           `no uploaded image is in the COCO file (uploaded: ${[...byName.keys()].slice(0, 5).join(", ")}; the COCO file names images[].file_name, e.g. ${entries[0]?.image.file_name ?? "(none)"})`,
         );
       }
-      // Pixel limit from the headers, before any image is decoded (a decompression bomb costs nothing).
+      // Pixel limits from the headers, before any image is decoded (a decompression bomb costs nothing).
+      const budget = CALIBRATION_IMAGE_BUDGET * s.config.maxPixels;
+      let total = 0;
       for (const e of used) {
         const bytes = byName.get(e.image.file_name)!.bytes;
         const info = await imageStep(e.image.file_name, () => readImageInfo(bytes));
@@ -99,6 +108,14 @@ export function calibrateRoutes(s: Services) {
             422,
             "TOO_MANY_PIXELS",
             `${e.image.file_name}: ${info.width}x${info.height} pixels, over the limit of ${s.config.maxPixels}`,
+          );
+        }
+        total += info.width * info.height;
+        if (total > budget) {
+          throw new ApiError(
+            422,
+            "TOO_MANY_PIXELS",
+            `the images hold over ${budget} pixels in all (${CALIBRATION_IMAGE_BUDGET} images of the ${s.config.maxPixels}-pixel limit); fit from fewer or smaller images`,
           );
         }
         if (info.width !== e.image.width || info.height !== e.image.height) {
