@@ -2,10 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Flake } from "@flakeops/inference";
+// The CLI's --csv columns and rows: the page's CSV download must be the same file.
+import { CSV_COLUMNS } from "@flakeops/inference";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// The CLI's --csv columns and rows: the page's CSV download must be the same file.
-import { CSV_COLUMNS, csvRows } from "../../inference/src/cli/batch.js";
+import { csvRows } from "../../inference/src/cli/batch.js";
 import type { RunningServer } from "../src/server.js";
 import { synthCocoSet } from "./calibrate-fixtures.js";
 import { form, getJson, postForm, startTestServer, synthImage } from "./helpers.js";

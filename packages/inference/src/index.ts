@@ -30,6 +30,7 @@ export {
   MIN_SIDE,
   readImageInfo,
 } from "./io/decode.js";
+export { CSV_COLUMNS } from "./io/flake-csv.js";
 export { layerColor, type OverlayOptions, renderOverlay } from "./io/overlay.js";
 export { decodeRle, encodeRle } from "./io/rle.js";
 export { type ContrastDict, ContrastDictSchema } from "./models/gmm/contrast-dict.js";

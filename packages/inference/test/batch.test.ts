@@ -2,8 +2,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CSV_COLUMNS, parseCsvLine } from "../src/cli/batch.js";
+import { parseCsvLine } from "../src/cli/batch.js";
 import { FlakeSchema } from "../src/flake.js";
+import { CSV_COLUMNS } from "../src/io/flake-csv.js";
 import { run } from "./cli-helpers.js";
 
 let dir: string;

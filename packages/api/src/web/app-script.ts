@@ -1,3 +1,4 @@
+import { CSV_COLUMNS } from "@flakeops/inference";
 import { DETECT_PATH } from "../contract.js";
 
 /**
@@ -6,37 +7,11 @@ import { DETECT_PATH } from "../contract.js";
  * DOM built with textContent only, never innerHTML, so no server value is markup.
  */
 
-/**
- * The CLI's `--csv` columns (packages/inference's CSV_COLUMNS; web.e2e.test checks the
- * downloaded header against it, as the package does not export it to the browser).
- */
-const CSV_HEADER = [
-  "image",
-  "flake",
-  "thickness",
-  "size",
-  "center_x",
-  "center_y",
-  "min_sidelength",
-  "max_sidelength",
-  "aspect_ratio",
-  "contrast_b",
-  "contrast_g",
-  "contrast_r",
-  "false_positive_probability",
-  "entropy",
-  "bbox_x",
-  "bbox_y",
-  "bbox_w",
-  "bbox_h",
-  "error",
-];
-
 export const APP_JS = `
 const $ = (id) => document.getElementById(id);
 const status = (text, error = false) => { $("status").textContent = text; $("status").className = error ? "status error" : "status"; };
 export const headers = () => { const k = $("api_key").value.trim(); return k ? { Authorization: "Bearer " + k } : {}; };
-const CSV_HEADER = ${JSON.stringify(CSV_HEADER)};
+const CSV_HEADER = ${JSON.stringify(CSV_COLUMNS)};
 
 // The last result: flakes keep their index in the response (#1, #2, ...) whatever the filter.
 const state = { result: null, imageName: "", selected: -1 };

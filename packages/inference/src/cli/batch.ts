@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { type CliIo, fileErrorReason, usageError } from "@flakeops/sizing/cli-kit";
 import type { DetectionResult } from "../detect.js";
 import type { Flake } from "../flake.js";
+import { CSV_COLUMNS } from "../io/flake-csv.js";
 import { isImageFileName } from "./io.js";
 
 /**
@@ -50,28 +51,6 @@ export function jsonLine(r: BatchRecord): string {
   // "rejected" only with --explain (undefined keys are left out)
   return `${JSON.stringify({ image: r.image, width, height, model, flakes, rejected, timings })}\n`;
 }
-
-export const CSV_COLUMNS = [
-  "image",
-  "flake",
-  "thickness",
-  "size",
-  "center_x",
-  "center_y",
-  "min_sidelength",
-  "max_sidelength",
-  "aspect_ratio",
-  "contrast_b",
-  "contrast_g",
-  "contrast_r",
-  "false_positive_probability",
-  "entropy",
-  "bbox_x",
-  "bbox_y",
-  "bbox_w",
-  "bbox_h",
-  "error",
-] as const;
 
 function csvField(v: string | number): string {
   const s = String(v);

@@ -24,12 +24,12 @@ import {
   DETECT_OPTION_RANGES as RANGE,
 } from "../detect.js";
 import { isInferenceError } from "../errors.js";
+import { CSV_COLUMNS } from "../io/flake-csv.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
 import { DetectorPool } from "../pool/pool.js";
 import {
   type BatchFormat,
   type BatchRecord,
-  CSV_COLUMNS,
   csvRows,
   doneImages,
   expandInputs,
