@@ -141,9 +141,12 @@ describe("health, info, metrics, OpenAPI", () => {
       "/upload/gmm",
       "/delete_model",
       "/download_model",
+      "/calibrate",
     ]) {
       expect(doc.paths).toHaveProperty(p);
     }
+    const calibrate = doc.paths["/calibrate"].post.requestBody.content["multipart/form-data"];
+    expect(calibrate.schema.required).toEqual(expect.arrayContaining(["coco", "images"]));
     const form = doc.paths["/detect"].post.requestBody.content["multipart/form-data"].schema;
     expect(form.properties).toHaveProperty("image");
     expect(form.required).toContain("image");

@@ -29,7 +29,7 @@ export const CALIBRATE_PATH = "/calibrate";
  */
 export const CALIBRATION_IMAGE_BUDGET = 4;
 
-const CalibrateFields = z.object({
+export const CalibrateFields = z.object({
   /** Layers to fit, comma-separated (default: every category's name). */
   layers: z.string().max(4096).optional(),
 });

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CUSTOMER_ID_PATTERN, DETECT_PATH, HEALTH_PATH } from "../contract.js";
+import { CALIBRATE_PATH, CalibrateFields } from "./calibrate.js";
 import {
   AvailableModels,
   DeleteModelFields,
@@ -81,6 +82,38 @@ export function openApiDocument(version: string): unknown {
       },
     },
     responses: { 200: json(DetectResponse, "Flakes found"), ...errors(false) },
+  });
+  r.registerPath({
+    method: "post",
+    path: CALIBRATE_PATH,
+    summary: "Fit a GMM contrast dictionary from a few images and their COCO annotations",
+    description:
+      "Fields: coco (the COCO JSON file), images (the image files, named as its images[].file_name), layers (optional, comma-separated). Answers the fitted layers, the dictionary, what was skipped or missing, and can_save (whether this caller may save it with POST /upload/gmm).",
+    security,
+    request: {
+      body: {
+        content: {
+          "multipart/form-data": {
+            schema: formOf(CalibrateFields, { coco: true, images: true }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: json(
+        z.object({
+          layers: z.array(z.object({ name: z.string() }).loose()),
+          dictionary: z.record(z.string(), z.unknown()),
+          skipped_layers: z.array(z.unknown()),
+          missing_images: z.array(z.string()),
+          unmatched_uploads: z.array(z.string()),
+          unknown_category_annotations: z.number(),
+          can_save: z.boolean(),
+        }),
+        "The fit",
+      ),
+      ...errors(false),
+    },
   });
   r.registerPath({
     method: "post",
