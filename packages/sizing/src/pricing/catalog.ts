@@ -1,10 +1,12 @@
 import { SizingError } from "../errors.js";
 import type { ImportedBook } from "../prices/book.js";
+import { BUILTIN_BOOK } from "../prices/builtin-book.js";
 
 /**
  * The instance catalog: what each EC2 type is (region-independent), and per-region price books
  * (what it costs there). Only us-east-1 is priced today; another region is one more entry in
- * PRICE_BOOKS.
+ * PRICE_BOOKS. A built-in book's EC2 rates and date are `prices import`'s output for the
+ * checked-in offer excerpt in data/ (prices/builtin-book.ts, generated).
  */
 
 export interface GpuSpec {
@@ -125,49 +127,52 @@ export const INSTANCE_SPECS: readonly InstanceSpec[] = [
 
 export const DEFAULT_REGION = "us-east-1";
 
+/** The EC2 offer's part of a built-in book: `prices import`'s output for data/'s excerpt. */
+function fromBuiltinOffer(
+  region: string,
+): Pick<
+  PriceBook,
+  | "region"
+  | "currency"
+  | "asOf"
+  | "onDemandHourlyUSD"
+  | "gp3PerGBMonthUSD"
+  | "natHourlyUSD"
+  | "natPerGBUSD"
+  | "publicIpv4HourlyUSD"
+> {
+  const p = BUILTIN_BOOK.regions[region];
+  const rate = (name: string, v: number | undefined): number => {
+    // The excerpt is checked in and its module generated: a gap is a build defect, not input.
+    if (v === undefined) throw new Error(`built-in book: ${region} has no ${name}`);
+    return v;
+  };
+  if (!p || Object.keys(p.onDemandHourlyUSD).length === 0) rate("on-demand rates", undefined);
+  return {
+    region,
+    currency: "USD",
+    asOf: BUILTIN_BOOK.publishedAt,
+    onDemandHourlyUSD: p!.onDemandHourlyUSD,
+    gp3PerGBMonthUSD: rate("gp3", p?.gp3PerGBMonthUSD),
+    natHourlyUSD: rate("NAT gateway hour", p?.natHourlyUSD),
+    natPerGBUSD: rate("NAT gateway GB", p?.natPerGBUSD),
+    publicIpv4HourlyUSD: rate("public IPv4", p?.publicIpv4HourlyUSD),
+  };
+}
+
 export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
   "us-east-1": {
-    region: "us-east-1",
-    currency: "USD",
-    asOf: "2025-06-01",
-    onDemandHourlyUSD: {
-      "t3.micro": 0.0104,
-      "t3.small": 0.0208,
-      "t3.medium": 0.0416,
-      "t3.large": 0.0832,
-      "t3.xlarge": 0.1664,
-      "t3.2xlarge": 0.3328,
-      "c5.large": 0.085,
-      "c5.xlarge": 0.17,
-      "c5.2xlarge": 0.34,
-      "c6i.large": 0.085,
-      "c6i.xlarge": 0.17,
-      "c6i.2xlarge": 0.34,
-      "m5.large": 0.096,
-      "m5.xlarge": 0.192,
-      "m5.2xlarge": 0.384,
-      "c7g.large": 0.0725,
-      "c7g.xlarge": 0.145,
-      "c7g.2xlarge": 0.29,
-      "g4dn.xlarge": 0.526,
-      "g4dn.2xlarge": 0.752,
-      "g4dn.4xlarge": 1.204,
-      "g5.xlarge": 1.006,
-      "g6.xlarge": 0.8048,
-    },
+    ...fromBuiltinOffer("us-east-1"),
+    // What the EC2 offer does not carry (T3 CPU credits are their own product family; ALB,
+    // CloudWatch, WAF and S3 are other services' offers).
     t3SurplusPerVcpuHourUSD: 0.05,
-    gp3PerGBMonthUSD: 0.08,
     albHourlyUSD: 0.0225,
     albLcuHourlyUSD: 0.008,
     alarmMonthlyUSD: 0.1,
     dashboardMonthlyUSD: 3,
     customMetricMonthlyUSD: 0.3,
-    // https://aws.amazon.com/cloudwatch/pricing/ (API requests), https://aws.amazon.com/vpc/pricing/
-    // (NAT gateway; public IPv4 address, charged from 2024-02-01).
+    // https://aws.amazon.com/cloudwatch/pricing/ (API requests)
     putMetricDataPer1000USD: 0.01,
-    natHourlyUSD: 0.045,
-    natPerGBUSD: 0.045,
-    publicIpv4HourlyUSD: 0.005,
     // https://aws.amazon.com/waf/pricing/
     wafWebAclMonthlyUSD: 5,
     wafRuleMonthlyUSD: 1,
