@@ -27,6 +27,9 @@ const ELB_API = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIRefe
 const IAM_API = "https://docs.aws.amazon.com/IAM/latest/APIReference";
 const ASG_API = "https://docs.aws.amazon.com/autoscaling/ec2/APIReference";
 const CW_API = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference";
+const ACM_API = "https://docs.aws.amazon.com/acm/latest/APIReference";
+const R53_API = "https://docs.aws.amazon.com/Route53/latest/APIReference";
+const R53_GUIDE = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide";
 const SQS_API = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference";
 
 /** The value at a dotted path, when every step exists. */
@@ -517,6 +520,90 @@ export const AWS_LIMITS: Readonly<Record<string, readonly Limit[]>> = {
     },
   ],
   "aws:wafv2/webAclAssociation:WebAclAssociation": [],
+  "aws:acm/certificate:Certificate": [
+    text(
+      "domainName",
+      (s) =>
+        s.length <= 253 &&
+        /^(\*\.)?((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9]\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$/.test(
+          s,
+        ),
+      "1-253 characters, labels of letters, digits and hyphens (an optional leading *.)",
+      `${ACM_API}/API_RequestCertificate.html (DomainName: length 1-253, pattern)`,
+    ),
+    {
+      rule: "at most 10 domain names per certificate (domainName + subjectAlternativeNames, default quota)",
+      source:
+        "https://docs.aws.amazon.com/acm/latest/userguide/acm-limits.html (Domain names per ACM certificate: 10, adjustable); RequestCertificate SubjectAlternativeNames: 1-100 items",
+      check: (i) => {
+        const names = new Set([i.domainName, ...((i.subjectAlternativeNames ?? []) as string[])]);
+        return names.size <= 10 ? undefined : `${names.size} names`;
+      },
+    },
+    text(
+      "validationMethod",
+      (s) => ["DNS", "EMAIL"].includes(s),
+      "DNS or EMAIL",
+      `${ACM_API}/API_RequestCertificate.html (ValidationMethod)`,
+    ),
+  ],
+  // No AWS API of its own: the provider polls DescribeCertificate until the certificate is
+  // ISSUED (the row records that it was considered).
+  "aws:acm/certificateValidation:CertificateValidation": [],
+  "aws:route53/record:Record": [
+    text(
+      "name",
+      (s) =>
+        s.replace(/\.$/, "").length <= 253 && s.split(".").every((label) => label.length <= 63),
+      "labels up to 63 bytes, the whole name up to 255 bytes with its dots (253 without the root's)",
+      `${R53_GUIDE}/DomainNameFormat.html`,
+    ),
+    text(
+      "type",
+      (s) =>
+        [
+          "SOA",
+          "A",
+          "TXT",
+          "NS",
+          "CNAME",
+          "MX",
+          "NAPTR",
+          "PTR",
+          "SRV",
+          "SPF",
+          "AAAA",
+          "CAA",
+          "DS",
+          "TLSA",
+          "SSHFP",
+          "SVCB",
+          "HTTPS",
+        ].includes(s),
+      "one of Route 53's record types",
+      `${R53_API}/API_ResourceRecordSet.html (Type)`,
+    ),
+    range("ttl", 0, 2147483647, `${R53_API}/API_ResourceRecordSet.html (TTL)`),
+    {
+      rule: "an alias record has no TTL and no records; any other has both",
+      source: `${R53_API}/API_ResourceRecordSet.html (AliasTarget, TTL, ResourceRecords)`,
+      check: (i) => {
+        const alias = (i.aliases?.length ?? 0) > 0;
+        const plain = i.ttl !== undefined && (i.records?.length ?? 0) > 0;
+        if (alias && (i.ttl !== undefined || i.records !== undefined))
+          return "alias with ttl/records";
+        return alias || plain ? undefined : "neither an alias nor ttl + records";
+      },
+    },
+    {
+      rule: "each record value up to 4000 characters",
+      source: `${R53_API}/API_ResourceRecord.html (Value)`,
+      check: (i) =>
+        ((i.records ?? []) as unknown[]).find((r) => typeof r !== "string" || r.length > 4000) as
+          | string
+          | undefined,
+    },
+  ],
   // The refresh gate: a process on the machine running `pulumi up`, not an AWS resource, so no
   // AWS limit applies (outsideAws skips non-aws types; the row records that it was considered).
   "command:local:Command": [],

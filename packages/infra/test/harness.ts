@@ -87,11 +87,35 @@ export class MockCloud implements pulumi.runtime.Mocks {
           state: {
             ...base,
             dnsName: `${args.name}-123.us-east-1.elb.amazonaws.com`,
+            // us-east-1's ALB hosted zone (Elastic Load Balancing endpoints and quotas).
+            zoneId: "Z35SXDOTRQ7X7K",
             arnSuffix: `app/${name}/50dc6c495c0c9188`,
           },
         };
       case "aws:lb/targetGroup:TargetGroup":
         return { id, state: { ...base, arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067` } };
+      case "aws:acm/certificate:Certificate":
+        // DNS validation: ACM names one CNAME per domain under the domain itself.
+        return {
+          id,
+          state: {
+            ...base,
+            arn: `arn:aws:acm:us-east-1:000000000000:certificate/${args.name}`,
+            status: "PENDING_VALIDATION",
+            domainValidationOptions: [
+              {
+                domainName: args.inputs.domainName,
+                resourceRecordName: `_3f1c9a.${args.inputs.domainName}.`,
+                resourceRecordType: "CNAME",
+                resourceRecordValue: "_8e2d4b.abcdefghij.acm-validations.aws.",
+              },
+            ],
+          },
+        };
+      case "aws:acm/certificateValidation:CertificateValidation":
+        return { id, state: { ...args.inputs } };
+      case "aws:route53/record:Record":
+        return { id, state: { ...base, fqdn: String(args.inputs.name).replace(/\.$/, "") } };
       case "aws:s3/bucket:Bucket":
         return { id: name, state: { ...base, bucket: name, arn: `arn:aws:s3:::${name}` } };
       case "aws:sqs/queue:Queue":

@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
 import { createInstances } from "../tier/instances.js";
 import { checkTierArgs, type TierArgs } from "../tier/plan.js";
+import { checkHttpsArgs } from "./certificate.js";
 import { createAccessLogBucket, createRateLimit } from "./edge.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { createLoadBalancer, listenerPorts } from "./load-balancer.js";
@@ -17,6 +18,13 @@ export interface InferenceServiceArgs extends TierArgs {
   readonly network?: ExistingNetwork;
   /** ACM certificate: HTTPS on 443 (and 80 redirects to it). Default: plain HTTP on 80. */
   readonly certificateArn?: pulumi.Input<string>;
+  /**
+   * HTTPS for this name instead (not with certificateArn): an ACM certificate validated in
+   * `hostedZoneId` and an alias record to the load balancer; `url` is https://<domainName>.
+   */
+  readonly domainName?: string;
+  /** The Route 53 hosted zone that holds `domainName` (required with it). */
+  readonly hostedZoneId?: string;
   /** ALB access logs into an encrypted private bucket (kept ACCESS_LOG_DAYS). Default off. */
   readonly accessLogs?: boolean;
   /** A WAF rate-based rule: block an IP above this many requests per 5 minutes. Default: no WAF. */
@@ -30,7 +38,7 @@ export interface InferenceServiceArgs extends TierArgs {
  * and rolls the group through an instance refresh; the group itself is never replaced.
  */
 export class InferenceService extends pulumi.ComponentResource {
-  /** http(s)://<load balancer DNS name> */
+  /** https://<domainName>, else http(s)://<load balancer DNS name> */
   public readonly url: pulumi.Output<string>;
   /** url + the API's HEALTH_PATH: 200 when ready. */
   public readonly healthUrl: pulumi.Output<string>;
@@ -63,6 +71,12 @@ export class InferenceService extends pulumi.ComponentResource {
         `${name}: minSize must be >= 1 for a service behind a load balancer; got ${plan.minSize}`,
       );
     }
+    const https = {
+      certificateArn: args.certificateArn,
+      domainName: args.domainName,
+      hostedZoneId: args.hostedZoneId,
+    };
+    checkHttpsArgs(name, https);
     const { type, appPort, tags } = plan;
     super(INFERENCE_SERVICE_TYPE, name, {}, opts);
 
@@ -72,7 +86,7 @@ export class InferenceService extends pulumi.ComponentResource {
     // Network, identity, artifact.
     const network = createNetwork(
       name,
-      { existing: args.network, listenerPorts: listenerPorts(args.certificateArn), appPort, tags },
+      { existing: args.network, listenerPorts: listenerPorts(https), appPort, tags },
       parent,
     );
     const artifact = resolveArtifact(name, args.artifact, tags, parent);
@@ -93,7 +107,7 @@ export class InferenceService extends pulumi.ComponentResource {
       {
         network,
         appPort,
-        certificateArn: args.certificateArn,
+        https,
         accessLogBucket: args.accessLogs
           ? createAccessLogBucket(name, tags, parent).bucket
           : undefined,

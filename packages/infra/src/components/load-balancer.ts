@@ -8,14 +8,24 @@ import {
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../tier/plan.js";
+import {
+  createAliasRecord,
+  createDomainCertificate,
+  type HttpsArgs,
+  wantsHttps,
+} from "./certificate.js";
 import type { Network } from "./network.js";
 
 export interface LoadBalancerOptions {
   readonly network: Network;
   /** The instances' port: the target group forwards to it and health-checks it. */
   readonly appPort: number;
-  /** ACM certificate: HTTPS on 443 (and 80 redirects to it). Absent: plain HTTP on 80. */
-  readonly certificateArn?: pulumi.Input<string> | undefined;
+  /**
+   * HTTPS on 443 (80 redirects to it) with `certificateArn`, or with a certificate issued for
+   * `domainName` in the Route 53 zone `hostedZoneId` (checked by checkHttpsArgs). Neither:
+   * plain HTTP on 80.
+   */
+  readonly https?: HttpsArgs | undefined;
   /** Where the ALB writes its access logs (a bucket from createAccessLogBucket). */
   readonly accessLogBucket?: pulumi.Input<string> | undefined;
   readonly tags: Record<string, string>;
@@ -25,13 +35,13 @@ export interface LoadBalancer {
   readonly alb: aws.lb.LoadBalancer;
   /** The group registers its instances here; their health checks decide their fate. */
   readonly targetGroup: aws.lb.TargetGroup;
-  /** http(s)://<load balancer DNS name> */
+  /** https://<domainName>, else http(s)://<load balancer DNS name> */
   readonly url: pulumi.Output<string>;
 }
 
 /** The ports the load balancer listens on (its security group opens exactly these). */
-export function listenerPorts(certificateArn: pulumi.Input<string> | undefined): number[] {
-  return certificateArn ? [80, 443] : [80];
+export function listenerPorts(https: HttpsArgs | undefined): number[] {
+  return https && wantsHttps(https) ? [80, 443] : [80];
 }
 
 /**
@@ -85,7 +95,15 @@ export function createLoadBalancer(
     { parent },
   );
   const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-  if (opts.certificateArn) {
+  const { domainName, hostedZoneId } = opts.https ?? {};
+  const domain =
+    domainName !== undefined && hostedZoneId !== undefined
+      ? { domainName, hostedZoneId }
+      : undefined;
+  const certificateArn = domain
+    ? createDomainCertificate(name, { ...domain, tags }, parent).certificateArn
+    : opts.https?.certificateArn;
+  if (certificateArn) {
     new aws.lb.Listener(
       `${name}-https`,
       {
@@ -93,7 +111,7 @@ export function createLoadBalancer(
         port: 443,
         protocol: "HTTPS",
         sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        certificateArn: opts.certificateArn,
+        certificateArn,
         defaultActions: forward,
       },
       { parent },
@@ -105,7 +123,7 @@ export function createLoadBalancer(
       loadBalancerArn: alb.arn,
       port: 80,
       protocol: "HTTP",
-      defaultActions: opts.certificateArn
+      defaultActions: certificateArn
         ? [
             {
               type: "redirect",
@@ -116,6 +134,9 @@ export function createLoadBalancer(
     },
     { parent },
   );
-  const url = pulumi.interpolate`${opts.certificateArn ? "https" : "http"}://${alb.dnsName}`;
+  if (domain) createAliasRecord(name, { ...domain, alb }, parent);
+  const url = domain
+    ? pulumi.output(`https://${domain.domainName}`)
+    : pulumi.interpolate`${certificateArn ? "https" : "http"}://${alb.dnsName}`;
   return { alb, targetGroup, url };
 }

@@ -11,6 +11,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ACM_CERTIFICATE_ARN, INSTANCE_TYPE, isS3Uri, REGION } from "../aws-names.js";
+import { isDomainName, isHostedZoneId } from "../components/certificate.js";
 import { ConfigError, sizingOrFail } from "../errors.js";
 import { MAX_REFRESH_TIMEOUT_MINUTES } from "../tier/refresh-gate.js";
 
@@ -112,6 +113,20 @@ export const StackConfigSchema = z
     certificateArn: z
       .string()
       .regex(ACM_CERTIFICATE_ARN, { error: "must be an ACM certificate ARN" })
+      .optional(),
+    /** HTTPS for this name: a DNS-validated ACM certificate and an alias record (needs hostedZoneId). */
+    domainName: z
+      .string()
+      .refine(isDomainName, {
+        error: "must be a fully qualified domain name such as api.example.com",
+      })
+      .optional(),
+    /** The Route 53 hosted zone that holds domainName. */
+    hostedZoneId: z
+      .string()
+      .refine(isHostedZoneId, {
+        error: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+      })
       .optional(),
   })
   .strict()

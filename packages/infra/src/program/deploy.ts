@@ -59,7 +59,7 @@ export interface DeployedTier {
     url: pulumi.Output<string>;
     /** url + the API's health path (`pulumi stack output healthUrl`). */
     healthUrl: pulumi.Output<string>;
-    /** "https", or "http" (plain: no certificate configured). */
+    /** "https", or "http" (plain: neither a certificate nor a domain configured). */
     protocol: "http" | "https";
     /** url + the API's detect path (`pulumi stack output detectUrl`). */
     detectUrl: pulumi.Output<string>;
@@ -175,9 +175,10 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
  */
 export function deployFromConfig(name: string, opts: DeployOptions = {}): DeployedTier {
   const { config, tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
-  if (!config.certificateArn) {
+  const https = config.certificateArn !== undefined || config.domainName !== undefined;
+  if (!https) {
     pulumi.log.warn(
-      `${name}: the endpoint is plain HTTP (requests and API keys travel unencrypted); set certificateArn to an ACM certificate in the stack's region for HTTPS`,
+      `${name}: the endpoint is plain HTTP (requests and API keys travel unencrypted); set certificateArn to an ACM certificate in the stack's region, or domainName and hostedZoneId, for HTTPS`,
     );
   }
   const service = new InferenceService(
@@ -186,6 +187,8 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
       ...opts.args,
       ...tierArgs,
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+      ...(config.domainName ? { domainName: config.domainName } : {}),
+      ...(config.hostedZoneId ? { hostedZoneId: config.hostedZoneId } : {}),
       ...(config.accessLogs ? { accessLogs: true } : {}),
       ...(config.rateLimitPerIp ? { rateLimitPerIp: config.rateLimitPerIp } : {}),
     },
@@ -197,7 +200,7 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
     outputs: {
       url: service.url,
       healthUrl: service.healthUrl,
-      protocol: config.certificateArn ? "https" : "http",
+      protocol: https ? "https" : "http",
       detectUrl: service.detectUrl,
       groupName: service.groupName,
       alarmNames: service.alarmNames,
