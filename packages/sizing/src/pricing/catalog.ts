@@ -21,7 +21,8 @@ export interface BurstSpec {
   readonly creditsPerHour: number;
 }
 
-export type Arch = "x86_64" | "arm64";
+export const ARCHES = ["x86_64", "arm64"] as const;
+export type Arch = (typeof ARCHES)[number];
 
 export interface InstanceSpec {
   readonly type: string;
