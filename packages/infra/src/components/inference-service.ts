@@ -10,6 +10,7 @@ import { createAccessLogBucket, createRateLimit } from "./edge.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { createLoadBalancer, listenerPorts } from "./load-balancer.js";
 import { createNetwork, type ExistingNetwork } from "./network.js";
+import { checkSecretAccounts, keySecrets } from "./secret-account.js";
 
 export const INFERENCE_SERVICE_TYPE = "flakeops:infra:InferenceService";
 
@@ -49,6 +50,8 @@ export class InferenceService extends pulumi.ComponentResource {
   public readonly dashboardName: pulumi.Output<string>;
   public readonly topicArn: pulumi.Output<string>;
   public readonly launchTemplateId: pulumi.Output<string>;
+  /** The key secrets' ARNs, once checked to be in the deploying account (else the preview fails). */
+  public readonly keySecretArns: pulumi.Output<string[]>;
   /** The sizing engine's whole-tier monthly estimate (instances, volumes, ALB, alarms, dashboard). */
   public readonly estimatedMonthlyCostUSD: number;
   /** The estimate's lines, and the commitments (RI, Savings Plans) that would lower it. */
@@ -82,6 +85,9 @@ export class InferenceService extends pulumi.ComponentResource {
 
     // biome-ignore lint/complexity/noUselessThisAlias: children are parented to the component
     const parent = this;
+
+    // A secret of another account: the role could never read it (fails the preview, one line).
+    this.keySecretArns = checkSecretAccounts(name, keySecrets(args), parent);
 
     // Network, identity, artifact.
     const network = createNetwork(
@@ -161,6 +167,7 @@ export class InferenceService extends pulumi.ComponentResource {
       dashboardName: this.dashboardName,
       topicArn: this.topicArn,
       launchTemplateId: this.launchTemplateId,
+      keySecretArns: this.keySecretArns,
       estimatedMonthlyCostUSD: this.estimatedMonthlyCostUSD,
       instanceType: this.instanceType,
     });

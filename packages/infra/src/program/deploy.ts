@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isImageRef, isS3Uri } from "../aws-names.js";
 import { BatchWorkers, type BatchWorkersArgs } from "../components/batch-workers.js";
 import { InferenceService, type InferenceServiceArgs } from "../components/inference-service.js";
+import { checkSecretAccounts, keySecrets } from "../components/secret-account.js";
 import { ConfigError } from "../errors.js";
 import type { ArtifactArg } from "../tier/artifact.js";
 import { readStackConfig, resolveTier, type StackConfig, type Tier } from "./config.js";
@@ -67,6 +68,8 @@ export interface DeployedTier {
     alarmNames: pulumi.Output<string[]>;
     dashboardName: pulumi.Output<string>;
     topicArn: pulumi.Output<string>;
+    /** The key secrets' ARNs, checked to be in the deploying account. */
+    keySecretArns: pulumi.Output<string[]>;
     instanceType: string;
     instanceCount: number;
     minSize: number;
@@ -206,6 +209,7 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
       alarmNames: service.alarmNames,
       dashboardName: service.dashboardName,
       topicArn: service.topicArn,
+      keySecretArns: service.keySecretArns,
       ...tierOutputs,
       estimatedMonthlyCostUSD: service.estimatedMonthlyCostUSD,
       costBreakdown: service.cost.lines,
@@ -243,6 +247,8 @@ export function deployBatchWorkersFromConfig(name: string, opts: BatchDeployOpti
       alarmNames: workers.alarmNames,
       dashboardName: workers.dashboardName,
       topicArn: workers.topicArn,
+      // Through the group's provider (parented to the component), as InferenceService does.
+      keySecretArns: checkSecretAccounts(name, keySecrets(config), workers),
       ...tierOutputs,
       estimatedMonthlyCostUSD: workers.estimatedMonthlyCostUSD,
       costBreakdown: workers.cost.lines,
