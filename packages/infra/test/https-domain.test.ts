@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, INFERENCE_SERVICE_TYPE, InferenceService } from "../src/index.js";
 import { expectOnlyAlbIsPublic, T } from "./assertions.js";
+import { awsLimitViolations } from "./aws-limits.js";
 import {
   fakeArtifact,
   installMocks,
@@ -231,5 +232,73 @@ describe("stack config: domainName and hostedZoneId through deployFromConfig", (
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(message);
     expect((error as Error).message).not.toContain("\n");
+  });
+});
+
+describe("AWS's limits for the new resource types (test/aws-limits.ts)", () => {
+  it.each([
+    [
+      CERT,
+      {
+        domainName: `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(60)}.com`,
+        validationMethod: "DNS",
+      },
+      "domainName",
+    ],
+    [
+      CERT,
+      {
+        domainName: DOMAIN,
+        subjectAlternativeNames: Array.from({ length: 10 }, (_, i) => `n${i}.${DOMAIN}`),
+        validationMethod: "DNS",
+      },
+      "at most 10 domain names",
+    ],
+    [CERT, { domainName: DOMAIN, validationMethod: "HTTP" }, "validationMethod"],
+    [
+      RECORD,
+      { zoneId: ZONE, name: DOMAIN, type: "A", ttl: 60, aliases: [{ name: "x", zoneId: "Z1" }] },
+      "alias record has no TTL",
+    ],
+    [
+      RECORD,
+      {
+        zoneId: ZONE,
+        name: `${"a".repeat(64)}.example.com`,
+        type: "CNAME",
+        ttl: 60,
+        records: ["x"],
+      },
+      "labels up to 63 bytes",
+    ],
+    [
+      RECORD,
+      { zoneId: ZONE, name: DOMAIN, type: "ALIAS", ttl: 60, records: ["x"] },
+      "record types",
+    ],
+  ])("%s refuses %j", (type, inputs, rule) => {
+    const violations = awsLimitViolations(type, "api-x", inputs);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toContain(rule);
+  });
+
+  it("accepts what the component registers", () => {
+    expect(
+      awsLimitViolations(CERT, "api-cert", { domainName: DOMAIN, validationMethod: "DNS" }),
+    ).toEqual([]);
+    expect(
+      awsLimitViolations(RECORD, "api-alias", {
+        zoneId: ZONE,
+        name: DOMAIN,
+        type: "A",
+        aliases: [
+          {
+            name: "api-alb-123.us-east-1.elb.amazonaws.com",
+            zoneId: "Z35SXDOTRQ7X7K",
+            evaluateTargetHealth: true,
+          },
+        ],
+      }),
+    ).toEqual([]);
   });
 });
