@@ -6,6 +6,7 @@ import { checkTierArgs, type TierArgs } from "../tier/plan.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { checkJobSettings, createJobQueue } from "./job-queue.js";
 import { createWorkerSecurityGroup, type ExistingNetwork, resolveVpc } from "./network.js";
+import { checkSecretAccounts, keySecrets } from "./secret-account.js";
 
 export const BATCH_WORKERS_TYPE = "flakeops:infra:BatchWorkers";
 
@@ -47,6 +48,8 @@ export class BatchWorkers extends pulumi.ComponentResource {
   public readonly dashboardName: pulumi.Output<string>;
   public readonly topicArn: pulumi.Output<string>;
   /** The sizing engine's whole-tier monthly estimate (no load balancer). */
+  /** The key secrets' ARNs, checked to be in the deploying account. */
+  public readonly keySecretArns: pulumi.Output<string[]>;
   public readonly estimatedMonthlyCostUSD: number;
   /** The estimate's lines, and the commitments (RI, Savings Plans) that would lower it. */
   public readonly cost: TierCost;
@@ -59,6 +62,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
     // biome-ignore lint/complexity/noUselessThisAlias: children are parented to the component
     const parent = this;
     const { tags } = plan;
+    this.keySecretArns = checkSecretAccounts(name, keySecrets(args), parent);
     const { inputPrefix, resultsPrefix } = jobs;
 
     const { bucket, queue, deadLetters, workerStatements } = createJobQueue(
@@ -130,6 +134,7 @@ export class BatchWorkers extends pulumi.ComponentResource {
       alarmNames: this.alarmNames,
       dashboardName: this.dashboardName,
       topicArn: this.topicArn,
+      keySecretArns: this.keySecretArns,
       estimatedMonthlyCostUSD: this.estimatedMonthlyCostUSD,
       instanceType: this.instanceType,
     });

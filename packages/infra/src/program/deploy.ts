@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { isImageRef, isS3Uri } from "../aws-names.js";
 import { BatchWorkers, type BatchWorkersArgs } from "../components/batch-workers.js";
 import { InferenceService, type InferenceServiceArgs } from "../components/inference-service.js";
-import { checkSecretAccounts, keySecrets } from "../components/secret-account.js";
 import { ConfigError } from "../errors.js";
 import type { ArtifactArg } from "../tier/artifact.js";
 import { readStackConfig, resolveTier, type StackConfig, type Tier } from "./config.js";
@@ -247,8 +246,7 @@ export function deployBatchWorkersFromConfig(name: string, opts: BatchDeployOpti
       alarmNames: workers.alarmNames,
       dashboardName: workers.dashboardName,
       topicArn: workers.topicArn,
-      // Through the group's provider (parented to the component), as InferenceService does.
-      keySecretArns: checkSecretAccounts(name, keySecrets(config), workers),
+      keySecretArns: workers.keySecretArns,
       ...tierOutputs,
       estimatedMonthlyCostUSD: workers.estimatedMonthlyCostUSD,
       costBreakdown: workers.cost.lines,
