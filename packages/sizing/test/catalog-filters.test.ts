@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { listInstanceTypes } from "../src/pricing/catalog.js";
+import { runSizingCli } from "./helpers.js";
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv);
 
 interface Row {
   type: string;

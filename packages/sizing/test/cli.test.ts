@@ -5,10 +5,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { PRICING_MODELS } from "../src/pricing/pricing.js";
 import { USE_CASES } from "../src/workload/use-cases.js";
+import { runSizingCli } from "./helpers.js";
 import { getMetricDataJson, metricsCsv } from "./metric-files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,25 +25,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: dir,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv, dir);
 
 async function json(...argv: string[]) {
   const r = await cli(...argv, "--json");

@@ -1,4 +1,22 @@
+import { main } from "../src/cli/main.js";
+import type { CliIo } from "../src/cli-kit.js";
 import { SizingError } from "../src/index.js";
+
+/** Run flakeops-sizing in-process, its streams into strings; relative paths resolve against cwd. */
+export async function runSizingCli(
+  argv: readonly string[],
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    ...(cwd === undefined ? {} : { cwd }),
+  };
+  const code = await main([...argv], io);
+  return { code, stdout, stderr };
+}
 
 /** The SizingError `fn` throws; fails the test when it throws nothing or something else. */
 export function sizingErrorOf(fn: () => unknown): SizingError {

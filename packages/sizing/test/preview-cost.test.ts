@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { costOf, HOURS_PER_MONTH, previewCost, priceBook } from "../src/index.js";
+import { runSizingCli } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sizing-preview-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,25 +38,7 @@ const asg = (desired: number): State => ({
 const doc = (steps: unknown[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({ steps, ...extra });
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: dir,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv, dir);
 function file(name: string, text: string): string {
   writeFileSync(join(dir, name), text);
   return name;

@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type OfferSpec, offerCsv, offerJsonChunks } from "../bench/offer-files.js";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { parseImportedBook, STALE_AFTER_DAYS, stalenessWarning } from "../src/prices/book.js";
 import { PriceImport } from "../src/prices/import.js";
+import { runSizingCli } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sizing-prices-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,24 +60,7 @@ async function importFiles(...paths: string[]) {
   return imp.book();
 }
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: dir,
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv, dir);
 
 describe("prices import: the AmazonEC2 offer", () => {
   it("JSON and CSV of one offer give the same book, with every figure as the file has it", async () => {

@@ -2,34 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { csvFields, parseMetricsFile } from "../src/rightsize/metrics.js";
 import { rightsize } from "../src/rightsize/rightsize.js";
-import { sizingErrorOf } from "./helpers.js";
+import { runSizingCli, sizingErrorOf } from "./helpers.js";
 import { generate, metricsCsv } from "./metric-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sizing-rightsize-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: dir,
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv, dir);
 
 function file(name: string, text: string): string {
   writeFileSync(join(dir, name), text);

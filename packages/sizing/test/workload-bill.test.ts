@@ -1,27 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { recommendForWorkload } from "../src/index.js";
-import { sizingErrorOf } from "./helpers.js";
+import { runSizingCli, sizingErrorOf } from "./helpers.js";
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: process.cwd(),
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv);
 
 describe("the whole monthly bill (issue 11 audit)", () => {
   it("counts per-instance disks and metrics: 35 x c7g.2xlarge beats 139 x c7g.large at 2 M images/h", () => {

@@ -1,26 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import { PRICES_AS_OF } from "../src/pricing/catalog.js";
+import { runSizingCli } from "./helpers.js";
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: process.cwd(),
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv);
 
 describe("clean numbers (issue 11)", () => {
   it("the migrate table fits 120 columns", async () => {

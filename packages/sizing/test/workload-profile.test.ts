@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli-kit.js";
 import {
   type BenchProfile,
   EMBEDDED_MODEL_PROFILE,
@@ -12,29 +10,12 @@ import {
   workerSlots,
 } from "../src/index.js";
 import { getInstanceType } from "../src/pricing/catalog.js";
-import { sizingErrorOf } from "./helpers.js";
+import { runSizingCli, sizingErrorOf } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sizing-profile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    cwd: dir,
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const cli = (...argv: string[]) => runSizingCli(argv, dir);
 
 const base: BenchProfile = { ...EMBEDDED_MODEL_PROFILE };
 
