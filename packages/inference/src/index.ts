@@ -19,8 +19,11 @@ export {
   type CocoAnnotation,
   type CocoFile,
   type CocoImage,
+  type CocoImageEntry,
+  type CocoIndex,
   CocoSchema,
   categoryLayers,
+  indexCoco,
   parseCoco,
 } from "./io/coco.js";
 export {

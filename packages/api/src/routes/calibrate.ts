@@ -1,9 +1,8 @@
 import {
   annotationMask,
-  type CocoAnnotation,
-  type CocoFile,
   categoryLayers,
   decodeImage,
+  indexCoco,
   isInferenceError,
   parseCoco,
   readImageInfo,
@@ -83,7 +82,8 @@ export function calibrateRoutes(s: Services) {
           "layers: comma-separated non-empty layer names (or none: every category)",
         );
       }
-      const { entries, unknownCategory } = annotationsByImage(coco);
+      // Grouped as the CLI groups them; a category outside `layers` is skipped when masks are drawn.
+      const { images: entries, unknownCategory } = indexCoco(coco, layerOf);
       const used = entries.filter((e) => byName.has(e.image.file_name));
       const missing = entries
         .filter((e) => !byName.has(e.image.file_name))
@@ -165,7 +165,7 @@ export function calibrateRoutes(s: Services) {
           skipped_layers: result.skipped,
           missing_images: missing,
           unmatched_uploads: unmatched,
-          unknown_category_annotations: unknownCategory,
+          unknown_category_annotations: unknownCategory.length,
           can_save: caller.admin || s.config.allowModelUploads,
         });
       } finally {
@@ -195,16 +195,4 @@ async function imageStep<T>(name: string, step: () => Promise<T>): Promise<T> {
     const api = toApiError(e); // the library's code and status (e.g. 400 CORRUPT_IMAGE)
     throw new ApiError(api.status, api.code, `${name}: ${api.message}`);
   }
-}
-
-function annotationsByImage(coco: CocoFile) {
-  const entries = coco.images.map((image) => ({ image, annotations: [] as CocoAnnotation[] }));
-  const byId = new Map(entries.map((e) => [e.image.id, e]));
-  const categories = new Set(coco.categories.map((cat) => cat.id));
-  let unknownCategory = 0;
-  for (const ann of coco.annotations) {
-    if (!categories.has(ann.category_id)) unknownCategory++;
-    else byId.get(ann.image_id)?.annotations.push(ann);
-  }
-  return { entries, unknownCategory };
 }

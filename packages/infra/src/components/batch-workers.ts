@@ -47,9 +47,9 @@ export class BatchWorkers extends pulumi.ComponentResource {
   public readonly alarmNames: pulumi.Output<string[]>;
   public readonly dashboardName: pulumi.Output<string>;
   public readonly topicArn: pulumi.Output<string>;
-  /** The sizing engine's whole-tier monthly estimate (no load balancer). */
   /** The key secrets' ARNs, checked to be in the deploying account. */
   public readonly keySecretArns: pulumi.Output<string[]>;
+  /** The sizing engine's whole-tier monthly estimate (no load balancer). */
   public readonly estimatedMonthlyCostUSD: number;
   /** The estimate's lines, and the commitments (RI, Savings Plans) that would lower it. */
   public readonly cost: TierCost;

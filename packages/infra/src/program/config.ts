@@ -296,6 +296,7 @@ export function resolveTier(config: StackConfig): Tier {
       warnings: [],
     };
   } else if (config.imagesPerHour !== undefined) {
+    const model = sizedModel(config);
     const rec = sizingOrFail("imagesPerHour", () =>
       recommendForWorkload({
         imagesPerHour: config.imagesPerHour!,
@@ -304,7 +305,7 @@ export function resolveTier(config: StackConfig): Tier {
         ...(config.serviceMs === undefined ? {} : { serviceMs: config.serviceMs }),
         ...(config.useCase === "gpu" ? { gpu: true } : {}),
         // Sized for the model the tier serves: on a GPU tier the first one that can use it.
-        ...(sizedModel(config) === undefined ? {} : { model: sizedModel(config) }),
+        ...(model === undefined ? {} : { model }),
         ...(region === undefined ? {} : { region }),
       }),
     );
