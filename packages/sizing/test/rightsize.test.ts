@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMetricsFile, rightsize } from "../src/index.js";
+import { parseMetricsFile, RIGHTSIZE_METRICS, rightsize } from "../src/index.js";
 import { statsOf } from "../src/rightsize/metrics.js";
 import { sizingErrorOf } from "./helpers.js";
 import { getMetricDataJson, metricsCsv, type Scenario } from "./metric-files.js";
@@ -26,6 +26,14 @@ async function viaDisk(name: string, text: string) {
 const idle: Scenario = { days: 14, cpu: [4, 20], mem: [20, 36], disk: [40, 45] };
 
 describe("metrics files", () => {
+  it("reads the instances' own metrics, not the load balancer's or the queue's", () => {
+    expect([...RIGHTSIZE_METRICS].sort()).toEqual([
+      "CPUUtilization",
+      "disk_used_percent",
+      "mem_used_percent",
+    ]);
+  });
+
   it("compute p95 (linear interpolation) and max", () => {
     const s = statsOf(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(s).toEqual({

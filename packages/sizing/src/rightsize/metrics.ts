@@ -6,9 +6,12 @@ import { csvFields, type MetricStats, statsOf } from "./stats.js";
 
 export { csvFields, type MetricStats, statsOf } from "./stats.js";
 
-/** The metrics right-sizing reads: exactly those the alarm table watches. */
+/**
+ * The metrics right-sizing reads: those the alarm table watches on the instances themselves
+ * (scope "group"), not the load balancer's or the queue's.
+ */
 export const RIGHTSIZE_METRICS: readonly AlarmMetric[] = [
-  ...new Set(ALARM_RULES.map((r) => r.metric)),
+  ...new Set(ALARM_RULES.filter((r) => r.scope === "group").map((r) => r.metric)),
 ];
 
 /** How a file's numbers are read: percentages 0-100, or 0-1 fractions converted. */
