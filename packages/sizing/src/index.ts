@@ -120,6 +120,7 @@ export {
   batchRequestsMonthlyUSD,
   blendDailyProfile,
   type CostTerm,
+  estimateAutoscaledTierCost,
   SHAPES,
   type Shape,
   type WholeBill,

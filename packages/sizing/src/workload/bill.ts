@@ -1,6 +1,6 @@
-import { requirePositive } from "../errors.js";
-import { HOURS_PER_MONTH, type PricingModel } from "../pricing/pricing.js";
-import { estimateTierCost, type TierCost } from "../pricing/tier-cost.js";
+import { requirePositive, SizingError } from "../errors.js";
+import { HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
+import { estimateTierCost, type TierCost, type TierCostInput } from "../pricing/tier-cost.js";
 
 /**
  * The whole monthly bill of a workload tier, composed from tier-cost (the one cost model) and
@@ -161,6 +161,61 @@ export function blendDailyProfile(peak: WholeBill, base: WholeBill, peakShare: n
     monthlyUSD: cents(terms.reduce((s, [, v]) => s + v, 0)),
     breakdown,
     dominantCost: terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0],
+    savingsOptions: base.savingsOptions,
+  };
+}
+
+/**
+ * estimateTierCost for an autoscaled day, as recommendForWorkload prices it: `input.count`
+ * instances for peakHoursPerDay hours, `baseCount` the rest. Lines that follow the count are
+ * blended by hours; the others (ALB, NAT, alarms) are the same in both and stay whole.
+ * @flakeops/infra's estimate for a tier with peak hours is this function.
+ */
+export function estimateAutoscaledTierCost(
+  input: TierCostInput,
+  autoscaled: { baseCount: number; peakHoursPerDay: number },
+): TierCost {
+  const { baseCount, peakHoursPerDay } = autoscaled;
+  if (!(peakHoursPerDay > 0 && peakHoursPerDay <= 24)) {
+    throw new SizingError(
+      "BAD_NUMBER",
+      `peak hours per day must be in (0, 24]; got ${peakHoursPerDay}; accepted: hours a day at the peak count`,
+    );
+  }
+  if (!(Number.isInteger(baseCount) && baseCount >= 1 && baseCount <= input.count)) {
+    throw new SizingError(
+      "BAD_NUMBER",
+      `the off-peak count must be a whole number 1-${input.count} (the peak count); got ${baseCount}`,
+    );
+  }
+  const peak = estimateTierCost(input);
+  if (baseCount === input.count || peakHoursPerDay === 24) return peak;
+  const base = estimateTierCost({ ...input, count: baseCount });
+  const share = peakHoursPerDay / 24;
+  // Items name their counts ("EC2 3 x c7g.large"): matched with the numbers left out.
+  const shapeOf = (item: string) => item.replace(/\d[\d.,]*/g, "#");
+  const baseByShape = new Map(base.lines.map((l) => [shapeOf(l.item), l]));
+  const lines = peak.lines.map((l) => {
+    const off = baseByShape.get(shapeOf(l.item));
+    baseByShape.delete(shapeOf(l.item));
+    if (off && off.item === l.item && off.monthlyUSD === l.monthlyUSD) return l;
+    return {
+      item: off
+        ? `${l.item} for ${peakHoursPerDay} h/day, ${off.item.replace(/^\D+/, "")} off-peak`
+        : `${l.item} for ${peakHoursPerDay} h/day`,
+      monthlyUSD: roundUSD(share * l.monthlyUSD + (1 - share) * (off?.monthlyUSD ?? 0)),
+    };
+  });
+  for (const off of baseByShape.values()) {
+    lines.push({
+      item: `${off.item} off-peak`,
+      monthlyUSD: roundUSD((1 - share) * off.monthlyUSD),
+    });
+  }
+  return {
+    ...peak,
+    monthlyUSD: roundUSD(share * peak.monthlyUSD + (1 - share) * base.monthlyUSD),
+    lines,
     savingsOptions: base.savingsOptions,
   };
 }
