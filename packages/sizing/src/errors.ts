@@ -14,6 +14,8 @@ export const SIZING_ERROR_CODES = [
   "BAD_PROFILE", // a bench profile that is not one
   "UNREACHABLE_TARGET", // no (type, count) in the catalog meets the workload's target
   "FILE_NOT_FOUND", // a file argument that cannot be read
+  "BAD_PREVIEW", // preview-cost: not a `pulumi preview --json` digest, no steps, or a failed run
+  "BAD_OFFER", // prices import: a truncated or non-offer file, or another service's offer
 ] as const;
 
 export type SizingErrorCode = (typeof SIZING_ERROR_CODES)[number];

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { costOf, HOURS_PER_MONTH, previewCost, priceBook } from "../src/index.js";
+import { parsePreviewDigest } from "../src/preview/digest.js";
 import { runSizingCli } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sizing-preview-"));
@@ -242,6 +243,11 @@ describe("preview-cost CLI", () => {
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      // Bad input in the document itself is BAD_PREVIEW; a region without prices is UNKNOWN_REGION.
+      if (!what.includes("region"))
+        expect(() => parsePreviewDigest(text)).toThrow(
+          expect.objectContaining({ code: "BAD_PREVIEW" }),
+        );
     });
   }
 });

@@ -263,6 +263,10 @@ describe("prices import CLI", () => {
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      // The library throws the typed error the CLI prints.
+      await expect(new PriceImport().add(join(dir, name))).rejects.toMatchObject({
+        code: "BAD_OFFER",
+      });
     });
   }
 });

@@ -80,13 +80,13 @@ export function parsePreviewDigest(text: string): PreviewDigest & { steps: Previ
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new SizingError("BAD_ARGUMENT", `the preview is not JSON; accepted: ${ACCEPTED}`);
+    throw new SizingError("BAD_PREVIEW", `the preview is not JSON; accepted: ${ACCEPTED}`);
   }
   const parsed = PreviewDigestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new SizingError(
-      "BAD_ARGUMENT",
+      "BAD_PREVIEW",
       `the preview is not a Pulumi preview digest (${issue.path.join(".") || "document"}: ${issue.message}); accepted: ${ACCEPTED}`,
     );
   }
@@ -95,13 +95,13 @@ export function parsePreviewDigest(text: string): PreviewDigest & { steps: Previ
   const errors = (digest.diagnostics ?? []).filter((d) => d.severity === "error");
   if (errors.length > 0) {
     throw new SizingError(
-      "BAD_ARGUMENT",
+      "BAD_PREVIEW",
       `the preview failed (${errors.length} error diagnostic${errors.length === 1 ? "" : "s"}: ${errors[0]!.message.trim().split("\n")[0]}); accepted: ${ACCEPTED} from a run that succeeded`,
     );
   }
   if (!digest.steps || digest.steps.length === 0) {
     throw new SizingError(
-      "BAD_ARGUMENT",
+      "BAD_PREVIEW",
       `the preview has no steps (was it run with --json on a program with resources?); accepted: ${ACCEPTED}`,
     );
   }

@@ -156,7 +156,7 @@ function reservedRate(term: TermInfo): ReservedRate | undefined {
 /** The one line a file that is not the EC2 offer gets. */
 export function notEc2Offer(what: string): SizingError {
   return new SizingError(
-    "BAD_ARGUMENT",
+    "BAD_OFFER",
     `${what}; accepted: the AmazonEC2 offer (JSON or CSV from the AWS Price List bulk API), a Savings Plans offer, or \`aws ec2 describe-spot-price-history\` JSON`,
   );
 }
