@@ -16,7 +16,12 @@ import sharp from "sharp";
 import { isInferenceError } from "../errors.js";
 import { annotationMask } from "../io/coco.js";
 import { decodeImage } from "../io/decode.js";
-import { type CalibrationSample, calibrateDetailed } from "../tools/calibrate.js";
+import {
+  CalibrationAccumulator,
+  type CalibrationResult,
+  type CalibrationSample,
+  calibrateDetailed,
+} from "../tools/calibrate.js";
 import { CATEGORY_MAP_HELP, loadCocoSet, readCocoImage } from "./coco-input.js";
 import { fixed } from "./format.js";
 import { isImageFileName, PROGRAM, readImageFile, requireDirectory } from "./io.js";
@@ -74,12 +79,10 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
   if (cocoFlag !== undefined && values.masks !== undefined) {
     throw usageError(`${PROGRAM} calibrate: --coco and --masks both given`, "one of them");
   }
-  const { samples, layerNames, derived } =
+  const result =
     cocoFlag !== undefined
-      ? await cocoSamples(io, resolve(cwd, cocoFlag), imagesDir, layerList, values)
-      : await maskSamples(io, imagesDir, masksDir!, layerList);
-  // With derived names (1..max), a layer no mask uses is left out rather than fatal.
-  const result = calibrateDetailed(samples, layerNames, { skipMissing: derived });
+      ? await cocoCalibration(io, resolve(cwd, cocoFlag), imagesDir, layerList, values)
+      : await maskCalibration(io, imagesDir, masksDir!, layerList);
   if (result.skipped.length > 0) {
     io.stderr.write(
       `${PROGRAM} calibrate: no ${cocoFlag !== undefined ? "annotation" : "mask"} labels layer ${result.skipped.join(", ")}; left out of the dictionary\n`,
@@ -104,19 +107,14 @@ export async function calibrateCommand(argv: string[], io: CliIo): Promise<numbe
   return EXIT_OK;
 }
 
-interface Samples {
-  samples: CalibrationSample[];
-  layerNames: string[];
-  /** Names derived from the data (not --layers): a layer without pixels is left out, not fatal. */
-  derived: boolean;
-}
+// With names derived from the data (not --layers), a layer without pixels is left out, not fatal.
 
-async function maskSamples(
+async function maskCalibration(
   io: CliIo,
   imagesDir: string,
   masksDir: string,
   layerList: string | undefined,
-): Promise<Samples> {
+): Promise<CalibrationResult> {
   await requireDirectory(imagesDir, "--images");
   await requireDirectory(masksDir, "--masks");
 
@@ -170,16 +168,17 @@ async function maskSamples(
           "masks labelling flakes with values 1, 2, ...",
         );
   }
-  return { samples, layerNames, derived: !layerList };
+  return calibrateDetailed(samples, layerNames, { skipMissing: !layerList });
 }
 
-async function cocoSamples(
+/** Each image is decoded, added to the sums and dropped: one image in memory at a time. */
+async function cocoCalibration(
   io: CliIo,
   cocoPath: string,
   imagesDir: string,
   layerList: string | undefined,
   values: FlagValues,
-): Promise<Samples> {
+): Promise<CalibrationResult> {
   const set = await loadCocoSet(
     io,
     "calibrate",
@@ -194,8 +193,8 @@ async function cocoSamples(
       "comma-separated non-empty names",
     );
   }
+  const fit = new CalibrationAccumulator(layerNames, { skipMissing: !layerList });
   const bar = progress(io, set.entries.length, "calibrate");
-  const samples: CalibrationSample[] = [];
   for (const entry of set.entries) {
     const image = await readCocoImage(entry);
     const labels = new Uint8Array(image.width * image.height);
@@ -205,11 +204,11 @@ async function cocoSamples(
       const mask = annotationMask(ann, entry.image);
       for (let p = 0; p < mask.length; p++) if (mask[p]) labels[p] = k + 1;
     }
-    samples.push({ image, labels, name: entry.image.file_name });
+    fit.add({ image, labels, name: entry.image.file_name });
     bar.tick(entry.image.file_name);
   }
   bar.stop();
-  return { samples, layerNames, derived: !layerList };
+  return fit.fit();
 }
 
 /** An 8-bit grayscale PNG mask as labels (first channel if it has more). */

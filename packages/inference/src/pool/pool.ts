@@ -3,7 +3,16 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { DetectionResult, DetectOptions } from "../detect.js";
 import { INFERENCE_ERROR_CODES, InferenceError, type InferenceErrorCode } from "../errors.js";
+import type { CocoAnnotation, CocoImage } from "../io/coco.js";
 import { parseExecutionProviders } from "../models/onnx/session.js";
+import {
+  type CalibrateOptions,
+  type CalibrationResult,
+  checkLayerNames,
+  emptyCalibrationSums,
+  fitCalibration,
+} from "./calibration.js";
+import type { CalibrationProblem, CalibrationReply, CalibrationTask } from "./calibration-task.js";
 import type { ProbeReply, WorkerReply, WorkerTask } from "./worker.js";
 
 export interface DetectorPoolOptions {
@@ -20,6 +29,35 @@ export interface DetectorPoolOptions {
    */
   executionProviders?: string | readonly string[];
 }
+
+export interface PoolCalibration extends Omit<CalibrateOptions, "erode"> {
+  /** Encoded images with their COCO entries and annotations, fitted in this order. */
+  images: readonly { input: Uint8Array; image: CocoImage; annotations: CocoAnnotation[] }[];
+  layerNames: readonly string[];
+  /** category id -> layer name; annotations of categories outside layerNames are skipped */
+  layerOf: ReadonlyMap<number, string>;
+  /** Pixel limit per image (default decodeImage's, DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /** Pixel limit of all images together (default none). */
+  maxTotalPixels?: number;
+  signal?: AbortSignal;
+}
+
+export type PoolCalibrationOutcome =
+  | { ok: true; result: CalibrationResult }
+  | {
+      ok: false;
+      /** The image's file_name. */
+      file: string;
+      problem: CalibrationProblem;
+      code: InferenceErrorCode;
+      message: string;
+    };
+
+const knownCode = (code: string): InferenceErrorCode =>
+  (INFERENCE_ERROR_CODES as readonly string[]).includes(code)
+    ? (code as InferenceErrorCode)
+    : "INTERNAL";
 
 /**
  * Images above this many pixels (2.5 frames of a 1920x1200 camera) mark the workers for
@@ -106,41 +144,94 @@ export class DetectorPool {
     input: Uint8Array,
     options: DetectOptions & { namespace?: string } = {},
   ): Promise<DetectionResult> {
-    if (this.closed) throw new InferenceError("ABORTED", "the detector pool is closed");
     const { signal, namespace, ...rest } = options;
+    const task: WorkerTask = {
+      input,
+      options: rest,
+      ...(namespace !== undefined && { namespace }),
+    };
+    const reply = (await this.submit(task, signal, "detection")) as WorkerReply;
+    if (reply.ok) this.noteImage(reply.result.width * reply.result.height);
+    if (reply.ok) return reply.result;
+    throw new InferenceError(knownCode(reply.code), reply.message);
+  }
+
+  /**
+   * Fit a contrast dictionary from images and their COCO annotations: each image is read,
+   * checked, decoded and summed in a worker, one at a time (so a request holds one worker and
+   * one decoded image at a time), and only the per-layer sums come back; this thread fits them
+   * (pool/calibration.ts). The result is the same as calibrateDetailed's on the same images.
+   * A problem with one image (unreadable, over a pixel limit, another size than its entry, a
+   * bad annotation) is an `ok: false` answer naming the file; a full pool or a fired signal
+   * throws, as run() does.
+   */
+  async calibrate(request: PoolCalibration): Promise<PoolCalibrationOutcome> {
+    const { layerNames, signal } = request;
+    checkLayerNames(layerNames);
+    if (request.images.length === 0) {
+      throw new InferenceError("BAD_OPTION", "calibration needs at least one labelled image");
+    }
+    const labelOf: [number, number][] = [];
+    for (const [category, layer] of request.layerOf) {
+      const k = layerNames.indexOf(layer);
+      if (k >= 0) labelOf.push([category, k + 1]);
+    }
+    let sums = emptyCalibrationSums(layerNames.length);
+    let budgetPixels = request.maxTotalPixels ?? Number.POSITIVE_INFINITY;
+    for (const { input, image, annotations } of request.images) {
+      const task: CalibrationTask = {
+        calibrate: {
+          input,
+          image,
+          annotations,
+          labelOf,
+          layerNames: [...layerNames],
+          sums,
+          ...(request.maxPixels !== undefined && { maxPixels: request.maxPixels }),
+          budgetPixels,
+        },
+      };
+      const reply = (await this.submit(task, signal, "calibration")) as CalibrationReply;
+      if (!reply.ok) return { ...reply, code: knownCode(reply.code), file: image.file_name };
+      this.noteImage(reply.pixels);
+      sums = reply.sums;
+      budgetPixels -= reply.pixels;
+    }
+    return { ok: true, result: fitCalibration(sums, layerNames, request) };
+  }
+
+  /** One task through admission (inFlight against workers + maxQueue) to a worker. */
+  private async submit(
+    task: WorkerTask | CalibrationTask,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<unknown> {
+    if (this.closed) throw new InferenceError("ABORTED", "the detector pool is closed");
     if (signal?.aborted)
-      throw new InferenceError("ABORTED", "detection was cancelled before it started");
+      throw new InferenceError("ABORTED", `${what} was cancelled before it started`);
     if (this.inFlight >= this.workers + this.maxQueue) {
       throw new InferenceError(
         "OVERLOADED",
         `all ${this.workers} detector workers are busy and the queue is full (${this.maxQueue}); retry later`,
       );
     }
-    const task: WorkerTask = {
-      input,
-      options: rest,
-      ...(namespace !== undefined && { namespace }),
-    };
     this.inFlight++;
-    let reply: WorkerReply;
     try {
-      reply = (await this.piscina.run(task, signal ? { signal } : {})) as WorkerReply;
+      return await this.piscina.run(task, signal ? { signal } : {});
     } catch (e) {
-      throw this.translate(e);
+      throw this.translate(e, what);
     } finally {
       this.inFlight--;
+      this.recycleWhenIdle();
     }
-    if (reply.ok && reply.result.width * reply.result.height > RECYCLE_AFTER_PIXELS) {
+  }
+
+  /** A large image went through: recycle the workers once idle. */
+  private noteImage(pixels: number): void {
+    if (pixels > RECYCLE_AFTER_PIXELS) {
       this.recycleWanted = true;
+      this.recycleWhenIdle();
     }
-    this.recycleWhenIdle();
-    if (reply.ok) return reply.result;
-    const code: InferenceErrorCode = (INFERENCE_ERROR_CODES as readonly string[]).includes(
-      reply.code,
-    )
-      ? (reply.code as InferenceErrorCode)
-      : "INTERNAL";
-    throw new InferenceError(code, reply.message);
   }
 
   /** Validate an execution provider list as the constructor will (for early config errors). */
@@ -188,10 +279,10 @@ export class DetectorPool {
     await this.piscina.destroy();
   }
 
-  private translate(e: unknown): InferenceError {
+  private translate(e: unknown, what: string): InferenceError {
     const err = e as { name?: string; message?: string };
     if (err?.name === "AbortError") {
-      return new InferenceError("ABORTED", "detection was cancelled", { cause: e });
+      return new InferenceError("ABORTED", `${what} was cancelled`, { cause: e });
     }
     if (/destroy|terminat/i.test(err?.message ?? "")) {
       return new InferenceError("ABORTED", "the detector pool was closed", { cause: e });

@@ -12,6 +12,11 @@ import {
   executionProviders,
 } from "../models/onnx/session.js";
 import { DEFAULT_MODEL_ID, ModelRegistry } from "../models/registry.js";
+import {
+  type CalibrationReply,
+  type CalibrationTask,
+  calibrationTask,
+} from "./calibration-task.js";
 
 /**
  * The DetectorPool's worker: one registry per thread (models load lazily in each), detection
@@ -100,11 +105,11 @@ function afterTask(): void {
 }
 
 export default async function detect(
-  task: WorkerTask | ProbeTask,
-): Promise<WorkerReply | ProbeReply> {
+  task: WorkerTask | ProbeTask | CalibrationTask,
+): Promise<WorkerReply | ProbeReply | CalibrationReply> {
   if ("probe" in task) return { providers: await executionProviders(), threadId };
   try {
-    return await detectTask(task);
+    return "calibrate" in task ? await calibrationTask(task.calibrate) : await detectTask(task);
   } finally {
     afterTask();
   }
