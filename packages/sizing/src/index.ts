@@ -88,8 +88,11 @@ export {
   albLcuPerHour,
   DEFAULT_BYTES_PER_IMAGE,
   estimateTierCost,
+  TIER_COST_TERMS,
   type TierCost,
   type TierCostInput,
+  type TierCostLine,
+  type TierCostTerm,
 } from "./pricing/tier-cost.js";
 export { breakEvenCpuPercent, burstSurplusWarning } from "./pricing/warnings.js";
 export {

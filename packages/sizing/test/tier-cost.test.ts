@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { albLcuPerHour, estimateTierCost } from "../src/index.js";
+import { albLcuPerHour, estimateTierCost, TIER_COST_TERMS } from "../src/index.js";
 
 /**
  * The cost model against a bill computed by hand from AWS's published us-east-1 prices (a
@@ -67,7 +67,11 @@ describe("the tier cost model against a hand-computed bill", () => {
       bytesPerImage: 400_000,
     });
     const lcu = tier.lines.find((l) => l.item.startsWith("ALB capacity"))!;
-    expect(lcu).toEqual({ item: "ALB capacity (12 LCU at 30000 images/h)", monthlyUSD: 70.08 });
+    expect(lcu).toEqual({
+      term: "loadBalancer",
+      item: "ALB capacity (12 LCU at 30000 images/h)",
+      monthlyUSD: 70.08,
+    });
   });
 
   it("adds WAF's web ACL, rule and requests when the ALB has one", () => {
@@ -79,6 +83,7 @@ describe("the tier cost model against a hand-computed bill", () => {
     });
     // $5 + $1 + 7.3 million requests x $0.60
     expect(tier.lines.find((l) => l.item.startsWith("WAF"))).toEqual({
+      term: "loadBalancer",
       item: "WAF web ACL (1 rule)",
       monthlyUSD: 10.38,
     });
@@ -87,6 +92,7 @@ describe("the tier cost model against a hand-computed bill", () => {
   it("charges T3 surplus at the sized utilization, and drops NAT and IPv4 lines it does not create", () => {
     const busy = estimateTierCost({ instanceType: "t3.large", count: 1, averageCpuPercent: 60 });
     expect(busy.lines.find((l) => l.item.startsWith("T3 unlimited surplus"))).toEqual({
+      term: "instances",
       item: "T3 unlimited surplus at 60% average CPU",
       monthlyUSD: 21.9, // (60 % - 30 % baseline) x 2 vCPU x $0.05 x 730 h
     });
@@ -97,5 +103,31 @@ describe("the tier cost model against a hand-computed bill", () => {
       natGateway: false,
     });
     expect(existing.lines.some((l) => /NAT|IPv4|ALB/.test(l.item))).toBe(false);
+  });
+});
+
+describe("tier cost lines carry a stable term key", () => {
+  it("every line has one of TIER_COST_TERMS, and the terms sum to the total", () => {
+    const tier = estimateTierCost({
+      instanceType: "t3.large",
+      count: 2,
+      averageCpuPercent: 60,
+      imagesPerHour: 10000,
+      wafRules: 1,
+    });
+    const byTerm = new Map<string, number>();
+    for (const l of tier.lines) {
+      expect(TIER_COST_TERMS).toContain(l.term);
+      byTerm.set(l.term, (byTerm.get(l.term) ?? 0) + l.monthlyUSD);
+    }
+    // The full tier bills every term once or more.
+    expect([...byTerm.keys()].sort()).toEqual([...TIER_COST_TERMS].sort());
+    expect(tier.lines.filter((l) => l.term === "instances").map((l) => l.item)).toEqual([
+      "EC2 2 x t3.large (on-demand)",
+      "T3 unlimited surplus at 60% average CPU",
+    ]);
+    expect(tier.lines.filter((l) => l.term === "loadBalancer")).toHaveLength(3); // hours, LCU, WAF
+    const sum = [...byTerm.values()].reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(tier.monthlyUSD, 1);
   });
 });

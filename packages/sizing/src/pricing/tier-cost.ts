@@ -41,6 +41,25 @@ export interface TierCostInput {
   hoursPerMonth?: number;
 }
 
+/** What each line of a tier's bill is, as a stable key (callers group by it, never by `item` text). */
+export const TIER_COST_TERMS = [
+  "instances",
+  "ebs",
+  "loadBalancer",
+  "nat",
+  "ipv4",
+  "metrics",
+  "alarms",
+  "dashboard",
+] as const;
+export type TierCostTerm = (typeof TIER_COST_TERMS)[number];
+
+export interface TierCostLine {
+  term: TierCostTerm;
+  item: string;
+  monthlyUSD: number;
+}
+
 export interface TierCost {
   instanceType: string;
   count: number;
@@ -49,7 +68,7 @@ export interface TierCost {
   region: string;
   hoursPerMonth: number;
   monthlyUSD: number;
-  lines: { item: string; monthlyUSD: number }[];
+  lines: TierCostLine[];
   /** Commitments that would lower the instance line; not in monthlyUSD. */
   savingsOptions: { option: string; monthlyUSD: number; savesUSD: number }[];
 }
@@ -106,16 +125,19 @@ export function estimateTierCost(input: TierCostInput): TierCost {
   const ec2 = costOf(input.instanceType, bought, { count: input.count, hours, region, ...cpu });
   const lines: TierCost["lines"] = [
     {
+      term: "instances",
       item: `EC2 ${ec2.count} x ${ec2.type} (${bought})`,
       monthlyUSD: ec2.monthlyUSD - ec2.surplusUSD,
     },
   ];
   if (ec2.surplusUSD > 0)
     lines.push({
+      term: "instances",
       item: `T3 unlimited surplus at ${input.averageCpuPercent}% average CPU`,
       monthlyUSD: ec2.surplusUSD,
     });
   lines.push({
+    term: "ebs",
     item: `EBS gp3 ${ec2.count} x ${volumeGiB} GiB`,
     monthlyUSD: ec2.count * volumeGiB * book.gp3PerGBMonthUSD * share,
   });
@@ -128,8 +150,13 @@ export function estimateTierCost(input: TierCostInput): TierCost {
             requirePositive("imagesPerHour", input.imagesPerHour, true),
             requirePositive("bytesPerImage", input.bytesPerImage ?? DEFAULT_BYTES_PER_IMAGE),
           );
-    lines.push({ item: "Application Load Balancer hours", monthlyUSD: book.albHourlyUSD * hours });
     lines.push({
+      term: "loadBalancer",
+      item: "Application Load Balancer hours",
+      monthlyUSD: book.albHourlyUSD * hours,
+    });
+    lines.push({
+      term: "loadBalancer",
       item: `ALB capacity (${roundUSD(lcu)} LCU${input.imagesPerHour === undefined ? ", assumed" : ` at ${input.imagesPerHour} images/h`})`,
       monthlyUSD: book.albLcuHourlyUSD * lcu * hours,
     });
@@ -139,6 +166,7 @@ export function estimateTierCost(input: TierCostInput): TierCost {
       // Requests inspected: the workload's, else none assumed.
       const millions = ((input.imagesPerHour ?? 0) * hours) / 1e6;
       lines.push({
+        term: "loadBalancer",
         item: `WAF web ACL (${wafRules} rule${wafRules === 1 ? "" : "s"})`,
         monthlyUSD:
           (book.wafWebAclMonthlyUSD + wafRules * book.wafRuleMonthlyUSD) * share +
@@ -152,12 +180,17 @@ export function estimateTierCost(input: TierCostInput): TierCost {
       input.natGBPerMonth ?? DEFAULT_NAT_GB_PER_MONTH,
       true,
     );
-    lines.push({ item: "NAT gateway hours", monthlyUSD: book.natHourlyUSD * hours });
-    lines.push({ item: `NAT processing (${gb} GB)`, monthlyUSD: book.natPerGBUSD * gb });
+    lines.push({ term: "nat", item: "NAT gateway hours", monthlyUSD: book.natHourlyUSD * hours });
+    lines.push({
+      term: "nat",
+      item: `NAT processing (${gb} GB)`,
+      monthlyUSD: book.natPerGBUSD * gb,
+    });
     publicIpv4 += 1; // its Elastic IP
   }
   if (publicIpv4 > 0)
     lines.push({
+      term: "ipv4",
       item: `Public IPv4 addresses (${publicIpv4})`,
       monthlyUSD: publicIpv4 * book.publicIpv4HourlyUSD * hours,
     });
@@ -165,10 +198,12 @@ export function estimateTierCost(input: TierCostInput): TierCost {
     // Each instance's own series (InstanceId dimension) plus the group's aggregate.
     const metrics = AGENT_METRICS * (ec2.count + 1);
     lines.push({
+      term: "metrics",
       item: `CloudWatch agent metrics (${metrics})`,
       monthlyUSD: metrics * book.customMetricMonthlyUSD * share,
     });
     lines.push({
+      term: "metrics",
       item: "CloudWatch PutMetricData (agent, once a minute per instance)",
       monthlyUSD:
         (ec2.count * PUTS_PER_INSTANCE_HOUR * hours * book.putMetricDataPer1000USD) / 1000,
@@ -176,11 +211,16 @@ export function estimateTierCost(input: TierCostInput): TierCost {
   }
   if (alarms > 0)
     lines.push({
+      term: "alarms",
       item: `CloudWatch alarms (${alarms})`,
       monthlyUSD: alarms * book.alarmMonthlyUSD,
     });
   if (input.dashboard ?? true)
-    lines.push({ item: "CloudWatch dashboard", monthlyUSD: book.dashboardMonthlyUSD });
+    lines.push({
+      term: "dashboard",
+      item: "CloudWatch dashboard",
+      monthlyUSD: book.dashboardMonthlyUSD,
+    });
 
   const savingsOptions =
     bought === "spot"
@@ -201,7 +241,7 @@ export function estimateTierCost(input: TierCostInput): TierCost {
     region,
     hoursPerMonth: hours,
     monthlyUSD: roundUSD(lines.reduce((sum, l) => sum + l.monthlyUSD, 0)),
-    lines: lines.map((l) => ({ item: l.item, monthlyUSD: roundUSD(l.monthlyUSD) })),
+    lines: lines.map((l) => ({ ...l, monthlyUSD: roundUSD(l.monthlyUSD) })),
     savingsOptions,
   };
 }
