@@ -1,6 +1,7 @@
 import {
   type DetectionResult,
   type DetectOptions,
+  type DetectorPool,
   isInferenceError,
   readImageInfo,
 } from "@flakeops/inference";
@@ -25,6 +26,8 @@ export const CLIENT_GONE = new Error("client closed the connection");
 /** What the API needs from the detector: @flakeops/inference's DetectorPool has this shape. */
 export interface Detector {
   run(bytes: Uint8Array, options: DetectOptions & { namespace?: string }): Promise<DetectionResult>;
+  /** Fit a contrast dictionary, each image read and summed in a worker (POST /calibrate). */
+  calibrate: DetectorPool["calibrate"];
   readonly queued: number;
   readonly running: number;
   /** The ONNX execution providers the workers use (DetectorPool asks a worker). */
@@ -151,8 +154,41 @@ export async function detectUpload(
       `the image declares ${info.width}x${info.height} pixels, over the limit of ${config.maxPixels}`,
     );
   }
+  const start = performance.now();
+  const namespace = deps.models.namespaceOf(callerOf(c));
+  const result = await runOnPool(c, deps, "detection", (signal) =>
+    deps.detector.run(bytes, {
+      ...options,
+      ...(namespace !== undefined && { namespace }),
+      maxPixels: config.maxPixels,
+      ...(signal && { signal }),
+    }),
+  );
+  const wall = performance.now() - start;
+  const work = result.timings.total_ms;
+  deps.admission.observe(work);
+  deps.metrics.detect.observe({ model: result.model }, work / 1000);
+  deps.metrics.queueWait.observe(Math.max(0, wall - work) / 1000);
+  const timings = c.get("timings");
+  timings.queue_ms = round1(Math.max(0, wall - work));
+  timings.decode_ms = result.timings.decode_ms;
+  timings.detect_ms = result.timings.detect_ms;
+  timings.total_ms = round1(wall);
+  return result;
+}
+
+/**
+ * Work on the detector pool under one admission slot, taken only now that the whole upload is
+ * in memory, and the request's signal (deadline, shutdown, hang-up); its failures as the
+ * API's errors. `what` names the work in messages ("detection", "calibration").
+ */
+export async function runOnPool<T>(
+  c: Context<AppEnv>,
+  deps: DetectionDeps,
+  what: string,
+  work: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
   const signal = c.get("deadline"); // set by receive(); every detection route goes through it
-  // The whole image is in memory: now, and only now, it may take a detection slot.
   const release = deps.admission.tryAcquire();
   if (!release) {
     deps.metrics.rejected.inc({ reason: "overloaded" });
@@ -161,22 +197,14 @@ export async function detectUpload(
       `the detection queue is full (${deps.admission.capacity} images admitted); retry later`,
     );
   }
-  const start = performance.now();
-  let result: DetectionResult;
   try {
-    const namespace = deps.models.namespaceOf(callerOf(c));
-    result = await deps.detector.run(bytes, {
-      ...options,
-      ...(namespace !== undefined && { namespace }),
-      maxPixels: config.maxPixels,
-      ...(signal && { signal }),
-    });
+    return await work(signal);
   } catch (e) {
     if (deps.lifecycle.abortSignal.aborted) {
       throw new ApiError(
         503,
         "SHUTTING_DOWN",
-        "the server shut down before this image was done",
+        `the server shut down before this ${what} was done`,
         retryHeaders(1000),
       );
     }
@@ -189,24 +217,13 @@ export async function detectUpload(
       deps.metrics.rejected.inc({ reason: "timeout" });
       throw overloaded(
         deps.admission.backlogMs(),
-        `detection did not finish within ${config.requestTimeoutMs} ms; the server is busy, retry later`,
+        `${what} did not finish within ${deps.config.requestTimeoutMs} ms; the server is busy, retry later`,
       );
     }
     throw e;
   } finally {
     release();
   }
-  const wall = performance.now() - start;
-  const work = result.timings.total_ms;
-  deps.admission.observe(work);
-  deps.metrics.detect.observe({ model: result.model }, work / 1000);
-  deps.metrics.queueWait.observe(Math.max(0, wall - work) / 1000);
-  const timings = c.get("timings");
-  timings.queue_ms = round1(Math.max(0, wall - work));
-  timings.decode_ms = result.timings.decode_ms;
-  timings.detect_ms = result.timings.detect_ms;
-  timings.total_ms = round1(wall);
-  return result;
 }
 
 /**

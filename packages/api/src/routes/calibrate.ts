@@ -1,20 +1,17 @@
 import {
-  annotationMask,
   categoryLayers,
-  decodeImage,
+  InferenceError,
   indexCoco,
   isInferenceError,
   parseCoco,
-  readImageInfo,
 } from "@flakeops/inference";
-import { type CalibrationSample, calibrateDetailed } from "@flakeops/inference/tools";
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireKey } from "../http/auth.js";
-import { callerOf, receive } from "../http/detection.js";
+import { callerOf, receive, runOnPool } from "../http/detection.js";
 import { ApiError, toApiError, withoutPaths } from "../http/errors.js";
 import { fileField, readForm, textFields } from "../http/form.js";
-import { limitBody, overloaded, requireMultipart } from "../http/limits.js";
+import { limitBody, requireMultipart } from "../http/limits.js";
 import type { FilePart } from "../http/multipart.js";
 import type { AppEnv } from "../http/types.js";
 import type { Services } from "../services/services.js";
@@ -22,11 +19,15 @@ import type { Services } from "../services/services.js";
 export const CALIBRATE_PATH = "/calibrate";
 
 /**
- * The fit holds every image decoded at once (the library sums over all samples), so one request
- * may decode at most this many max-size images' pixels in all: a few images, as calibration
- * needs, without one request taking the memory of a whole detection queue.
+ * One request may fit at most this many max-size images' pixels in all. Memory no longer
+ * bounds it: each image is decoded and summed in a pool worker, one at a time, and only its
+ * sums come back, so a fit holds one decoded image (in one worker) whatever the count; the
+ * uploaded bytes are bounded by the body cap. What it bounds is time: a fit holds one
+ * admission slot and one worker for about one detection's work per image (decode, 5x5
+ * median, histograms), so 16 keeps it to a few seconds of camera frames and well inside the
+ * request deadline for typical images, while a lab's 5-10 annotated images fit in one request.
  */
-export const CALIBRATION_IMAGE_BUDGET = 4;
+export const CALIBRATION_IMAGE_BUDGET = 16;
 
 export const CalibrateFields = z.object({
   /** Layers to fit, comma-separated (default: every category's name). */
@@ -40,7 +41,8 @@ export const CalibrateFields = z.object({
  * `flakeops-detect calibrate --coco` does. It answers the fitted layers and the dictionary;
  * saving it is POST /upload/gmm's job, and `can_save` says whether this caller may.
  * Same gate as the detection routes: key, draining/upload limits, the body cap, and one
- * admission slot while fitting (the fit decodes and filters every image).
+ * admission slot while fitting. The images are decoded and summed in pool workers, one at a
+ * time; this thread only parses the COCO file and fits the sums.
  */
 export function calibrateRoutes(s: Services) {
   const app = new Hono<AppEnv>();
@@ -97,80 +99,45 @@ export function calibrateRoutes(s: Services) {
           `no uploaded image is in the COCO file (uploaded: ${[...byName.keys()].slice(0, 5).join(", ")}; the COCO file names images[].file_name, e.g. ${entries[0]?.image.file_name ?? "(none)"})`,
         );
       }
-      // Pixel limits from the headers, before any image is decoded (a decompression bomb costs nothing).
-      const budget = CALIBRATION_IMAGE_BUDGET * s.config.maxPixels;
-      let total = 0;
-      for (const e of used) {
-        const bytes = byName.get(e.image.file_name)!.bytes;
-        const info = await imageStep(e.image.file_name, () => readImageInfo(bytes));
-        if (info.width * info.height > s.config.maxPixels) {
-          throw new ApiError(
-            422,
-            "TOO_MANY_PIXELS",
-            `${e.image.file_name}: ${info.width}x${info.height} pixels, over the limit of ${s.config.maxPixels}`,
-          );
-        }
-        total += info.width * info.height;
-        if (total > budget) {
-          throw new ApiError(
-            422,
-            "TOO_MANY_PIXELS",
-            `the images hold over ${budget} pixels in all (${CALIBRATION_IMAGE_BUDGET} images of the ${s.config.maxPixels}-pixel limit); fit from fewer or smaller images`,
-          );
-        }
-        if (info.width !== e.image.width || info.height !== e.image.height) {
-          throw new ApiError(
-            400,
-            "IMAGE_SIZE_MISMATCH",
-            `${e.image.file_name}: the image is ${info.width}x${info.height}; its COCO entry says ${e.image.width}x${e.image.height}`,
-          );
-        }
-      }
-      const release = s.admission.tryAcquire();
-      if (!release) {
-        s.metrics.rejected.inc({ reason: "overloaded" });
-        throw overloaded(
-          s.admission.backlogMs(),
-          `the detection queue is full (${s.admission.capacity} images admitted); retry later`,
-        );
-      }
-      try {
-        const samples: CalibrationSample[] = [];
-        for (const e of used) {
-          const name = e.image.file_name;
-          const bytes = byName.get(name)!.bytes;
-          const image = await imageStep(name, () =>
-            decodeImage(bytes, { maxPixels: s.config.maxPixels }),
-          );
-          const labels = new Uint8Array(image.width * image.height);
-          for (const ann of e.annotations) {
-            const k = layerNames.indexOf(layerOf.get(ann.category_id) ?? "");
-            if (k < 0) continue; // a category the layers do not ask for
-            const mask = asCoco(() => annotationMask(ann, e.image));
-            for (let p = 0; p < mask.length; p++) if (mask[p]) labels[p] = k + 1;
-          }
-          samples.push({ image, labels, name });
-        }
-        // Without explicit layers, a category no annotation uses is left out, not fatal (as the CLI).
-        const result = asCoco(() =>
-          calibrateDetailed(samples, layerNames, { skipMissing: !layerList }),
-        );
-        const caller = callerOf(c);
-        return c.json({
-          layers: result.layers.map((l) => ({
-            ...l,
-            contrast: result.dictionary[l.name]!.contrast,
-          })),
-          dictionary: result.dictionary,
-          skipped_layers: result.skipped,
-          missing_images: missing,
-          unmatched_uploads: unmatched,
-          unknown_category_annotations: unknownCategory.length,
-          can_save: caller.admin || s.config.allowModelUploads,
-        });
-      } finally {
-        release();
-      }
+      // Every image is read, checked and summed in a pool worker (this thread never decodes):
+      // one admission slot for the whole fit, as one image of /detect.
+      const outcome = await runOnPool(c, s, "calibration", (signal) =>
+        s.detector
+          .calibrate({
+            images: used.map((e) => ({
+              input: byName.get(e.image.file_name)!.bytes,
+              image: e.image,
+              annotations: e.annotations,
+            })),
+            layerNames,
+            layerOf,
+            maxPixels: s.config.maxPixels,
+            maxTotalPixels: CALIBRATION_IMAGE_BUDGET * s.config.maxPixels,
+            // Without explicit layers, a category no annotation uses is left out, not fatal (as the CLI).
+            skipMissing: !layerList,
+            signal,
+          })
+          .catch((e: unknown) =>
+            asCoco(() => {
+              throw e; // the fit's BAD_OPTION (e.g. a layer without pixels): the data's fault
+            }),
+          ),
+      );
+      if (!outcome.ok) throw problemError(outcome, s.config.maxPixels);
+      const { result } = outcome;
+      const caller = callerOf(c);
+      return c.json({
+        layers: result.layers.map((l) => ({
+          ...l,
+          contrast: result.dictionary[l.name]!.contrast,
+        })),
+        dictionary: result.dictionary,
+        skipped_layers: result.skipped,
+        missing_images: missing,
+        unmatched_uploads: unmatched,
+        unknown_category_annotations: unknownCategory.length,
+        can_save: caller.admin || s.config.allowModelUploads,
+      });
     },
   );
 }
@@ -186,13 +153,27 @@ function asCoco<T>(step: () => T): T {
   }
 }
 
-/** An image the library cannot read: its typed error, naming the uploaded file. */
-async function imageStep<T>(name: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    if (!isInferenceError(e) || e.code === "INTERNAL") throw e;
-    const api = toApiError(e); // the library's code and status (e.g. 400 CORRUPT_IMAGE)
-    throw new ApiError(api.status, api.code, `${name}: ${api.message}`);
+/** One image's problem, as the pool names it, as this route's typed error naming the file. */
+function problemError(
+  p: Extract<Awaited<ReturnType<Services["detector"]["calibrate"]>>, { ok: false }>,
+  maxPixels: number,
+): ApiError {
+  const message = `${p.file}: ${withoutPaths(p.message)}`;
+  switch (p.problem) {
+    case "size":
+      return new ApiError(400, "IMAGE_SIZE_MISMATCH", message);
+    case "annotation":
+      return new ApiError(400, "INVALID_COCO", message);
+    case "budget":
+      return new ApiError(
+        422,
+        "TOO_MANY_PIXELS",
+        `the images hold over ${CALIBRATION_IMAGE_BUDGET * maxPixels} pixels in all (${CALIBRATION_IMAGE_BUDGET} images of the ${maxPixels}-pixel limit; ${message}); fit from fewer or smaller images`,
+      );
+    default: {
+      // the library's code and status, as /detect answers it (e.g. 415 NOT_AN_IMAGE)
+      const api = toApiError(new InferenceError(p.code, p.message));
+      return new ApiError(api.status, api.code, `${p.file}: ${api.message}`);
+    }
   }
 }
