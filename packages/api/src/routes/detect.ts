@@ -45,18 +45,25 @@ export function detectRoutes(s: Services) {
         ...(fields.size_threshold !== undefined && { sizeThreshold: fields.size_threshold }),
         ...(fields.std_threshold !== undefined && { stdThreshold: fields.std_threshold }),
         ...(fields.return_overlay && { overlay: true }),
+        ...(fields.reject_bright_edges && { rejectBrightEdges: true }),
+        ...(fields.max_fp_probability !== undefined && {
+          maxFpProbability: fields.max_fp_probability,
+        }),
+        ...(fields.explain && { explainRejections: true }),
       });
+      const withMasks = fields.return_mask !== false;
       const body: DetectResponse = {
         request_id: c.get("requestId"),
         customer_id: customer,
         model: result.model,
         image: { width: result.width, height: result.height },
-        flakes:
-          fields.return_mask === false
-            ? result.flakes.map(({ mask: _, ...rest }) => rest)
-            : result.flakes,
+        flakes: withMasks ? result.flakes : result.flakes.map(({ mask: _, ...rest }) => rest),
         timings: result.timings,
       };
+      if (fields.explain) {
+        const rejected = result.rejected ?? [];
+        body.rejected = withMasks ? rejected : rejected.map(({ mask: _, ...rest }) => rest);
+      }
       if (result.overlay) {
         body.overlay = `data:image/png;base64,${Buffer.from(result.overlay).toString("base64")}`;
       }

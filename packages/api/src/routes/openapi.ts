@@ -35,9 +35,9 @@ export function openApiDocument(version: string): unknown {
     const props: Record<string, z.ZodType> = {};
     for (const [key, field] of Object.entries(fields.shape)) {
       // A form sends text: documented as a string, required when the schema rejects absence.
-      props[key] = (field as z.ZodType).safeParse(undefined).success
-        ? z.string().optional()
-        : z.string();
+      const text = (field as z.ZodType).description;
+      const str = text === undefined ? z.string() : z.string().describe(text);
+      props[key] = (field as z.ZodType).safeParse(undefined).success ? str.optional() : str;
     }
     for (const [name, required] of Object.entries(files))
       props[name] = required ? binary : binary.optional();
@@ -74,7 +74,7 @@ export function openApiDocument(version: string): unknown {
     method: "post",
     path: DETECT_PATH,
     summary: "Detect flakes in one image",
-    description: `Fields: image (file, required), customer_id (${CUSTOMER_ID_PATTERN.source}; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px), std_threshold (standard deviations), return_mask (default true), return_overlay (adds a PNG data URL).`,
+    description: `Fields: image (file, required), customer_id (${CUSTOMER_ID_PATTERN.source}; filled in from the API key when omitted), model (default GMM-Graphene), size_threshold (px), std_threshold (standard deviations), return_mask (default true), return_overlay (adds a PNG data URL); filters, off by default: reject_bright_edges, max_fp_probability (0-1), and explain (adds rejected flakes with rejected_by). Each field's schema states its accepted range; out of range is 400 BAD_FIELD naming it.`,
     security,
     request: {
       body: {

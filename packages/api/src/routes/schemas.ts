@@ -1,4 +1,12 @@
-import { FlakeSchema, isModelName, DETECT_OPTION_SCHEMAS as range } from "@flakeops/inference";
+import {
+  DEFAULT_SIZE_THRESHOLD,
+  DEFAULT_STD_THRESHOLD,
+  DETECT_OPTION_RANGES,
+  FlakeSchema,
+  isModelName,
+  type OptionRange,
+  DETECT_OPTION_SCHEMAS as range,
+} from "@flakeops/inference";
 import { z } from "zod";
 import { customerId, formBool, formNumber } from "../http/form.js";
 
@@ -12,16 +20,65 @@ export const ErrorSchema = z.object({
 });
 export const FastApiErrorSchema = z.object({ detail: z.string() });
 
+/** An option's accepted range in words, from inference's DETECT_OPTION_RANGES. */
+export function rangeText(r: OptionRange): string {
+  const what = r.integer ? "an integer" : "a number";
+  const low = r.exclusiveMin ? `> ${r.min}` : `>= ${r.min}`;
+  if (r.max === undefined) return `${what} ${low}`;
+  return r.exclusiveMin ? `${what} ${low} and <= ${r.max}` : `${what} from ${r.min} to ${r.max}`;
+}
+
+type RangedOption = keyof typeof range & keyof typeof DETECT_OPTION_RANGES;
+
+/**
+ * A detect option as a form field: checked by inference's own schema, refused with the
+ * accepted range ("max_fp_probability: must be a number from 0 to 1"), documented with it.
+ */
+const detectOption = (name: RangedOption, description: string) => {
+  const accepted = rangeText(DETECT_OPTION_RANGES[name]);
+  return formNumber(
+    z.number().refine((v) => range[name].safeParse(v).success, `must be ${accepted}`),
+  )
+    .optional()
+    .describe(`${description}; ${accepted}`);
+};
+
 /** Text fields of POST /detect (the `image` file is checked separately). */
 export const DetectFields = z.object({
   customer_id: customerId.optional(),
   model: z.string().max(200).optional(),
   /** Smallest flake kept, in pixels. */
-  size_threshold: formNumber(range.sizeThreshold).optional(),
+  size_threshold: detectOption(
+    "sizeThreshold",
+    `smallest flake kept, in pixels (default ${DEFAULT_SIZE_THRESHOLD})`,
+  ),
   /** Mahalanobis distance cut-off of the contrast classifier. */
-  std_threshold: formNumber(range.stdThreshold).optional(),
-  return_mask: formBool.optional(),
-  return_overlay: formBool.optional(),
+  std_threshold: detectOption(
+    "stdThreshold",
+    `Mahalanobis distance cut-off of the contrast classifier (default ${DEFAULT_STD_THRESHOLD})`,
+  ),
+  return_mask: formBool.optional().describe("include each flake's RLE mask (default true)"),
+  return_overlay: formBool.optional().describe("add the overlay PNG as a data URL (default false)"),
+  reject_bright_edges: formBool
+    .optional()
+    .describe(
+      "drop thin rims along crystals much brighter than the substrate (default false: the reference's output)",
+    ),
+  max_fp_probability: detectOption(
+    "maxFpProbability",
+    "drop flakes whose false_positive_probability is above this (default: none dropped)",
+  ),
+  explain: formBool
+    .optional()
+    .describe(
+      "add `rejected`: the flakes the filters dropped, each with `rejected_by` (default false)",
+    ),
+});
+
+/** A flake a filter dropped, and which filters dropped it (inference's RejectedFlake). */
+export const RejectedFlakeSchema = FlakeSchema.partial({ mask: true }).extend({
+  /** inference's RejectionReason: bright_edge, thin_rim, fp_probability */
+  rejected_by: z.array(z.string()).min(1),
 });
 
 export const DetectResponse = z.object({
@@ -33,6 +90,8 @@ export const DetectResponse = z.object({
   timings: z.object({ decode_ms: z.number(), detect_ms: z.number(), total_ms: z.number() }),
   /** Only with return_overlay=true: the detections drawn on the image, as a PNG data URL. */
   overlay: z.string().optional(),
+  /** Only with explain=true: the flakes the filters dropped (empty when none did). */
+  rejected: z.array(RejectedFlakeSchema).optional(),
 });
 export type DetectResponse = z.infer<typeof DetectResponse>;
 
