@@ -3,7 +3,7 @@ import { encodeBgr, synthesize } from "@flakeops/inference/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DetectResponse, rangeText } from "../src/routes/schemas.js";
 import type { RunningServer } from "../src/server.js";
-import { expectErrorShape, form, postForm, startTestServer } from "./helpers.js";
+import { expectErrorShape, form, getJson, postForm, startTestServer } from "./helpers.js";
 
 /** POST /detect's opt-in filters: reject_bright_edges, max_fp_probability, explain. */
 describe("POST /detect filters", () => {
@@ -89,7 +89,7 @@ describe("POST /detect filters", () => {
   });
 
   it("the OpenAPI document lists the fields with their ranges, and `rejected`", async () => {
-    const doc = await (await fetch(`${srv.url}/openapi.json`)).json();
+    const doc = await getJson(`${srv.url}/openapi.json`);
     const form =
       doc.paths["/detect"].post.requestBody.content["multipart/form-data"].schema.properties;
     for (const f of ["reject_bright_edges", "max_fp_probability", "explain"])

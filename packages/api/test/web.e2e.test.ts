@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Flake } from "@flakeops/inference";
 // The CLI's --csv columns and rows: the page's CSV download must be the same file.
 import { CSV_COLUMNS } from "@flakeops/inference";
+import { encodeBgr, synthesize } from "@flakeops/inference/tools";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvRows } from "../../inference/src/cli/batch.js";
@@ -17,6 +18,8 @@ if (!hasChromium)
   console.warn(`web.e2e.test: skipped, no Chromium at ${CHROMIUM} (CI installs Debian's chromium)`);
 
 type ShownFlake = Omit<Flake, "mask">;
+/** What the page's window offers to read an element's computed style (no DOM lib here). */
+type StyleWindow = { getComputedStyle(el: unknown): { borderTopStyle: string } };
 
 describe.skipIf(!hasChromium)("the web page in headless Chromium", () => {
   let srv: RunningServer;
@@ -205,6 +208,73 @@ describe.skipIf(!hasChromium)("the web page in headless Chromium", () => {
     expect(lines.slice(1).map((l) => Number(l.split(",")[1]))).toEqual(
       flakes.flatMap((f, i) => (f.thickness === layer ? [i + 1] : [])),
     );
+    expect(failed).toEqual([]);
+    await page.close();
+  });
+
+  it("explain: the flakes the server's filters rejected, listed with their reason and outlined dashed", async () => {
+    // bulk crystals with bright halos: the bright-edge filter drops their rims
+    const s = synthesize({ width: 480, height: 360, seed: 500, flakes: 5, halos: 2 });
+    const png = await encodeBgr(s.image, "png");
+    const api = await postForm(
+      `${srv.url}/detect`,
+      form({
+        image: { bytes: png, filename: "halo.png" },
+        customer_id: "web",
+        return_mask: "false",
+        reject_bright_edges: "true",
+        explain: "true",
+      }),
+    );
+    expect(api.status).toBe(200);
+    const rejected: (ShownFlake & { rejected_by: string[] })[] = api.body.rejected;
+    expect(rejected.length).toBeGreaterThan(0);
+
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on("pageerror", (e) => failed.push(e.message));
+    await page.goto(srv.url);
+    await page.waitForSelector('#model[data-ready="true"]');
+    const detect = async () => {
+      await page.$eval("body", (b) => {
+        delete (b as unknown as { dataset: Record<string, string> }).dataset.done;
+      });
+      await page.setInputFiles("#image", { name: "halo.png", mimeType: "image/png", buffer: png });
+      await page.click("#submit");
+      await page.waitForSelector('body[data-done="true"]');
+    };
+    await page.check("#reject-edges");
+    await page.check("#explain");
+    await detect();
+    expect(await page.isVisible("#rejected-section")).toBe(true);
+    const rows = await page.$$eval("#rejected tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+    );
+    expect(rows.map((r) => [r[1], Number(r[2]), r[5]])).toEqual(
+      rejected.map((f) => [f.thickness, f.size, f.rejected_by.join(", ")]),
+    );
+    expect(await page.$$eval("#flakes tbody tr", (t) => t.length)).toBe(api.body.flakes.length);
+    // outlined apart from the kept flakes: dashed, one per rejected flake, on its bbox
+    const style = (sel: string) =>
+      page.$eval(sel, (el) => {
+        const view = (el as unknown as { ownerDocument: { defaultView: StyleWindow } })
+          .ownerDocument.defaultView;
+        return view.getComputedStyle(el).borderTopStyle;
+      });
+    expect(await page.$$eval("#boxes .box.rejected", (b) => b.length)).toBe(rejected.length);
+    expect(await style("#boxes .box.rejected")).toBe("dashed");
+    if (api.body.flakes.length > 0) expect(await style("#boxes .box:not(.rejected)")).toBe("solid");
+    const img = (await page.locator("#overlay").boundingBox())!;
+    const box = (await page.locator('#boxes .box.rejected[data-rejected="0"]').boundingBox())!;
+    const scale = img.width / 480;
+    expect(box.x - img.x).toBeCloseTo(rejected[0]!.bbox[0] * scale, 0);
+    expect(box.width).toBeCloseTo(rejected[0]!.bbox[2] * scale, 0);
+
+    // without the toggle: no rejected section, no dashed outlines
+    await page.uncheck("#explain");
+    await detect();
+    expect(await page.isVisible("#rejected-section")).toBe(false);
+    expect(await page.$$eval("#boxes .box.rejected", (b) => b.length)).toBe(0);
     expect(failed).toEqual([]);
     await page.close();
   });

@@ -2,8 +2,10 @@ import { CSV_COLUMNS } from "@flakeops/inference";
 import { DETECT_PATH } from "../contract.js";
 
 /**
- * The detect tab's script: upload, overlay, the flake table (click a row to outline its flake,
- * click the image to select the flake under the pointer), filters, and JSON/CSV downloads.
+ * The detect tab's script: upload (with the server's opt-in filters), overlay, the flake table
+ * (click a row to outline its flake, click the image to select the flake under the pointer),
+ * table filters, the flakes the server's filters rejected and why (explain), and JSON/CSV
+ * downloads.
  * DOM built with textContent only, never innerHTML, so no server value is markup.
  */
 
@@ -81,19 +83,47 @@ function render() {
     for (const v of cells) { const td = document.createElement("td"); td.textContent = String(v); tr.append(td); }
     tr.addEventListener("click", () => select(i === state.selected ? -1 : i));
     tbody.append(tr);
-    // Percentages of the image, so the box follows the image however it is scaled.
     const box = document.createElement("div");
     box.className = "box";
     box.dataset.flake = String(i);
-    const [x, y, w, h] = f.bbox;
-    box.style.left = (100 * x / width) + "%";
-    box.style.top = (100 * y / height) + "%";
-    box.style.width = (100 * w / width) + "%";
-    box.style.height = (100 * h / height) + "%";
+    placeBox(box, f.bbox, width, height);
     boxes.append(box);
   }
   $("filter-count").textContent = shown.length + " of " + state.result.flakes.length + " flake(s) shown";
+  renderRejected(boxes, width, height);
   select(state.selected);
+}
+
+function placeBox(box, bbox, width, height) {
+  // Percentages of the image, so the box follows the image however it is scaled.
+  const [x, y, w, h] = bbox;
+  box.style.left = (100 * x / width) + "%";
+  box.style.top = (100 * y / height) + "%";
+  box.style.width = (100 * w / width) + "%";
+  box.style.height = (100 * h / height) + "%";
+}
+
+/** The flakes the server's filters dropped (explain), each with its reasons, outlined dashed. */
+function renderRejected(boxes, width, height) {
+  const rejected = state.result.rejected;
+  const tbody = $("rejected").querySelector("tbody");
+  tbody.replaceChildren();
+  $("rejected-section").hidden = !rejected;
+  if (!rejected) return;
+  rejected.forEach((f, i) => {
+    const tr = document.createElement("tr");
+    tr.dataset.rejected = String(i);
+    const cells = [i + 1, f.thickness, f.size, f.center.join(", "), fmt(f.false_positive_probability, 3),
+      f.rejected_by.join(", ")];
+    for (const v of cells) { const td = document.createElement("td"); td.textContent = String(v); tr.append(td); }
+    tbody.append(tr);
+    const box = document.createElement("div");
+    box.className = "box rejected";
+    box.dataset.rejected = String(i);
+    box.title = "rejected: " + f.rejected_by.join(", ");
+    placeBox(box, f.bbox, width, height);
+    boxes.append(box);
+  });
 }
 
 function select(i) {
@@ -163,6 +193,9 @@ $("detect-form").addEventListener("submit", async (ev) => {
   form.append("customer_id", $("customer_id").value.trim());
   form.append("return_overlay", "true");
   form.append("return_mask", "false");
+  if ($("reject-edges").checked) form.append("reject_bright_edges", "true");
+  if ($("max-fp").value.trim() !== "") form.append("max_fp_probability", $("max-fp").value.trim());
+  if ($("explain").checked) form.append("explain", "true");
   $("submit").disabled = true;
   delete document.body.dataset.done;
   status("Detecting…");

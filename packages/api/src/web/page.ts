@@ -1,4 +1,11 @@
-/** The web page's HTML: a detect tab (image, overlay, filterable flake table, downloads) and a calibrate tab. */
+import { DETECT_OPTION_RANGES } from "@flakeops/inference";
+
+/**
+ * The web page's HTML: a detect tab (image, the opt-in filters, overlay, filterable flake
+ * table, the flakes the filters rejected and why, downloads) and a calibrate tab.
+ */
+
+const FP = DETECT_OPTION_RANGES.maxFpProbability;
 
 export const INDEX_HTML = `<!doctype html>
 <html lang="en">
@@ -24,6 +31,12 @@ export const INDEX_HTML = `<!doctype html>
   <select id="model" name="model"></select>
   <label for="customer_id">Customer id</label>
   <input id="customer_id" name="customer_id" value="web" pattern="[A-Za-z0-9_\\-]{1,64}">
+  <label for="reject-edges">Reject bright edges</label>
+  <input id="reject-edges" type="checkbox">
+  <label for="max-fp">Drop FP prob. above</label>
+  <input id="max-fp" type="number" min="${FP.min}" max="${FP.max}" step="0.01" placeholder="none">
+  <label for="explain">Show rejected flakes</label>
+  <input id="explain" type="checkbox">
   <button id="submit" type="submit">Detect</button>
 </form>
 <div id="status" class="status" role="status"></div>
@@ -44,6 +57,13 @@ export const INDEX_HTML = `<!doctype html>
   <thead><tr><th>#</th><th>thickness</th><th>size (px)</th><th>center</th><th>min side</th><th>max side</th><th>aspect</th><th>FP prob.</th></tr></thead>
   <tbody></tbody>
 </table>
+<section id="rejected-section" hidden>
+<h2>Rejected by the filters</h2>
+<table id="rejected">
+  <thead><tr><th>#</th><th>thickness</th><th>size (px)</th><th>center</th><th>FP prob.</th><th>rejected by</th></tr></thead>
+  <tbody></tbody>
+</table>
+</section>
 </section>
 <section id="calibrate-panel" role="tabpanel" hidden>
 <p>Fit a GMM model from a few images annotated in COCO (polygons or RLE; each category is a layer).</p>

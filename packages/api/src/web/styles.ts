@@ -14,6 +14,8 @@ form button { grid-column: 2; justify-self: start; padding: .4rem 1.2rem; }
 #stage { position: relative; display: inline-block; max-width: 100%; }
 #overlay { max-width: 100%; border-radius: 6px; display: block; cursor: crosshair; }
 .box { position: absolute; border: 1px solid #fff8; box-sizing: border-box; pointer-events: none; }
+.box.rejected { border: 2px dashed #ff9800; }
+#rejected td:last-child { text-align: left; }
 .box.selected { border: 3px solid #ff2d95; box-shadow: 0 0 0 2px #0008; }
 .filters, .downloads { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; margin: .5rem 0; }
 .filters input { width: 6rem; }
