@@ -9,6 +9,17 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
+/**
+ * A production tier asked to run on fewer than two instances or availability zones (one
+ * instance or zone lost would take the API down).
+ */
+export class ProductionCapacityError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProductionCapacityError";
+  }
+}
+
 /** Run a sizing call, turning its typed errors into one-line preview failures. */
 export function sizingOrFail<T>(what: string, fn: () => T): T {
   try {

@@ -14,7 +14,7 @@ export {
   secretReadStatements,
 } from "./components/instance-role.js";
 export type { ExistingNetwork } from "./components/network.js";
-export { ConfigError } from "./errors.js";
+export { ConfigError, ProductionCapacityError } from "./errors.js";
 export { BATCH_WORKER_SCRIPT, type BatchWorkerEnv } from "./host/batch-worker.js";
 export {
   type ArtifactSource,

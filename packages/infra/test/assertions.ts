@@ -1,4 +1,4 @@
-import { alarmRulesFor } from "@flakeops/sizing";
+import { alarmRulesFor, type WorkTrackingRule } from "@flakeops/sizing";
 import { expect } from "vitest";
 import type { MockCloud, RecordedResource } from "./harness.js";
 
@@ -46,12 +46,23 @@ export function userDataOf(cloud: MockCloud): string {
  * queue's), each with the rule's metric, missing-data treatment and dimensions, wired to its
  * scaling policy or the topic.
  */
-export function expectRuleAlarms(cloud: MockCloud, shape: "api" | "batch" = "api"): void {
+export function expectRuleAlarms(
+  cloud: MockCloud,
+  shape: "api" | "batch" = "api",
+  scalingRule: WorkTrackingRule | null = null,
+): void {
   const group = cloud.one(T.group);
   const topic = cloud.one(T.topic);
   const alarms = cloud.ofType(T.alarm);
-  const policies = cloud.ofType(T.policy);
-  const rules = alarmRulesFor({ loadBalancer: shape === "api", queue: shape === "batch" });
+  const tracking = cloud
+    .ofType(T.policy)
+    .filter((p) => p.inputs.policyType === "TargetTrackingScaling");
+  const policies = cloud.ofType(T.policy).filter((p) => !tracking.includes(p));
+  // A work-tracking rule replaces the CPU rows: neither their alarms nor their step policies.
+  const rules = alarmRulesFor({ loadBalancer: shape === "api", queue: shape === "batch" }).filter(
+    (r) => !scalingRule?.replaces.includes(r.id),
+  );
+  expectWorkTracking(cloud, scalingRule, tracking);
   expect(alarms.map((a) => a.name.split("-").slice(1).join("-")).sort()).toEqual(
     rules.map((r) => r.id).sort(),
   );
@@ -114,6 +125,42 @@ export function expectRuleAlarms(cloud: MockCloud, shape: "api" | "batch" = "api
       expect(alarm.okActions, rule.id).toEqual([arnOf(topic)]);
     }
   }
+}
+
+/**
+ * The sizing answer's work-tracking rule as one target-tracking policy on the group: the ALB's
+ * requests per target at the rule's target value, labelled with the load balancer's and target
+ * group's ARN suffixes; none without a rule.
+ */
+function expectWorkTracking(
+  cloud: MockCloud,
+  rule: WorkTrackingRule | null,
+  tracking: RecordedResource[],
+): void {
+  if (!rule) {
+    expect(tracking).toEqual([]);
+    return;
+  }
+  expect(tracking).toHaveLength(1);
+  const policy = tracking[0]!;
+  expect(policy.name.endsWith(`-${rule.id}`)).toBe(true);
+  const lb = cloud.one(T.loadBalancer);
+  const tg = cloud.one(T.targetGroup);
+  const suffix = (r: RecordedResource, kind: string, id: string) =>
+    `${kind}/${physicalName(r)}/${id}`;
+  expect(policy.inputs).toMatchObject({
+    autoscalingGroupName: physicalName(cloud.one(T.group)),
+    policyType: "TargetTrackingScaling",
+    targetTrackingConfiguration: {
+      targetValue: rule.targetValue,
+      predefinedMetricSpecification: {
+        predefinedMetricType: "ALBRequestCountPerTarget",
+        // The mocks' arnSuffix values (harness.ts).
+        resourceLabel: `${suffix(lb, "app", "50dc6c495c0c9188")}/${suffix(tg, "targetgroup", "73e2d6bc24d8a067")}`,
+      },
+    },
+  });
+  expect(policy.inputs.stepAdjustments).toBeUndefined();
 }
 
 /** IMDSv2 only, and an encrypted gp3 root volume of the given size on the AMI's root device. */

@@ -88,6 +88,51 @@ describe("AWS's documented limits (test/aws-limits.ts)", () => {
     expect(awsLimitViolations(bucket, "x", { bucket: "xn--api" })).toHaveLength(1);
   });
 
+  it("checks target tracking on ALB requests per target: label format and length, target > 0", () => {
+    const policy = "aws:autoscaling/policy:Policy";
+    const label =
+      "app/api-alb-1a2b3c4/50dc6c495c0c9188/targetgroup/api-tg-1a2b3c4/73e2d6bc24d8a067";
+    const tracking = (resourceLabel: unknown, targetValue: unknown = 1920) => ({
+      policyType: "TargetTrackingScaling",
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: {
+          predefinedMetricType: "ALBRequestCountPerTarget",
+          resourceLabel,
+        },
+        targetValue,
+      },
+    });
+    expect(awsLimitViolations(policy, "api-requests-per-target", tracking(label))).toEqual([]);
+    // The target group's ARN alone, the full ARN, or nothing: AWS refuses each.
+    expect(
+      awsLimitViolations(policy, "p", tracking("targetgroup/api-tg/73e2d6bc24d8a067")),
+    ).toHaveLength(1);
+    expect(
+      awsLimitViolations(
+        policy,
+        "p",
+        tracking(`arn:aws:elasticloadbalancing:us-east-1:0:loadbalancer/${label}`),
+      ),
+    ).toHaveLength(1);
+    expect(awsLimitViolations(policy, "p", tracking(undefined))).toHaveLength(1);
+    const long = `app/${"a".repeat(1010)}/1/targetgroup/t/2`;
+    expect(long.length).toBeGreaterThan(1023);
+    expect(awsLimitViolations(policy, "p", tracking(long))).toHaveLength(1);
+    expect(awsLimitViolations(policy, "p", tracking(label, 0))).toHaveLength(1);
+    expect(awsLimitViolations(policy, "p", tracking(label, -5))).toHaveLength(1);
+    expect(
+      awsLimitViolations(policy, "p", { ...tracking(label), adjustmentType: "ChangeInCapacity" }),
+    ).toHaveLength(1);
+    // Step scaling is not target tracking: its own parameters stand.
+    expect(
+      awsLimitViolations(policy, "p", {
+        policyType: "StepScaling",
+        adjustmentType: "ChangeInCapacity",
+        stepAdjustments: [{ scalingAdjustment: 1, metricIntervalLowerBound: "0" }],
+      }),
+    ).toEqual([]);
+  });
+
   it("reports an aws: type without a row, and cites a source for every rule", () => {
     expect(awsLimitViolations("aws:ec2/eip:Eip", "x", {})[0]).toMatch(/add its row/);
     expect(awsLimitViolations("flakeops:infra:InferenceService", "x", {})).toEqual([]);

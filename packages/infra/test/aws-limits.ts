@@ -80,6 +80,49 @@ function physicalName(test: (s: string) => boolean, rule: string, source: string
 
 const maxLength = (n: number) => (s: string) => s.length <= n;
 
+// --- Target tracking ---------------------------------------------------------------------
+
+/**
+ * ALBRequestCountPerTarget's resource label: the load balancer's ARN's final portion and the
+ * target group's, joined by "/" ("app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>"),
+ * 1-1023 characters; only for that metric type.
+ */
+const RESOURCE_LABEL = /^app\/[^/]+\/[^/]+\/targetgroup\/[^/]+\/[^/]+$/;
+const PREDEFINED_METRIC_SOURCE = `${ASG_API}/API_PredefinedMetricSpecification.html (ResourceLabel)`;
+
+const TARGET_TRACKING: Limit[] = [
+  {
+    rule: "TargetTrackingScaling: targetTrackingConfiguration with a positive targetValue; no step-scaling parameters",
+    source: `${ASG_API}/API_PutScalingPolicy.html (TargetTrackingConfiguration, StepAdjustments, AdjustmentType, MetricAggregationType: step scaling only); ${ASG_API}/API_TargetTrackingConfiguration.html`,
+    check: (i) => {
+      if (i.policyType !== "TargetTrackingScaling") return undefined;
+      const value = Number(at(i, "targetTrackingConfiguration.targetValue"));
+      if (!(Number.isFinite(value) && value > 0))
+        return `targetTrackingConfiguration.targetValue ${String(at(i, "targetTrackingConfiguration.targetValue"))}`;
+      for (const k of ["stepAdjustments", "adjustmentType", "metricAggregationType"])
+        if (i[k] !== undefined) return `${k} on a target-tracking policy`;
+      return undefined;
+    },
+  },
+  {
+    rule: "predefinedMetricSpecification.resourceLabel: app/<lb>/<id>/targetgroup/<tg>/<id>, 1-1023 characters, ALBRequestCountPerTarget only (and it needs one)",
+    source: PREDEFINED_METRIC_SOURCE,
+    check: (i) => {
+      const spec = at(i, "targetTrackingConfiguration.predefinedMetricSpecification") as
+        | Inputs
+        | undefined;
+      if (!spec) return undefined;
+      const label = spec.resourceLabel;
+      if (spec.predefinedMetricType !== "ALBRequestCountPerTarget")
+        return label === undefined ? undefined : `resourceLabel on ${spec.predefinedMetricType}`;
+      if (typeof label !== "string") return "ALBRequestCountPerTarget without a resourceLabel";
+      return label.length <= 1023 && RESOURCE_LABEL.test(label)
+        ? undefined
+        : `resourceLabel ${JSON.stringify(label.slice(0, 80))}`;
+    },
+  },
+];
+
 // --- Shared rules -------------------------------------------------------------------------
 
 /** EC2: "a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*", up to 255 characters. */
@@ -342,6 +385,7 @@ export const AWS_LIMITS: Readonly<Record<string, readonly Limit[]>> = {
   ],
   "aws:autoscaling/policy:Policy": [
     physicalName(maxLength(255), "1-255 characters", `${ASG_API}/API_PutScalingPolicy.html`),
+    ...TARGET_TRACKING,
   ],
   "aws:cloudwatch/metricAlarm:MetricAlarm": [
     physicalName(maxLength(255), "1-255 characters", `${CW_API}/API_PutMetricAlarm.html`),

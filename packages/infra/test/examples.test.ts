@@ -8,6 +8,7 @@ import {
   type PricingModel,
   recommendForUseCase,
   recommendForWorkload,
+  type WorkTrackingRule,
 } from "@flakeops/sizing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../src/index.js";
@@ -67,6 +68,8 @@ function expectDeployedTier(opts: {
   count: number;
   volumeGiB?: number;
   spot: boolean;
+  /** The sizing answer's work-tracking rule, where the tier was sized from a workload. */
+  scalingRule?: WorkTrackingRule | null;
 }): void {
   const lt = cloud.one(T.launchTemplate).inputs;
   expect(lt.instanceType).toBe(opts.instanceType);
@@ -74,7 +77,7 @@ function expectDeployedTier(opts: {
   // An API tier never scales to zero (no CPU series would remain to scale it back out).
   expect(cloud.one(T.group).inputs.minSize).toBeGreaterThanOrEqual(1);
   expectHardenedLaunchTemplate(cloud, opts.volumeGiB ?? 200);
-  expectRuleAlarms(cloud);
+  expectRuleAlarms(cloud, "api", opts.scalingRule ?? null);
   expectOnlyAlbIsPublic(cloud);
   expectHealthChecks(cloud);
   expectInstanceRefresh(cloud);
@@ -87,7 +90,7 @@ function estimate(
   count: number,
   pricing: PricingModel,
   volumeGiB = 200,
-  workload: { imagesPerHour?: number; averageCpuPercent?: number } = {},
+  workload: { imagesPerHour?: number; averageCpuPercent?: number; bytesPerImage?: number } = {},
 ): number {
   return estimateTierCost({ instanceType, count, pricing, volumeGiB, ...workload }).monthlyUSD;
 }
@@ -128,13 +131,20 @@ describe("examples/cpu-production", () => {
       imagesPerHour: "30000",
       p95LatencyMs: "1500",
     });
-    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
+    expectDeployedTier({
+      instanceType: rec.instanceType,
+      count: rec.count,
+      spot: false,
+      scalingRule: rec.scalingRule,
+    });
     expect(outputs.instanceType).toBe(rec.instanceType);
-    // Priced at the sized workload: its ALB capacity units and average CPU.
+    // Priced at the sized workload: its ALB capacity units (at the sizing answer's bytes per
+    // image) and average CPU (what CPUUtilization shows, as sizing priced the T3 surplus).
     expect(outputs.estimatedMonthlyCostUSD).toBe(
       estimate(rec.instanceType, rec.count, rec.pricing, 200, {
         imagesPerHour: 30000,
-        averageCpuPercent: rec.averageUtilization * 100,
+        averageCpuPercent: rec.averageCpuPercent,
+        bytesPerImage: rec.assumptions.bytesPerImage,
       }),
     );
   });
@@ -264,7 +274,7 @@ describe("examples/gpu", () => {
     );
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(
-      /^gpu: g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU \(GMM models\): 1 x c5\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: /,
+      /^gpu: g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU \(GMM models\): 1 x c\d[a-z]*\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: /,
     );
     expect((error as Error).message).not.toContain("\n");
   });
@@ -293,7 +303,12 @@ describe("examples/gpu", () => {
       serviceMs: 40,
     });
     await runExample("gpu", { ...GPU_MODELS, imagesPerHour: "50000", serviceMs: "40" });
-    expectDeployedTier({ instanceType: rec.instanceType, count: rec.count, spot: false });
+    expectDeployedTier({
+      instanceType: rec.instanceType,
+      count: rec.count,
+      spot: false,
+      scalingRule: rec.scalingRule,
+    });
   });
 });
 

@@ -455,7 +455,7 @@ describe("InferenceService options", () => {
     [{ modelsUri: "/models" }, /modelsUri must be an s3:\/\/bucket\/prefix URI/],
     [
       { instanceType: "g4dn.xlarge" },
-      /g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU .*c5\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: models that include an ONNX kind/,
+      /g4dn\.xlarge is a GPU type but the API's embedded GMM-Graphene run only on the CPU .*c\d[a-z]*\.xlarge does the same work for \$\d+\.\d\d\/month less; accepted: models that include an ONNX kind/,
     ],
     [{ instanceType: "g4dn.xlarge", models: ["GMM-Graphene"] }, /GMM-Graphene run only on the CPU/],
     [

@@ -2,7 +2,7 @@ import type { TierCost } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
 import { createInstances } from "../tier/instances.js";
-import { checkTierArgs, type TierArgs } from "../tier/plan.js";
+import { checkProductionZones, checkTierArgs, type TierArgs } from "../tier/plan.js";
 import { createInstanceProfile } from "./instance-role.js";
 import { checkJobSettings, createJobQueue } from "./job-queue.js";
 import { createWorkerSecurityGroup, type ExistingNetwork, resolveVpc } from "./network.js";
@@ -56,7 +56,8 @@ export class BatchWorkers extends pulumi.ComponentResource {
   public readonly instanceType: string;
 
   constructor(name: string, args: BatchWorkersArgs, opts?: pulumi.ComponentResourceOptions) {
-    const plan = checkTierArgs(name, args);
+    const plan = checkTierArgs(name, args, { loadBalancer: false });
+    checkProductionZones(name, plan, args.network?.privateSubnetIds);
     const jobs = checkJobSettings(name, args, plan.type.vcpu);
     super(BATCH_WORKERS_TYPE, name, {}, opts);
     // biome-ignore lint/complexity/noUselessThisAlias: children are parented to the component

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../errors.js";
 import { instanceS3Read, resolveArtifact } from "../tier/artifact.js";
 import { createInstances } from "../tier/instances.js";
-import { checkTierArgs, type TierArgs } from "../tier/plan.js";
+import { checkProductionZones, checkTierArgs, type TierArgs } from "../tier/plan.js";
 import { checkHttpsArgs } from "./certificate.js";
 import { createAccessLogBucket, createRateLimit } from "./edge.js";
 import { createInstanceProfile } from "./instance-role.js";
@@ -61,6 +61,7 @@ export class InferenceService extends pulumi.ComponentResource {
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything is checked before anything is registered: bad input fails the preview cleanly.
     const plan = checkTierArgs(name, args);
+    checkProductionZones(name, plan, args.network?.privateSubnetIds);
     const limit = args.rateLimitPerIp;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 10 && limit <= 2e9)) {
       // WAF RateBasedStatement.Limit: 10 to 2,000,000,000 requests per 5-minute window.

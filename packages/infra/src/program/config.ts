@@ -1,12 +1,14 @@
 import {
   DEFAULT_REGION,
   getInstanceType,
+  PRODUCTION_MIN_INSTANCES,
   type PricingModel,
   REGIONS,
   recommendForUseCase,
   recommendForWorkload,
   USE_CASES,
   type UseCase,
+  type WorkTrackingRule,
 } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -14,6 +16,7 @@ import { ACM_CERTIFICATE_ARN, INSTANCE_TYPE, isS3Uri, REGION } from "../aws-name
 import { isDomainName, isHostedZoneId } from "../components/certificate.js";
 import { ConfigError, sizingOrFail } from "../errors.js";
 import { MAX_REFRESH_TIMEOUT_MINUTES } from "../tier/refresh-gate.js";
+import { nearest } from "./nearest.js";
 
 /**
  * Stack configuration a user sets with `pulumi config set <key> <value>` (project namespace),
@@ -52,6 +55,15 @@ export const StackConfigSchema = z
     serviceMs: positiveNumber().optional(),
     peakFactor: positiveNumber()
       .refine((n) => n >= 1, { error: "must be >= 1 (peak / average)" })
+      .optional(),
+    /**
+     * Production: at least two instances in two availability zones (default: true for the
+     * production use case, else false).
+     */
+    production: bool.optional(),
+    /** Hours a day at the peak rate: the workload is sized and priced over the autoscaled day. */
+    peakHoursPerDay: positiveNumber()
+      .refine((n) => n <= 24, { error: "must be a number of hours in (0, 24]" })
       .optional(),
     minSize: wholeNumber(0).optional(),
     maxSize: wholeNumber(1).optional(),
@@ -161,6 +173,13 @@ export const StackConfigSchema = z
         message: "p95LatencyMs needs imagesPerHour",
       });
     }
+    if (c.peakHoursPerDay !== undefined && c.imagesPerHour === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["peakHoursPerDay"],
+        message: "peakHoursPerDay needs imagesPerHour",
+      });
+    }
     if (c.instanceType !== undefined && c.imagesPerHour !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -197,33 +216,9 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
   throw new ConfigError(`invalid stack config: ${problems.join("; ")}`);
 }
 
-/**
- * Levenshtein distance (insertions, deletions, substitutions), case-insensitive: enough to
- * point `instancetype` at `instanceType`. Written out (a dozen lines) because no edit-distance
- * package is among the dependencies.
- */
-function editDistance(a: string, b: string): number {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= y.length; j++) {
-      next[j] = Math.min(
-        next[j - 1]! + 1,
-        row[j]! + 1,
-        row[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
-      );
-    }
-    row = next;
-  }
-  return row[y.length]!;
-}
-
 /** The accepted key closest to a typo. */
 export function nearestKey(key: string): string {
-  return STACK_CONFIG_KEYS.reduce((best, k) =>
-    editDistance(key, k) < editDistance(key, best) ? k : best,
-  );
+  return nearest(key, STACK_CONFIG_KEYS);
 }
 
 /**
@@ -258,6 +253,14 @@ export interface Tier {
   /** The sized workload, where the tier was sized from one (the estimate's ALB capacity and T3 surplus). */
   readonly imagesPerHour?: number;
   readonly averageCpuPercent?: number;
+  /** Bytes per request the workload was sized with (the estimate's ALB capacity units). */
+  readonly bytesPerImage?: number;
+  /** The sizing answer's work-tracking rule, where CPU cannot show the tier's load. */
+  readonly scalingRule?: WorkTrackingRule;
+  /** At least two instances in two availability zones. */
+  readonly production: boolean;
+  /** The autoscaled day the workload was sized for (count at peak, minSize off-peak). */
+  readonly peakHoursPerDay?: number;
 }
 
 export const DEFAULT_USE_CASE: UseCase = "production";
@@ -283,6 +286,9 @@ export function resolveTier(config: StackConfig): Tier {
     warnings: string[];
     imagesPerHour?: number;
     averageCpuPercent?: number;
+    bytesPerImage?: number;
+    scalingRule?: WorkTrackingRule;
+    baseCount?: number;
   };
   let source: Tier["source"];
   if (config.instanceType !== undefined) {
@@ -296,6 +302,7 @@ export function resolveTier(config: StackConfig): Tier {
       warnings: [],
     };
   } else if (config.imagesPerHour !== undefined) {
+    const production = config.production ?? false;
     const model = sizedModel(config);
     const rec = sizingOrFail("imagesPerHour", () =>
       recommendForWorkload({
@@ -307,6 +314,10 @@ export function resolveTier(config: StackConfig): Tier {
         // Sized for the model the tier serves: on a GPU tier the first one that can use it.
         ...(model === undefined ? {} : { model }),
         ...(region === undefined ? {} : { region }),
+        ...(production ? { production } : {}),
+        ...(config.peakHoursPerDay === undefined
+          ? {}
+          : { peakHoursPerDay: config.peakHoursPerDay }),
       }),
     );
     source = "workload";
@@ -317,7 +328,12 @@ export function resolveTier(config: StackConfig): Tier {
       reason: `${config.imagesPerHour} images/hour at p95 <= ${rec.assumptions.p95TargetMs} ms: ${rec.count} x ${rec.instanceType} (p95 ${rec.p95LatencyMs} ms, ${Math.round(rec.utilization * 100)}% peak utilization)`,
       warnings: rec.warnings,
       imagesPerHour: config.imagesPerHour!,
-      averageCpuPercent: rec.averageUtilization * 100,
+      // What CPUUtilization shows over the day (busy cores over all vCPUs): the T3 surplus.
+      averageCpuPercent: rec.averageCpuPercent,
+      bytesPerImage: rec.assumptions.bytesPerImage,
+      ...(rec.scalingRule ? { scalingRule: rec.scalingRule } : {}),
+      // Off-peak the group may shrink to the base count the day was priced with.
+      ...(config.peakHoursPerDay === undefined ? {} : { baseCount: rec.baseCount }),
     };
   } else {
     const useCase = config.useCase ?? DEFAULT_USE_CASE;
@@ -342,10 +358,13 @@ export function resolveTier(config: StackConfig): Tier {
       : picked.pricing;
   // Production keeps two instances, one per availability zone of the (two-AZ) network, so
   // losing an instance or a zone leaves the API serving.
-  const floor =
-    source === "useCase" && (config.useCase ?? DEFAULT_USE_CASE) === "production" ? 2 : 0;
+  const production =
+    config.production ??
+    (source === "useCase" && (config.useCase ?? DEFAULT_USE_CASE) === "production");
+  const floor = production ? PRODUCTION_MIN_INSTANCES : 0;
   const base = config.minSize === undefined ? Math.max(picked.count, floor) : picked.count;
-  const minSize = config.minSize ?? base;
+  const minSize =
+    config.minSize ?? (picked.baseCount === undefined ? base : Math.max(picked.baseCount, floor));
   const maxSize = config.maxSize ?? Math.max(minSize, base * 2, base + 1);
   if (minSize > maxSize) {
     throw new ConfigError(
@@ -353,8 +372,11 @@ export function resolveTier(config: StackConfig): Tier {
     );
   }
   const count = Math.min(Math.max(base, minSize, 1), maxSize);
+  const { baseCount: _base, ...sized } = picked;
   return {
-    ...picked,
+    ...sized,
+    production,
+    ...(config.peakHoursPerDay === undefined ? {} : { peakHoursPerDay: config.peakHoursPerDay }),
     warnings: [...regionWarnings, ...picked.warnings],
     count,
     minSize,

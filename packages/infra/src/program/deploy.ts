@@ -138,6 +138,9 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     ...(config.models ? { models: config.models } : {}),
     ...(tier.imagesPerHour === undefined ? {} : { imagesPerHour: tier.imagesPerHour }),
     ...(tier.averageCpuPercent === undefined ? {} : { averageCpuPercent: tier.averageCpuPercent }),
+    ...(tier.bytesPerImage === undefined ? {} : { bytesPerImage: tier.bytesPerImage }),
+    ...(tier.production ? { production: true } : {}),
+    ...(tier.peakHoursPerDay === undefined ? {} : { peakHoursPerDay: tier.peakHoursPerDay }),
     ...(config.apiKeysSecretArn ? { apiKeysSecretArn: config.apiKeysSecretArn } : {}),
     ...(config.adminKeysSecretArn ? { adminKeysSecretArn: config.adminKeysSecretArn } : {}),
     ...(config.allowCpuOnlyModels ? { allowCpuOnlyModels: true } : {}),
@@ -188,6 +191,8 @@ export function deployFromConfig(name: string, opts: DeployOptions = {}): Deploy
     {
       ...opts.args,
       ...tierArgs,
+      // Scale on requests per target where the sizing answer says CPU cannot show the load.
+      ...(tier.scalingRule ? { scalingRule: tier.scalingRule } : {}),
       ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
       ...(config.domainName ? { domainName: config.domainName } : {}),
       ...(config.hostedZoneId ? { hostedZoneId: config.hostedZoneId } : {}),

@@ -1,6 +1,6 @@
-import { type AlarmRule, alarmRulesFor } from "@flakeops/sizing";
+import { type AlarmRule, alarmRulesFor, type WorkTrackingRule } from "@flakeops/sizing";
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export interface TierAlarm {
   readonly rule: AlarmRule;
@@ -33,7 +33,68 @@ export interface AlarmOptions extends AlarmTargets {
   readonly p95TargetSeconds?: number | undefined;
   /** The tier's batch deadline (oldest-job), seconds. Default: the rule's. */
   readonly batchDeadlineSeconds?: number | undefined;
+  /**
+   * Scale on work instead: the rows it replaces (cpu-high, cpu-low) get no alarm and no step
+   * policy, and a target-tracking policy holds the group at the rule's requests per target.
+   */
+  readonly scalingRule?: WorkTrackingRule | undefined;
   readonly tags: Record<string, string>;
+}
+
+/**
+ * Alarms EC2 Auto Scaling creates and manages for one target-tracking policy: one to scale
+ * out, one to scale in (https://docs.aws.amazon.com/autoscaling/ec2/userguide/target-tracking-scaling-policy-overview.html:
+ * "creates and manages the CloudWatch alarms that trigger the scaling policy"). They are
+ * ordinary CloudWatch alarms on the bill, so the estimate counts them.
+ */
+export const TARGET_TRACKING_ALARMS = 2;
+
+/**
+ * ALBRequestCountPerTarget's resource label: the load balancer's and the target group's ARN
+ * suffixes joined, "app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PredefinedMetricSpecification.html).
+ */
+export function requestCountResourceLabel(
+  loadBalancerArnSuffix: pulumi.Input<string>,
+  targetGroupArnSuffix: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi.interpolate`${loadBalancerArnSuffix}/${targetGroupArnSuffix}`;
+}
+
+/**
+ * The work-tracking rule (from @flakeops/sizing's table, never recomputed here) as a
+ * target-tracking policy on the ALB's requests per target. Scale-in stays enabled: the policy
+ * replaces cpu-low as well as cpu-high.
+ */
+export function createWorkTrackingPolicy(
+  name: string,
+  opts: {
+    readonly groupName: pulumi.Input<string>;
+    readonly loadBalancer: NonNullable<AlarmTargets["loadBalancer"]>;
+    readonly rule: WorkTrackingRule;
+    readonly warmupSeconds: number;
+  },
+  parent: pulumi.Resource,
+): aws.autoscaling.Policy {
+  return new aws.autoscaling.Policy(
+    `${name}-${opts.rule.id}`,
+    {
+      autoscalingGroupName: opts.groupName,
+      policyType: "TargetTrackingScaling",
+      estimatedInstanceWarmup: opts.warmupSeconds,
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: {
+          predefinedMetricType: opts.rule.predefinedMetricType,
+          resourceLabel: requestCountResourceLabel(
+            opts.loadBalancer.loadBalancer,
+            opts.loadBalancer.targetGroup,
+          ),
+        },
+        targetValue: opts.rule.targetValue,
+      },
+    },
+    { parent },
+  );
 }
 
 /** The dimensions of a rule's series. */
@@ -103,17 +164,19 @@ function metricOf(rule: AlarmRule, dimensions: Record<string, pulumi.Input<strin
  * group's rules always; the load balancer's and the queue's where it has them). Everything
  * (metric, statistic, comparison, threshold, period, evaluation periods, missing-data
  * treatment) comes from the rule. "scale" rules drive a step-scaling policy of the rule's
- * adjustment; "notify" rules publish to the topic, on alarm and on recovery.
+ * adjustment; "notify" rules publish to the topic, on alarm and on recovery. Rows a work-tracking
+ * rule replaces are left out (createWorkTrackingPolicy scales instead).
  */
 export function createAlarms(
   name: string,
   opts: AlarmOptions,
   parent: pulumi.Resource,
 ): TierAlarm[] {
+  const replaced = new Set(opts.scalingRule?.replaces ?? []);
   const rules = alarmRulesFor({
     loadBalancer: opts.loadBalancer !== undefined,
     queue: opts.queue !== undefined,
-  });
+  }).filter((r) => !replaced.has(r.id));
   return rules.map((rule) => {
     let policy: aws.autoscaling.Policy | undefined;
     if (rule.action.kind === "scale") {

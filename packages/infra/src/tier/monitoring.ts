@@ -1,8 +1,19 @@
-import { DEFAULT_REGION, estimateTierCost, type TierCost } from "@flakeops/sizing";
+import {
+  DEFAULT_REGION,
+  estimateAutoscaledTierCost,
+  estimateTierCost,
+  type TierCost,
+} from "@flakeops/sizing";
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sizingOrFail } from "../errors.js";
-import { type AlarmTargets, createAlarms, type TierAlarm } from "./alarms.js";
+import {
+  type AlarmTargets,
+  createAlarms,
+  createWorkTrackingPolicy,
+  TARGET_TRACKING_ALARMS,
+  type TierAlarm,
+} from "./alarms.js";
 import { createBudget } from "./budget.js";
 import { createDashboard, dashboardNameFor } from "./dashboard.js";
 import { createTopic } from "./notifications.js";
@@ -27,6 +38,8 @@ export interface MonitoringOptions {
 export interface Monitoring {
   readonly topic: aws.sns.Topic;
   readonly alarms: TierAlarm[];
+  /** The target-tracking policy on requests per target, where the plan has a scaling rule. */
+  readonly workTracking: aws.autoscaling.Policy | undefined;
   readonly dashboard: aws.cloudwatch.Dashboard;
   readonly estimatedMonthlyUSD: number;
   /** The estimate's lines and the commitments that would lower it. */
@@ -40,6 +53,8 @@ export function createMonitoring(
   parent: pulumi.Resource,
 ): Monitoring {
   const { plan } = opts;
+  // checkTierArgs refused a scaling rule on a tier without a load balancer.
+  const lb = opts.alarmTargets.loadBalancer;
   const topic = createTopic(name, opts.alarmEmail, plan.tags, parent);
   const alarms = createAlarms(
     name,
@@ -49,11 +64,25 @@ export function createMonitoring(
       warmupSeconds: plan.warmupSeconds,
       p95TargetSeconds: plan.p95TargetMs / 1000,
       batchDeadlineSeconds: plan.batchDeadlineSeconds,
+      scalingRule: plan.scalingRule,
       ...opts.alarmTargets,
       tags: plan.tags,
     },
     parent,
   );
+  const workTracking =
+    plan.scalingRule && lb
+      ? createWorkTrackingPolicy(
+          name,
+          {
+            groupName: opts.groupName,
+            loadBalancer: lb,
+            rule: plan.scalingRule,
+            warmupSeconds: plan.warmupSeconds,
+          },
+          parent,
+        )
+      : undefined;
   const dashboard = createDashboard(
     name,
     dashboardNameFor(name),
@@ -71,8 +100,9 @@ export function createMonitoring(
       queue: opts.alarmTargets.queue !== undefined,
       natGateway: opts.newVpc,
       ...(opts.wafRules ? { wafRules: opts.wafRules } : {}),
-      alarms: alarms.length,
+      alarms: alarms.length + (workTracking ? TARGET_TRACKING_ALARMS : 0),
       ...(plan.imagesPerHour === undefined ? {} : { imagesPerHour: plan.imagesPerHour }),
+      ...(plan.bytesPerImage === undefined ? {} : { bytesPerImage: plan.bytesPerImage }),
       ...(plan.averageCpuPercent === undefined
         ? {}
         : { averageCpuPercent: plan.averageCpuPercent }),
@@ -80,6 +110,9 @@ export function createMonitoring(
     },
     opts.pricingRegion,
     parent,
+    plan.peakHoursPerDay === undefined
+      ? undefined
+      : { baseCount: plan.minSize, peakHoursPerDay: plan.peakHoursPerDay },
   );
   createBudget(
     name,
@@ -92,21 +125,32 @@ export function createMonitoring(
     },
     parent,
   );
-  return { topic, alarms, dashboard, estimatedMonthlyUSD: estimate.monthlyUSD, cost: estimate };
+  return {
+    topic,
+    alarms,
+    workTracking,
+    dashboard,
+    estimatedMonthlyUSD: estimate.monthlyUSD,
+    cost: estimate,
+  };
 }
 
 /**
  * The sizing engine's estimate in the tier's region; where it has no price book, the default
- * region's prices stand in (with a warning), so deploying elsewhere still gets a budget.
+ * region's prices stand in (with a warning), so deploying elsewhere still gets a budget. With
+ * peak hours, the autoscaled day: the count at peak, minSize the rest.
  */
 function estimateCost(
   input: Parameters<typeof estimateTierCost>[0],
   region: string | undefined,
   parent: pulumi.Resource,
-): ReturnType<typeof estimateTierCost> {
+  autoscaled?: Parameters<typeof estimateAutoscaledTierCost>[1],
+): TierCost {
+  const estimate = (i: typeof input) =>
+    autoscaled ? estimateAutoscaledTierCost(i, autoscaled) : estimateTierCost(i);
   if (region !== undefined) {
     try {
-      return estimateTierCost({ ...input, region });
+      return estimate({ ...input, region });
     } catch (e) {
       if (!(e instanceof Error && (e as { code?: string }).code === "UNKNOWN_REGION")) throw e;
       pulumi.log.warn(
@@ -115,5 +159,5 @@ function estimateCost(
       );
     }
   }
-  return sizingOrFail("cost estimate", () => estimateTierCost(input));
+  return sizingOrFail("cost estimate", () => estimate(input));
 }

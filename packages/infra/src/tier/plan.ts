@@ -4,11 +4,13 @@ import {
   DEFAULT_P95_LATENCY_MS,
   getInstanceType,
   type InstanceType,
+  PRODUCTION_MIN_INSTANCES,
   type PricingModel,
+  type WorkTrackingRule,
 } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { isS3Uri } from "../aws-names.js";
-import { ConfigError, sizingOrFail } from "../errors.js";
+import { ConfigError, ProductionCapacityError, sizingOrFail } from "../errors.js";
 import { parseSecretArn, type SecretRef } from "../host/api-keys.js";
 import { type ArtifactArg, checkArtifact } from "./artifact.js";
 import { checkGpuUse } from "./gpu-use.js";
@@ -59,6 +61,31 @@ export interface TierArgs {
   readonly imagesPerHour?: number;
   /** Average CPU at that load, percent (T3 unlimited surplus in the estimate). */
   readonly averageCpuPercent?: number;
+  /**
+   * Bytes per request at that load, upload + answer (ALB capacity units in the estimate).
+   * Default: the sizing engine's DEFAULT_BYTES_PER_IMAGE; resolveTier passes the sizing answer's.
+   */
+  readonly bytesPerImage?: number;
+  /**
+   * Scale on the load balancer's requests per target instead of CPU: the sizing answer's
+   * `scalingRule` (`recommendForWorkload`; `resolveTier` passes it), which a memory-bound tier
+   * or one running fewer workers than vCPUs gets. It replaces the cpu-high and cpu-low step
+   * scaling (CPU would not show the load) with one target-tracking policy. Needs a load
+   * balancer. Default: none, CPU step scaling.
+   */
+  readonly scalingRule?: WorkTrackingRule | null;
+  /**
+   * Production: at least PRODUCTION_MIN_INSTANCES (2) instances, spread over at least two
+   * availability zones (the group's subnets), so losing one leaves the API serving. A smaller
+   * count or minSize, or a network of one subnet, fails the preview. Default false.
+   */
+  readonly production?: boolean;
+  /**
+   * Hours a day the group runs `count` instances (the peak); the rest of the day it runs
+   * `minSize`. Prices the autoscaled day in the estimate as @flakeops/sizing does
+   * (`recommendForWorkload`'s peakHoursPerDay). Default: none, `count` all month.
+   */
+  readonly peakHoursPerDay?: number;
   /** ARN of the API keys' secret (SSM SecureString or Secrets Manager); the role may read only it. */
   readonly apiKeysSecretArn?: string;
   /** ARN of the admin keys' secret (model management), likewise. */
@@ -124,11 +151,22 @@ export interface TierPlan {
   readonly batchDeadlineSeconds: number;
   readonly imagesPerHour?: number | undefined;
   readonly averageCpuPercent?: number | undefined;
+  readonly bytesPerImage: number | undefined;
+  readonly scalingRule: WorkTrackingRule | undefined;
+  readonly production: boolean;
+  readonly peakHoursPerDay: number | undefined;
   readonly tags: Record<string, string>;
 }
 
-/** Validate and default the args (one-line ConfigErrors), before anything is registered. */
-export function checkTierArgs(name: string, args: TierArgs): TierPlan {
+/**
+ * Validate and default the args (one-line ConfigErrors), before anything is registered.
+ * `loadBalancer`: the tier is behind one (a work-tracking scaling rule needs it).
+ */
+export function checkTierArgs(
+  name: string,
+  args: TierArgs,
+  shape: { readonly loadBalancer: boolean } = { loadBalancer: true },
+): TierPlan {
   // Child names derive from it; the ALB and target group names (32 characters with
   // auto-naming's suffix) and the artifact bucket (lowercase) bound it.
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
@@ -179,6 +217,35 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
       `${name}: minHealthyPercentage must be a whole number 0-100; got ${minHealthyPercentage}`,
     );
   }
+  if (args.bytesPerImage !== undefined && !(args.bytesPerImage > 0)) {
+    throw new ConfigError(
+      `${name}: bytesPerImage must be a positive number of bytes; got ${args.bytesPerImage}`,
+    );
+  }
+  const production = args.production ?? false;
+  if (production && minSize < PRODUCTION_MIN_INSTANCES) {
+    throw new ProductionCapacityError(
+      `${name}: production needs at least ${PRODUCTION_MIN_INSTANCES} instances in ${PRODUCTION_MIN_INSTANCES} availability zones; got minSize ${minSize} (count ${count}); accepted: minSize and count >= ${PRODUCTION_MIN_INSTANCES}, or production false`,
+    );
+  }
+  const peakHoursPerDay = args.peakHoursPerDay;
+  if (peakHoursPerDay !== undefined && !(peakHoursPerDay > 0 && peakHoursPerDay <= 24)) {
+    throw new ConfigError(
+      `${name}: peakHoursPerDay must be in (0, 24]; got ${peakHoursPerDay}; accepted: hours a day at the peak count`,
+    );
+  }
+  const scalingRule = args.scalingRule ?? undefined;
+  if (scalingRule && !shape.loadBalancer) {
+    throw new ConfigError(
+      `${name}: scalingRule tracks the load balancer's requests per target, and this tier has no load balancer; accepted: no scalingRule (a queue-fed tier is sized by its queue)`,
+    );
+  }
+  if (scalingRule && !(Number.isFinite(scalingRule.targetValue) && scalingRule.targetValue > 0)) {
+    // PutScalingPolicy: a target-tracking TargetValue must be a positive number.
+    throw new ConfigError(
+      `${name}: scalingRule.targetValue must be a positive number of requests per target per minute; got ${scalingRule.targetValue}`,
+    );
+  }
   const secrets = checkSecrets(name, args);
   const spot: SpotOptions | undefined = args.spot === true ? {} : args.spot || undefined;
   const alternativeTypes = (spot?.alternativeTypes ?? []).map((t) => {
@@ -216,6 +283,10 @@ export function checkTierArgs(name: string, args: TierArgs): TierPlan {
     p95TargetMs: args.p95TargetMs ?? DEFAULT_P95_LATENCY_MS,
     imagesPerHour: args.imagesPerHour,
     averageCpuPercent: args.averageCpuPercent,
+    bytesPerImage: args.bytesPerImage,
+    scalingRule,
+    production,
+    peakHoursPerDay,
     batchDeadlineSeconds: args.batchDeadlineSeconds ?? DEFAULT_BATCH_DEADLINE_SECONDS,
     tags,
   };
@@ -249,4 +320,22 @@ function checkSecrets(name: string, args: TierArgs): SecretRef[] {
 
 function getTypeOrFail(type: string, what: string): InstanceType {
   return sizingOrFail(what, () => getInstanceType(type));
+}
+
+/**
+ * Production's second availability zone: the group spreads its instances over its subnets' zones
+ * (EC2 Auto Scaling balances across them), so it needs subnets in two. A new VPC has two; an
+ * existing network's subnets are counted when they are listed (an Output is checked by AWS).
+ */
+export function checkProductionZones(
+  name: string,
+  plan: TierPlan,
+  subnetIds: pulumi.Input<pulumi.Input<string>[]> | undefined,
+): void {
+  if (!plan.production || !Array.isArray(subnetIds)) return;
+  if (new Set(subnetIds).size < PRODUCTION_MIN_INSTANCES) {
+    throw new ProductionCapacityError(
+      `${name}: production needs instances in ${PRODUCTION_MIN_INSTANCES} availability zones; the network gives the group ${subnetIds.length} subnet(s); accepted: privateSubnetIds in ${PRODUCTION_MIN_INSTANCES} or more zones`,
+    );
+  }
 }

@@ -200,14 +200,16 @@ export function estimateAutoscaledTierCost(
     baseByShape.delete(shapeOf(l.item));
     if (off && off.item === l.item && off.monthlyUSD === l.monthlyUSD) return l;
     return {
+      ...l,
       item: off
-        ? `${l.item} for ${peakHoursPerDay} h/day, ${off.item.replace(/^\D+/, "")} off-peak`
+        ? `${l.item} for ${peakHoursPerDay} h/day; ${off.item} the other ${24 - peakHoursPerDay} h`
         : `${l.item} for ${peakHoursPerDay} h/day`,
       monthlyUSD: roundUSD(share * l.monthlyUSD + (1 - share) * (off?.monthlyUSD ?? 0)),
     };
   });
   for (const off of baseByShape.values()) {
     lines.push({
+      ...off,
       item: `${off.item} off-peak`,
       monthlyUSD: roundUSD((1 - share) * off.monthlyUSD),
     });
