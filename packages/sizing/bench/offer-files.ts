@@ -13,10 +13,15 @@ export interface OfferSpec {
   location: string;
   /** Linux shared on-demand USD/h and reserved rates per type. */
   instances: Record<string, { hourlyUSD: number; reserved?: ReservedRate[] }>;
-  gp3PerGBMonthUSD: number;
-  natHourlyUSD: number;
-  natPerGBUSD: number;
-  publicIpv4HourlyUSD: number;
+  /** EBS gp3, NAT gateway and public IPv4 rates; an excerpt of instance terms only leaves them out. */
+  gp3PerGBMonthUSD?: number;
+  natHourlyUSD?: number;
+  natPerGBUSD?: number;
+  publicIpv4HourlyUSD?: number;
+  /** The offer's disclaimer line; a checked-in excerpt names its source there. Default "test offer". */
+  disclaimer?: string;
+  /** SKUs are `${skuPrefix}000000000001`...; default "SKU" (two excerpts read together need distinct ones). */
+  skuPrefix?: string;
   /** Other operating systems / tenancies per instance (rows the importer must skip); default 1. */
   decoys?: number;
 }
@@ -38,7 +43,8 @@ function rows(spec: OfferSpec): Row[] {
   };
   const out: Row[] = [];
   let n = 0;
-  const sku = () => `SKU${String(++n).padStart(12, "0")}`;
+  const prefix = spec.skuPrefix ?? "SKU";
+  const sku = () => `${prefix}${String(++n).padStart(15 - prefix.length, "0")}`;
   for (const [type, p] of Object.entries(spec.instances)) {
     const linux = {
       ...base,
@@ -80,34 +86,38 @@ function rows(spec: OfferSpec): Row[] {
       });
     }
   }
-  out.push({
-    sku: sku(),
-    family: "Storage",
-    attributes: { ...base, volumeApiName: "gp3", usagetype: "EBS:VolumeUsage.gp3" },
-    onDemand: [{ unit: "GB-Mo", usd: spec.gp3PerGBMonthUSD, description: "gp3" }],
-    reserved: [],
-  });
-  out.push({
-    sku: sku(),
-    family: "NAT Gateway",
-    attributes: { ...base, usagetype: "NatGateway-Hours" },
-    onDemand: [{ unit: "Hrs", usd: spec.natHourlyUSD, description: "NAT hour" }],
-    reserved: [],
-  });
-  out.push({
-    sku: sku(),
-    family: "NAT Gateway",
-    attributes: { ...base, usagetype: "NatGateway-Bytes" },
-    onDemand: [{ unit: "GB", usd: spec.natPerGBUSD, description: "NAT GB" }],
-    reserved: [],
-  });
-  out.push({
-    sku: sku(),
-    family: "IP Address",
-    attributes: { ...base, usagetype: "PublicIPv4:InUseAddress", group: "VPCPublicIPv4Address" },
-    onDemand: [{ unit: "Hrs", usd: spec.publicIpv4HourlyUSD, description: "IPv4" }],
-    reserved: [],
-  });
+  const other = (
+    family: string,
+    attributes: Record<string, string>,
+    unit: string,
+    usd: number | undefined,
+    description: string,
+  ) => {
+    if (usd !== undefined)
+      out.push({
+        sku: sku(),
+        family,
+        attributes: { ...base, ...attributes },
+        onDemand: [{ unit, usd, description }],
+        reserved: [],
+      });
+  };
+  other(
+    "Storage",
+    { volumeApiName: "gp3", usagetype: "EBS:VolumeUsage.gp3" },
+    "GB-Mo",
+    spec.gp3PerGBMonthUSD,
+    "gp3",
+  );
+  other("NAT Gateway", { usagetype: "NatGateway-Hours" }, "Hrs", spec.natHourlyUSD, "NAT hour");
+  other("NAT Gateway", { usagetype: "NatGateway-Bytes" }, "GB", spec.natPerGBUSD, "NAT GB");
+  other(
+    "IP Address",
+    { usagetype: "PublicIPv4:InUseAddress", group: "VPCPublicIPv4Address" },
+    "Hrs",
+    spec.publicIpv4HourlyUSD,
+    "IPv4",
+  );
   return out;
 }
 
@@ -122,7 +132,7 @@ const usd = (v: number) => v.toFixed(10);
 /** The offer as JSON, in chunks (so a large one can be streamed to disk). */
 export function* offerJsonChunks(spec: OfferSpec): Generator<string> {
   const all = rows(spec);
-  yield `{\n  "formatVersion" : "v1.0",\n  "disclaimer" : "test offer",\n  "offerCode" : "AmazonEC2",\n  "version" : "${spec.publicationDate.replace(/\D/g, "")}",\n  "publicationDate" : "${spec.publicationDate}",\n  "products" : {\n`;
+  yield `{\n  "formatVersion" : "v1.0",\n  "disclaimer" : ${JSON.stringify(spec.disclaimer ?? "test offer")},\n  "offerCode" : "AmazonEC2",\n  "version" : "${spec.publicationDate.replace(/\D/g, "")}",\n  "publicationDate" : "${spec.publicationDate}",\n  "products" : {\n`;
   yield all
     .map(
       (r) =>
@@ -232,7 +242,7 @@ const q = (cells: readonly (string | number)[]) =>
 export function offerCsv(spec: OfferSpec): string {
   const lines = [
     q(["FormatVersion", "v1.0"]),
-    q(["Disclaimer", "test offer"]),
+    q(["Disclaimer", spec.disclaimer ?? "test offer"]),
     q(["Publication Date", spec.publicationDate]),
     q(["Version", spec.publicationDate.replace(/\D/g, "")]),
     q(["OfferCode", "AmazonEC2"]),

@@ -41,16 +41,31 @@ describe("catalog filters (ec2-instance-selector style)", () => {
 
   it("--memory-min, --arch and --max-hourly combine", async () => {
     const got = await rows("--memory-min", "8", "--arch", "arm64", "--max-hourly", "0.2");
-    expect(got.map((r) => r.type)).toEqual(["c7g.xlarge"]);
+    expect(got.map((r) => r.type)).toEqual([
+      "t4g.large",
+      "t4g.xlarge",
+      "c6g.xlarge",
+      "c7g.xlarge",
+      "c8g.xlarge",
+      "m7g.large",
+      "m7g.xlarge",
+      "r7g.large",
+    ]);
     const cheap = await rows("--max-hourly", "0.0416");
-    expect(cheap.map((r) => r.type)).toEqual(["t3.micro", "t3.small", "t3.medium"]);
+    expect(cheap.map((r) => r.type)).toEqual([
+      "t3.micro",
+      "t3.small",
+      "t3.medium",
+      "t3a.medium",
+      "t4g.medium",
+    ]);
   });
 
   it("--gpu keeps GPU types; --gpu-memory-min counts all GPUs' memory and implies --gpu", async () => {
     const gpus = await rows("--gpu");
     expect(gpus.map((r) => r.type)).toEqual(ALL.filter((t) => t.gpu).map((t) => t.type));
     const big = await rows("--gpu-memory-min", "20");
-    expect(big.map((r) => r.type)).toEqual(["g5.xlarge", "g6.xlarge"]);
+    expect(big.map((r) => r.type)).toEqual(["g5.xlarge", "g6.xlarge", "g6e.xlarge"]);
   });
 
   it("--sort price|vcpu|memory orders smallest first, ties by price", async () => {

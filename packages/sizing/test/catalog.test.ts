@@ -57,6 +57,12 @@ describe("catalog", () => {
       "t3.large": [0.3, 36],
       "t3.xlarge": [0.4, 96],
       "t3.2xlarge": [0.4, 192],
+      "t3a.medium": [0.2, 24],
+      "t3a.large": [0.3, 36],
+      "t3a.xlarge": [0.4, 96],
+      "t4g.medium": [0.2, 24],
+      "t4g.large": [0.3, 36],
+      "t4g.xlarge": [0.4, 96],
     });
   });
 

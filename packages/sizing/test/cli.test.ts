@@ -218,7 +218,7 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
     [
       "unknown instance type",
       ["cost", "t3.nano"],
-      /^flakeops-sizing: unknown instance type "t3\.nano" in us-east-1; accepted: t3\.micro, .*g6\.xlarge$/,
+      /^flakeops-sizing: unknown instance type "t3\.nano" in us-east-1; accepted: t3\.micro, .*g6e\.xlarge$/,
     ],
     [
       "negative count",

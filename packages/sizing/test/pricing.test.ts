@@ -48,35 +48,50 @@ describe("pricing", () => {
     expect(quote.surplusUSD).toBeCloseTo(0.07 * 730, 10);
   });
 
-  it("says when sustained load makes a t3.large dearer than a c5.large", () => {
+  it("says when sustained load makes a t3.large dearer than a fixed-performance type", () => {
     const t3large = getInstanceType("t3.large");
     const even = breakEvenCpuPercent(t3large)!;
-    expect(even.versus.type).toBe("c5.large");
-    // 0.0832 + (u - 0.30) x 2 x 0.05 = 0.085  =>  u = 31.8 %
-    expect(even.percent).toBeCloseTo(31.8, 10);
-    expect(burstSurplusWarning(t3large, 31)).toBeNull();
+    // c6a.large ($0.0765/h) is cheaper than a t3.large ($0.0832/h) even at the baseline: the
+    // break-even is the baseline itself.
+    expect(even.versus.type).toBe("c6a.large");
+    expect(even.percent).toBe(30);
+    expect(burstSurplusWarning(t3large, 30)).toBeNull(); // no surplus at the baseline
     expect(burstSurplusWarning(t3large, 60)).toBe(
-      "at 60 % average CPU a t3.large costs $82.64/month per instance ($21.90 of it T3 unlimited surplus above its 30 % baseline), more than a c5.large (2 vCPU, 4 GiB) at $62.05: for sustained load a fixed-performance type is cheaper",
+      "at 60 % average CPU a t3.large costs $82.64/month per instance ($21.90 of it T3 unlimited surplus above its 30 % baseline), more than a c6a.large (2 vCPU, 4 GiB) at $55.84: for sustained load a fixed-performance type is cheaper",
     );
+    // Against c5.large the old break-even holds: 0.0832 + (u - 0.30) x 2 x 0.05 = 0.085 => 31.8 %.
+    const t3 = getInstanceType("t3.large");
+    const c5 = getInstanceType("c5.large");
+    expect(30 + ((c5.hourlyUSD - t3.hourlyUSD) / (2 * 0.05)) * 100).toBeCloseTo(31.8, 10);
+  });
+
+  it("charges T4g's surplus at its own rate ($0.04 per vCPU-hour, not T3's $0.05)", () => {
+    // (60 % - 20 %) x 2 vCPU x $0.04 = $0.032 an hour
+    expect(t3SurplusHourly("t4g.medium", 60)).toBeCloseTo(0.032, 10);
+    expect(t3SurplusHourly("t3a.medium", 60)).toBeCloseTo(0.04, 10);
   });
 
   it("estimates a whole tier: instances, volumes, load balancer, NAT, IPv4, metrics, alarms, dashboard", () => {
     const tier = estimateTierCost({ instanceType: "t3.large", count: 2 });
     expect(tier.lines).toEqual([
-      { item: "EC2 2 x t3.large (on-demand)", monthlyUSD: 121.47 },
-      { item: "EBS gp3 2 x 200 GiB", monthlyUSD: 32 },
-      { item: "Application Load Balancer hours", monthlyUSD: 16.43 },
-      { item: "ALB capacity (1 LCU, assumed)", monthlyUSD: 5.84 },
-      { item: "NAT gateway hours", monthlyUSD: 32.85 },
-      { item: "NAT processing (1 GB)", monthlyUSD: 0.05 },
+      { term: "instances", item: "EC2 2 x t3.large (on-demand)", monthlyUSD: 121.47 },
+      { term: "ebs", item: "EBS gp3 2 x 200 GiB", monthlyUSD: 32 },
+      { term: "loadBalancer", item: "Application Load Balancer hours", monthlyUSD: 16.43 },
+      { term: "loadBalancer", item: "ALB capacity (1 LCU, assumed)", monthlyUSD: 5.84 },
+      { term: "nat", item: "NAT gateway hours", monthlyUSD: 32.85 },
+      { term: "nat", item: "NAT processing (1 GB)", monthlyUSD: 0.05 },
       // Two for the ALB (one per AZ), one for the NAT gateway's Elastic IP.
-      { item: "Public IPv4 addresses (3)", monthlyUSD: 10.95 },
+      { term: "ipv4", item: "Public IPv4 addresses (3)", monthlyUSD: 10.95 },
       // Two agent metrics per instance plus the group's aggregates.
-      { item: "CloudWatch agent metrics (6)", monthlyUSD: 1.8 },
-      { item: "CloudWatch PutMetricData (agent, once a minute per instance)", monthlyUSD: 0.88 },
+      { term: "metrics", item: "CloudWatch agent metrics (6)", monthlyUSD: 1.8 },
+      {
+        term: "metrics",
+        item: "CloudWatch PutMetricData (agent, once a minute per instance)",
+        monthlyUSD: 0.88,
+      },
       // The rule table's alarms on a tier behind a load balancer (the group's and the ALB's).
-      { item: "CloudWatch alarms (7)", monthlyUSD: 0.7 },
-      { item: "CloudWatch dashboard", monthlyUSD: 3 },
+      { term: "alarms", item: "CloudWatch alarms (7)", monthlyUSD: 0.7 },
+      { term: "dashboard", item: "CloudWatch dashboard", monthlyUSD: 3 },
     ]);
     expect(tier.monthlyUSD).toBe(225.96);
     const bare = estimateTierCost({

@@ -29,6 +29,7 @@ const PUBLISHED = {
   alarmMonth: 0.1,
   dashboardMonth: 3,
   t3SurplusVcpuHour: 0.05,
+  t4gSurplusVcpuHour: 0.04, // T4g (Graviton) unlimited mode, same page
 };
 const HOURS = 730;
 const VOLUME_GIB = 200;
@@ -44,7 +45,7 @@ function bill(type: InstanceType, count: number, imagesPerHour: number, busyVcpu
   const lcu = Math.max((imagesPerHour * BYTES) / 1e9, imagesPerHour / 3600 / 25);
   return (
     HOURS * count * type.hourlyUSD +
-    HOURS * surplus * p.t3SurplusVcpuHour +
+    HOURS * surplus * (type.arch === "arm64" ? p.t4gSurplusVcpuHour : p.t3SurplusVcpuHour) +
     count * VOLUME_GIB * p.gp3GBMonth +
     HOURS * (p.albHour + lcu * p.lcuHour) +
     HOURS * p.natHour +

@@ -25,7 +25,7 @@ describe("use-case rules (the seed's Recommendations)", () => {
     const production = recommendForUseCase("production");
     expect(production).toMatchObject({ count: 1, monthlyUSD: 36.44 });
     expect(production.warnings).toEqual([
-      "t3.large is burstable: above 31 % average CPU its T3 unlimited surplus makes it cost more than a c5.large; size a measured load with --images-per-hour",
+      "t3.large is burstable: above 30 % average CPU its T3 unlimited surplus makes it cost more than a c6a.large; size a measured load with --images-per-hour",
     ]);
     expect(recommendForUseCase("batch").warnings.join(" ")).toMatch(/interruption band 5-10%/);
     expect(recommendForUseCase("gpu").warnings).toEqual([]);

@@ -83,7 +83,7 @@ describe("workload sizing", () => {
     });
     const t3large = rec.warnings.filter((w) => w.includes("a t3.large costs"));
     expect(t3large).toEqual([
-      "at 37 % average CPU a t3.large costs $65.87/month per instance ($5.14 of it T3 unlimited surplus above its 30 % baseline), more than a c5.large (2 vCPU, 4 GiB) at $62.05: for sustained load a fixed-performance type is cheaper",
+      "at 37 % average CPU a t3.large costs $65.87/month per instance ($5.14 of it T3 unlimited surplus above its 30 % baseline), more than a c6a.large (2 vCPU, 4 GiB) at $55.84: for sustained load a fixed-performance type is cheaper",
     ]);
     const large = rec.alternatives.find((a) => a.instanceType === "t3.large")!;
     // 3 x (0.0832 + 0.00704) x 730 (instance and surplus lines rounded apart)

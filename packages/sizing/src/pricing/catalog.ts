@@ -1,21 +1,22 @@
 import { SizingError } from "../errors.js";
-import type { ImportedBook } from "../prices/book.js";
+import type { ImportedBook, ReservedRate, SavingsPlanRate } from "../prices/book.js";
 import { BUILTIN_BOOK } from "../prices/builtin-book.js";
 
 /**
  * The instance catalog: what each EC2 type is (region-independent), and per-region price books
- * (what it costs there). Only us-east-1 is priced today; another region is one more entry in
- * PRICE_BOOKS. A built-in book's EC2 rates and date are `prices import`'s output for the
- * checked-in offer excerpt in data/ (prices/builtin-book.ts, generated).
+ * (what it costs there). A built-in book's EC2 rates and date are `prices import`'s output for
+ * the checked-in offer excerpts in data/ (prices/builtin-book.ts, generated); another region is
+ * one more excerpt and one more entry in PRICE_BOOKS.
  */
 
 export interface GpuSpec {
   readonly model: string;
   readonly count: number;
+  /** Per GPU, nominal (AWS's instance pages; DescribeInstanceTypes reports the usable part, e.g. 22,888 MiB of an A10G's 24 GiB). */
   readonly memoryGiB: number;
 }
 
-/** T3 burst facts: baseline share of each vCPU, and CPU credits earned per hour (1 credit = 1 vCPU-minute at 100 %). */
+/** Burst facts: baseline share of each vCPU, and CPU credits earned per hour (1 credit = 1 vCPU-minute at 100 %). */
 export interface BurstSpec {
   readonly baselinePerVcpu: number;
   readonly creditsPerHour: number;
@@ -29,6 +30,10 @@ export interface InstanceSpec {
   readonly family: string;
   readonly arch: Arch;
   readonly vcpu: number;
+  /** Physical cores: vCPU / threadsPerCore. */
+  readonly physicalCores: number;
+  /** 2 where each vCPU is an SMT thread (Intel, AMD before Zen 4); 1 on Graviton and C7a (one vCPU per core). */
+  readonly threadsPerCore: 1 | 2;
   readonly memoryGiB: number;
   readonly gpu: GpuSpec | null;
   readonly burstable: BurstSpec | null;
@@ -50,8 +55,13 @@ export interface PriceBook {
   readonly asOf: string;
   /** Linux, shared tenancy, on-demand, USD per hour. */
   readonly onDemandHourlyUSD: Readonly<Record<string, number>>;
-  /** T3 unlimited mode: each vCPU-hour above the baseline, Linux. */
+  /** Reserved rates per type as the offer lists them (term x payment option x class); absent where the book has none. */
+  readonly reserved: Readonly<Record<string, readonly ReservedRate[]>>;
+  /** Compute and EC2 Instance Savings Plans rates per type; absent where the book has none. */
+  readonly savingsPlans: Readonly<Record<string, readonly SavingsPlanRate[]>>;
+  /** Unlimited mode: each vCPU-hour above the baseline, Linux; T3/T3a (x86) and T4g (Graviton). */
   readonly t3SurplusPerVcpuHourUSD: number;
+  readonly t4gSurplusPerVcpuHourUSD: number;
   readonly gp3PerGBMonthUSD: number;
   readonly albHourlyUSD: number;
   readonly albLcuHourlyUSD: number;
@@ -74,56 +84,95 @@ export interface PriceBook {
 }
 
 const T4: GpuSpec = { model: "NVIDIA T4", count: 1, memoryGiB: 16 };
+const A10G: GpuSpec = { model: "NVIDIA A10G", count: 1, memoryGiB: 24 };
+const L4: GpuSpec = { model: "NVIDIA L4", count: 1, memoryGiB: 24 };
+const L40S: GpuSpec = { model: "NVIDIA L40S", count: 1, memoryGiB: 48 };
 
-function t3(size: string, vcpu: number, memoryGiB: number, baselinePerVcpu: number): InstanceSpec {
-  // Credits per hour follow from the baseline: baseline x vCPUs x 60 vCPU-minutes.
-  const creditsPerHour = Math.round(baselinePerVcpu * vcpu * 60);
-  return {
-    type: `t3.${size}`,
-    family: "t3",
-    arch: "x86_64",
-    vcpu,
-    memoryGiB,
-    gpu: null,
-    burstable: { baselinePerVcpu, creditsPerHour },
-  };
-}
+/**
+ * Threads per core by family: Graviton (arm64) and C7a run one thread per core ("each vCPU is a
+ * thread of a CPU core, except for T2, M7a ... Graviton"; C7a/M7a/R7a cannot change it:
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-optimize-cpu.html); the other
+ * x86 families here are two SMT threads per core.
+ */
+const ONE_THREAD_PER_CORE_X86 = new Set(["c7a"]);
 
-function fixed(
+function spec(
   type: string,
   vcpu: number,
   memoryGiB: number,
   arch: Arch = "x86_64",
   gpu: GpuSpec | null = null,
+  baselinePerVcpu?: number,
 ): InstanceSpec {
-  return { type, family: type.split(".")[0]!, arch, vcpu, memoryGiB, gpu, burstable: null };
+  const family = type.split(".")[0]!;
+  const threadsPerCore = arch === "arm64" || ONE_THREAD_PER_CORE_X86.has(family) ? 1 : 2;
+  // Credits per hour follow from the baseline: baseline x vCPUs x 60 vCPU-minutes.
+  const burstable =
+    baselinePerVcpu === undefined
+      ? null
+      : { baselinePerVcpu, creditsPerHour: Math.round(baselinePerVcpu * vcpu * 60) };
+  return {
+    type,
+    family,
+    arch,
+    vcpu,
+    physicalCores: vcpu / threadsPerCore,
+    threadsPerCore,
+    memoryGiB,
+    gpu,
+    burstable,
+  };
 }
 
-/** Region-independent facts, ordered by family then size (the order right-sizing walks). */
+/** Large, xlarge and 2xlarge of a fixed-performance family: 2/4/8 vCPUs, `memoryPerVcpu` GiB each. */
+const sizes = (family: string, memoryPerVcpu: number, arch: Arch = "x86_64") =>
+  (["large", "xlarge", "2xlarge"] as const).map((size, i) =>
+    spec(`${family}.${size}`, 2 ** (i + 1), 2 ** (i + 1) * memoryPerVcpu, arch),
+  );
+
+/**
+ * Burstable sizes: medium/large/xlarge have a 20/30/40 % baseline per vCPU
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-credits-baseline-concepts.html).
+ */
+const burstSizes = (family: string, arch: Arch = "x86_64") => [
+  spec(`${family}.medium`, 2, 4, arch, null, 0.2),
+  spec(`${family}.large`, 2, 8, arch, null, 0.3),
+  spec(`${family}.xlarge`, 4, 16, arch, null, 0.4),
+];
+
+/**
+ * Region-independent facts, ordered by family then size (the order right-sizing walks). vCPUs,
+ * memory, architecture and GPUs as EC2 DescribeInstanceTypes reports them (karpenter's generated
+ * instance-type reference, aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md,
+ * 2026-07-11).
+ */
 export const INSTANCE_SPECS: readonly InstanceSpec[] = [
-  t3("micro", 2, 1, 0.1),
-  t3("small", 2, 2, 0.2),
-  t3("medium", 2, 4, 0.2),
-  t3("large", 2, 8, 0.3),
-  t3("xlarge", 4, 16, 0.4),
-  t3("2xlarge", 8, 32, 0.4),
-  fixed("c5.large", 2, 4),
-  fixed("c5.xlarge", 4, 8),
-  fixed("c5.2xlarge", 8, 16),
-  fixed("c6i.large", 2, 4),
-  fixed("c6i.xlarge", 4, 8),
-  fixed("c6i.2xlarge", 8, 16),
-  fixed("m5.large", 2, 8),
-  fixed("m5.xlarge", 4, 16),
-  fixed("m5.2xlarge", 8, 32),
-  fixed("c7g.large", 2, 4, "arm64"),
-  fixed("c7g.xlarge", 4, 8, "arm64"),
-  fixed("c7g.2xlarge", 8, 16, "arm64"),
-  fixed("g4dn.xlarge", 4, 16, "x86_64", T4),
-  fixed("g4dn.2xlarge", 8, 32, "x86_64", T4),
-  fixed("g4dn.4xlarge", 16, 64, "x86_64", T4),
-  fixed("g5.xlarge", 4, 16, "x86_64", { model: "NVIDIA A10G", count: 1, memoryGiB: 24 }),
-  fixed("g6.xlarge", 4, 16, "x86_64", { model: "NVIDIA L4", count: 1, memoryGiB: 24 }),
+  spec("t3.micro", 2, 1, "x86_64", null, 0.1),
+  spec("t3.small", 2, 2, "x86_64", null, 0.2),
+  ...burstSizes("t3"),
+  spec("t3.2xlarge", 8, 32, "x86_64", null, 0.4),
+  ...burstSizes("t3a"),
+  ...burstSizes("t4g", "arm64"),
+  ...sizes("c5", 2),
+  ...sizes("c6i", 2),
+  ...sizes("c7i", 2),
+  ...sizes("c6a", 2),
+  ...sizes("c7a", 2),
+  ...sizes("m5", 4),
+  ...sizes("m6i", 4),
+  ...sizes("m7i", 4),
+  ...sizes("r6i", 8),
+  ...sizes("c6g", 2, "arm64"),
+  ...sizes("c7g", 2, "arm64"),
+  ...sizes("c8g", 2, "arm64"),
+  ...sizes("m7g", 4, "arm64"),
+  ...sizes("r7g", 8, "arm64"),
+  spec("g4dn.xlarge", 4, 16, "x86_64", T4),
+  spec("g4dn.2xlarge", 8, 32, "x86_64", T4),
+  spec("g4dn.4xlarge", 16, 64, "x86_64", T4),
+  spec("g5.xlarge", 4, 16, "x86_64", A10G),
+  spec("g6.xlarge", 4, 16, "x86_64", L4),
+  spec("g6e.xlarge", 4, 32, "x86_64", L40S),
 ];
 
 export const DEFAULT_REGION = "us-east-1";
@@ -137,6 +186,8 @@ function fromBuiltinOffer(
   | "currency"
   | "asOf"
   | "onDemandHourlyUSD"
+  | "reserved"
+  | "savingsPlans"
   | "gp3PerGBMonthUSD"
   | "natHourlyUSD"
   | "natPerGBUSD"
@@ -154,6 +205,8 @@ function fromBuiltinOffer(
     currency: "USD",
     asOf: BUILTIN_BOOK.publishedAt,
     onDemandHourlyUSD: p!.onDemandHourlyUSD,
+    reserved: p!.reserved,
+    savingsPlans: p!.savingsPlans,
     gp3PerGBMonthUSD: rate("gp3", p?.gp3PerGBMonthUSD),
     natHourlyUSD: rate("NAT gateway hour", p?.natHourlyUSD),
     natPerGBUSD: rate("NAT gateway GB", p?.natPerGBUSD),
@@ -166,7 +219,9 @@ export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
     ...fromBuiltinOffer("us-east-1"),
     // What the EC2 offer does not carry (T3 CPU credits are their own product family; ALB,
     // CloudWatch, WAF and S3 are other services' offers).
+    // https://aws.amazon.com/ec2/pricing/on-demand/ (unlimited mode: T3/T3a $0.05, T4g $0.04 per vCPU-hour, Linux)
     t3SurplusPerVcpuHourUSD: 0.05,
+    t4gSurplusPerVcpuHourUSD: 0.04,
     albHourlyUSD: 0.0225,
     albLcuHourlyUSD: 0.008,
     alarmMonthlyUSD: 0.1,
@@ -213,6 +268,8 @@ export function useImportedBook(book: ImportedBook | undefined): {
       ...base,
       asOf: book!.publishedAt,
       onDemandHourlyUSD: p.onDemandHourlyUSD,
+      reserved: p.reserved,
+      savingsPlans: p.savingsPlans,
       gp3PerGBMonthUSD: p.gp3PerGBMonthUSD ?? base.gp3PerGBMonthUSD,
       natHourlyUSD: p.natHourlyUSD ?? base.natHourlyUSD,
       natPerGBUSD: p.natPerGBUSD ?? base.natPerGBUSD,

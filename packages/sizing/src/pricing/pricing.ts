@@ -22,23 +22,51 @@ export interface SpotProfile {
   readonly typicalDiscount: number;
   /** Spot Instance Advisor band: how often capacity was reclaimed in a month. */
   readonly interruptionBand: "<5%" | "5-10%" | "10-15%" | "15-20%" | ">20%";
+  /** Where the figures come from: every one is an estimate (no dated spot history is built in). */
+  readonly basis: string;
 }
 
+const SEED_SPOT =
+  "estimate: the engine's per-family table (undated; import spot history for real prices)";
+
 export const SPOT_BY_FAMILY: Readonly<Record<string, SpotProfile>> = {
-  t3: { typicalDiscount: 0.65, interruptionBand: "<5%" },
-  c5: { typicalDiscount: 0.6, interruptionBand: "5-10%" },
-  c6i: { typicalDiscount: 0.6, interruptionBand: "<5%" },
-  m5: { typicalDiscount: 0.6, interruptionBand: "5-10%" },
-  c7g: { typicalDiscount: 0.55, interruptionBand: "<5%" },
-  g4dn: { typicalDiscount: 0.6, interruptionBand: "10-15%" },
-  g5: { typicalDiscount: 0.6, interruptionBand: "15-20%" },
-  g6: { typicalDiscount: 0.55, interruptionBand: "10-15%" },
+  t3: { typicalDiscount: 0.65, interruptionBand: "<5%", basis: SEED_SPOT },
+  c5: { typicalDiscount: 0.6, interruptionBand: "5-10%", basis: SEED_SPOT },
+  c6i: { typicalDiscount: 0.6, interruptionBand: "<5%", basis: SEED_SPOT },
+  m5: { typicalDiscount: 0.6, interruptionBand: "5-10%", basis: SEED_SPOT },
+  c7g: { typicalDiscount: 0.55, interruptionBand: "<5%", basis: SEED_SPOT },
+  g4dn: { typicalDiscount: 0.6, interruptionBand: "10-15%", basis: SEED_SPOT },
+  g5: { typicalDiscount: 0.6, interruptionBand: "15-20%", basis: SEED_SPOT },
+  g6: { typicalDiscount: 0.55, interruptionBand: "10-15%", basis: SEED_SPOT },
+};
+
+/**
+ * Families with no spot figures of their own borrow the nearest family's (same role and
+ * architecture), and say so in `basis`; nothing is estimated afresh.
+ */
+const SPOT_PROXY: Readonly<Record<string, string>> = {
+  t3a: "t3",
+  t4g: "t3",
+  c7i: "c6i",
+  c6a: "c6i",
+  c7a: "c6i",
+  m6i: "m5",
+  m7i: "m5",
+  r6i: "m5",
+  c6g: "c7g",
+  c8g: "c7g",
+  m7g: "c7g",
+  r7g: "c7g",
+  g6e: "g6",
 };
 
 export function spotProfile(type: InstanceType): SpotProfile {
-  const spot = SPOT_BY_FAMILY[type.family];
-  if (!spot) throw new Error(`no spot profile for family ${type.family}`); // catalog invariant
-  return spot;
+  const own = SPOT_BY_FAMILY[type.family];
+  if (own) return own;
+  const proxy = SPOT_PROXY[type.family];
+  const borrowed = proxy === undefined ? undefined : SPOT_BY_FAMILY[proxy];
+  if (!borrowed) throw new Error(`no spot profile for family ${type.family}`); // catalog invariant
+  return { ...borrowed, basis: `${borrowed.basis}; ${type.family} carries ${proxy}'s figures` };
 }
 
 export function parsePricing(value: string): PricingModel {
@@ -72,11 +100,32 @@ export function savingsFraction(
     case "ri-3y":
       return fraction(
         "RI savings",
-        opts.riSavings ?? type.riSavings?.[pricing] ?? DEFAULT_RI_SAVINGS[pricing],
+        opts.riSavings ??
+          type.riSavings?.[pricing] ??
+          bookRiSavings(type, pricing) ??
+          DEFAULT_RI_SAVINGS[pricing],
       );
     case "spot":
       return fraction("spot discount", opts.spotDiscount ?? spotProfile(type).typicalDiscount);
   }
+}
+
+/**
+ * The saving of the book's standard no-upfront reservation for the term, where the book has one
+ * (`ri-1y`/`ri-3y` are priced as that purchase); undefined otherwise.
+ */
+function bookRiSavings(type: InstanceType, pricing: "ri-1y" | "ri-3y"): number | undefined {
+  const term = pricing === "ri-1y" ? "1yr" : "3yr";
+  const rate = priceBook(type.region).reserved[type.type]?.find(
+    (r) => r.term === term && r.offeringClass === "standard" && r.purchaseOption === "No Upfront",
+  );
+  return rate === undefined ? undefined : 1 - rate.hourlyUSD / type.hourlyUSD;
+}
+
+/** The unlimited-mode surplus rate a burstable type pays per vCPU-hour (T4g's is lower). */
+export function burstSurplusPerVcpuHour(type: InstanceType): number {
+  const book = priceBook(type.region);
+  return type.arch === "arm64" ? book.t4gSurplusPerVcpuHourUSD : book.t3SurplusPerVcpuHourUSD;
 }
 
 function fraction(name: string, value: number): number {
@@ -115,7 +164,7 @@ export function t3SurplusHourly(type: string | InstanceType, averageCpuPercent: 
   }
   if (!t.burstable) return 0;
   const above = Math.max(0, averageCpuPercent / 100 - t.burstable.baselinePerVcpu);
-  return above * t.vcpu * priceBook(t.region).t3SurplusPerVcpuHourUSD;
+  return above * t.vcpu * burstSurplusPerVcpuHour(t);
 }
 
 export interface CostOptions extends PriceOptions {

@@ -5,9 +5,9 @@ import {
   listInstanceTypes,
   MIN_INSTANCE_TYPE,
   NOT_RECOMMENDED_TYPES,
-  priceBook,
 } from "./catalog.js";
 import {
+  burstSurplusPerVcpuHour,
   HOURS_PER_MONTH,
   hourlyPrice,
   type PricingModel,
@@ -36,7 +36,7 @@ export function breakEvenCpuPercent(
   const versus = comparableFixedType(type, pricing);
   if (!type.burstable || !versus) return undefined;
   const gap = hourlyPrice(versus, pricing) - hourlyPrice(type, pricing);
-  const perPercent = (type.vcpu * priceBook(type.region).t3SurplusPerVcpuHourUSD) / 100;
+  const perPercent = (type.vcpu * burstSurplusPerVcpuHour(type)) / 100;
   const percent = Math.max(
     type.burstable.baselinePerVcpu * 100,
     type.burstable.baselinePerVcpu * 100 + gap / perPercent,
