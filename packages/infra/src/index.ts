@@ -37,6 +37,7 @@ export {
   artifactFromConfig,
   type BatchDeployOptions,
   DEFAULT_ARTIFACT,
+  type DeployedBatchWorkers,
   type DeployedTier,
   type DeployOptions,
   deployBatchWorkersFromConfig,

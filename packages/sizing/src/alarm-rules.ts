@@ -272,6 +272,7 @@ export function workTrackingRuleFor(tier: {
   // Each instance is held where its workers are as busy as the CPU scale-out threshold.
   const utilization = alarmRule("cpu-high").threshold / 100;
   const perMinute = (tier.workersPerInstance * 60_000 * utilization) / tier.serviceMs;
+  const workers = `${tier.workersPerInstance} worker${tier.workersPerInstance === 1 ? "" : "s"}`;
   return {
     id: "requests-per-target",
     metric: "RequestCountPerTarget",
@@ -280,7 +281,7 @@ export function workTrackingRuleFor(tier: {
     targetValue: Math.max(1, Math.floor(perMinute)),
     replaces: ["cpu-high", "cpu-low"],
     reason: tier.memoryBound
-      ? `memory-bound: ${tier.workersPerInstance} workers fit in memory on ${tier.vcpu} vCPUs, so CPU stays low at full load`
-      : `${tier.workersPerInstance} workers on ${tier.vcpu} vCPUs: CPU cannot reach the ${alarmRule("cpu-high").threshold} % scale-out threshold at full load`,
+      ? `memory-bound: ${workers} fit in memory on ${tier.vcpu} vCPUs, so CPU stays low at full load`
+      : `${workers} on ${tier.vcpu} vCPUs: CPU cannot reach the ${alarmRule("cpu-high").threshold} % scale-out threshold at full load`,
   };
 }

@@ -67,6 +67,7 @@ export {
 } from "./pricing/catalog.js";
 // Pricing: on-demand, reserved, spot, T3 surplus, the whole tier.
 export {
+  burstSurplusPerVcpuHour,
   type CostOptions,
   type CostQuote,
   costOf,
@@ -84,6 +85,11 @@ export {
   spotProfile,
   t3SurplusHourly,
 } from "./pricing/pricing.js";
+export {
+  breakEvenMonth,
+  type SavingsOption,
+  savingsOptionsFor,
+} from "./pricing/savings-options.js";
 export {
   albLcuPerHour,
   DEFAULT_BYTES_PER_IMAGE,
@@ -131,6 +137,7 @@ export {
 } from "./workload/bill.js";
 export {
   DEFAULT_SMT_THROUGHPUT_FACTOR,
+  isMemoryBound,
   type WorkerSlots,
   workerSlots,
 } from "./workload/capacity.js";
@@ -138,6 +145,7 @@ export { EMBEDDED_MODEL_PROFILE } from "./workload/default-profile.js";
 // Recommendations: the guide's use cases, or a measured workload (with a bench profile).
 export { type BenchProfile, BenchProfileSchema, parseBenchProfile } from "./workload/profile.js";
 export { type MgcInput, mgc, serviceCv2FromQuantiles } from "./workload/queueing.js";
+export { scalingForTier, type TierScaling, type TierScalingInput } from "./workload/scaling.js";
 export {
   CPU_ONLY_MODEL_KINDS,
   GPU_SPEEDUP_BY_MODEL_KIND,

@@ -226,8 +226,26 @@ export interface BatchDeployOptions extends Omit<DeployOptions, "args"> {
   readonly args?: Partial<BatchWorkersArgs>;
 }
 
+export interface DeployedBatchWorkers {
+  readonly workers: BatchWorkers;
+  readonly tier: Tier;
+  readonly outputs: Omit<
+    DeployedTier["outputs"],
+    "url" | "healthUrl" | "protocol" | "detectUrl"
+  > & {
+    bucketName: pulumi.Output<string>;
+    inputPrefix: string;
+    resultsPrefix: string;
+    queueUrl: pulumi.Output<string>;
+    deadLetterQueueUrl: pulumi.Output<string>;
+  };
+}
+
 /** The same, for a BatchWorkers tier (the batch-queue example). */
-export function deployBatchWorkersFromConfig(name: string, opts: BatchDeployOptions = {}) {
+export function deployBatchWorkersFromConfig(
+  name: string,
+  opts: BatchDeployOptions = {},
+): DeployedBatchWorkers {
   const { config, tier, tierArgs, tierOutputs, resourceOptions } = prepare(name, opts);
   const workers = new BatchWorkers(
     name,

@@ -48,6 +48,20 @@ export function workerSlots(
   return { workers: Math.min(type.vcpu, byMemory), serviceScale: 2 / smtThroughputFactor };
 }
 
+/**
+ * Memory, not cores, limits the workers: without the model's memory the type would run more.
+ * Then CPU stays low at full load and cannot drive scaling (see workTrackingRuleFor).
+ */
+export function isMemoryBound(
+  type: InstanceSpec,
+  modelMemoryGiB: number,
+  smtThroughputFactor: number = DEFAULT_SMT_THROUGHPUT_FACTOR,
+): boolean {
+  const limited = workerSlots(type, modelMemoryGiB, smtThroughputFactor).workers;
+  // A vanishing model: only cores (or GPUs) bound the count.
+  return workerSlots(type, 1e-9, smtThroughputFactor).workers > limited;
+}
+
 /** Workers one instance runs (see workerSlots). */
 export function workersPerInstance(type: InstanceSpec, modelMemoryGiB: number): number {
   return workerSlots(type, modelMemoryGiB).workers;

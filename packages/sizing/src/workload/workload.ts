@@ -12,7 +12,7 @@ import {
   type WholeBill,
   wholeBill,
 } from "./bill.js";
-import { workerSlots } from "./capacity.js";
+import { isMemoryBound, workerSlots } from "./capacity.js";
 import { EMBEDDED_MODEL_PROFILE } from "./default-profile.js";
 import type { BenchProfile } from "./profile.js";
 import { mgc } from "./queueing.js";
@@ -274,7 +274,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
         savingsOptions: bill.savingsOptions,
         billIn,
         workerMs,
-        memoryBound: workerSlots(asCpu, 1e-9, st.smtThroughputFactor).workers > workers,
+        memoryBound: isMemoryBound(asCpu, modelMemoryGiB, st.smtThroughputFactor),
       });
     }
   }
