@@ -32,6 +32,7 @@ export const SpotQuoteSchema = z.object({
   byZone: z.record(z.string(), Usd),
   at: z.string(),
 });
+export type SpotQuote = z.infer<typeof SpotQuoteSchema>;
 
 export const RegionPricesSchema = z.object({
   onDemandHourlyUSD: z.record(z.string(), Usd),

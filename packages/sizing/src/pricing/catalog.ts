@@ -1,5 +1,5 @@
 import { SizingError } from "../errors.js";
-import type { ImportedBook, ReservedRate, SavingsPlanRate } from "../prices/book.js";
+import type { ImportedBook, ReservedRate, SavingsPlanRate, SpotQuote } from "../prices/book.js";
 import { BUILTIN_BOOK } from "../prices/builtin-book.js";
 
 /**
@@ -59,6 +59,8 @@ export interface PriceBook {
   readonly reserved: Readonly<Record<string, readonly ReservedRate[]>>;
   /** Compute and EC2 Instance Savings Plans rates per type; absent where the book has none. */
   readonly savingsPlans: Readonly<Record<string, readonly SavingsPlanRate[]>>;
+  /** The newest spot price per zone per type, where the book has spot history. */
+  readonly spot: Readonly<Record<string, SpotQuote>>;
   /** Unlimited mode: each vCPU-hour above the baseline, Linux; T3/T3a (x86) and T4g (Graviton). */
   readonly t3SurplusPerVcpuHourUSD: number;
   readonly t4gSurplusPerVcpuHourUSD: number;
@@ -188,6 +190,7 @@ function fromBuiltinOffer(
   | "onDemandHourlyUSD"
   | "reserved"
   | "savingsPlans"
+  | "spot"
   | "gp3PerGBMonthUSD"
   | "natHourlyUSD"
   | "natPerGBUSD"
@@ -207,6 +210,7 @@ function fromBuiltinOffer(
     onDemandHourlyUSD: p!.onDemandHourlyUSD,
     reserved: p!.reserved,
     savingsPlans: p!.savingsPlans,
+    spot: p!.spot,
     gp3PerGBMonthUSD: rate("gp3", p?.gp3PerGBMonthUSD),
     natHourlyUSD: rate("NAT gateway hour", p?.natHourlyUSD),
     natPerGBUSD: rate("NAT gateway GB", p?.natPerGBUSD),
@@ -270,6 +274,7 @@ export function useImportedBook(book: ImportedBook | undefined): {
       onDemandHourlyUSD: p.onDemandHourlyUSD,
       reserved: p.reserved,
       savingsPlans: p.savingsPlans,
+      spot: p.spot,
       gp3PerGBMonthUSD: p.gp3PerGBMonthUSD ?? base.gp3PerGBMonthUSD,
       natHourlyUSD: p.natHourlyUSD ?? base.natHourlyUSD,
       natPerGBUSD: p.natPerGBUSD ?? base.natPerGBUSD,

@@ -1,7 +1,8 @@
 import { ALARM_RULES, alarmRulesFor } from "../alarm-rules.js";
 import { requirePositive } from "../errors.js";
-import { DEFAULT_REGION, DEFAULT_VOLUME_GIB, priceBook } from "./catalog.js";
+import { DEFAULT_REGION, DEFAULT_VOLUME_GIB, getInstanceType, priceBook } from "./catalog.js";
 import { costOf, HOURS_PER_MONTH, type PricingModel, roundUSD } from "./pricing.js";
+import { type SavingsOption, savingsOptionsFor } from "./savings-options.js";
 
 /**
  * What a deployed tier costs a month, itemized: every line AWS bills for what the components
@@ -69,8 +70,8 @@ export interface TierCost {
   hoursPerMonth: number;
   monthlyUSD: number;
   lines: TierCostLine[];
-  /** Commitments that would lower the instance line; not in monthlyUSD. */
-  savingsOptions: { option: string; monthlyUSD: number; savesUSD: number }[];
+  /** Commitments and spot that would lower the instance line (book rates, else labelled estimates); not in monthlyUSD. */
+  savingsOptions: SavingsOption[];
 }
 
 /** Default bytes per request: about the sample microscope images (JPEG, 0.27-0.43 MB) plus the JSON answer. */
@@ -222,18 +223,16 @@ export function estimateTierCost(input: TierCostInput): TierCost {
       monthlyUSD: book.dashboardMonthlyUSD,
     });
 
+  // Commitments lower the instance line (not the T3 surplus); spot bought already has none.
   const savingsOptions =
     bought === "spot"
       ? []
-      : (["ri-1y", "ri-3y"] as const).map((term) => {
-          const committed = costOf(input.instanceType, term, { count: input.count, hours, region });
-          const asBought = ec2.monthlyUSD - ec2.surplusUSD;
-          return {
-            option: `${term === "ri-1y" ? "1-year" : "3-year"} reserved instances or Compute Savings Plan (no upfront)`,
-            monthlyUSD: roundUSD(committed.monthlyUSD),
-            savesUSD: roundUSD(asBought - committed.monthlyUSD),
-          };
-        });
+      : savingsOptionsFor(
+          getInstanceType(ec2.type, region),
+          ec2.count,
+          ec2.monthlyUSD - ec2.surplusUSD,
+          hours,
+        );
   return {
     instanceType: ec2.type,
     count: ec2.count,
