@@ -85,6 +85,7 @@ export {
   spotProfile,
   t3SurplusHourly,
 } from "./pricing/pricing.js";
+export { type RequestPrices, requestPrices } from "./pricing/request-prices.js";
 export {
   breakEvenMonth,
   type SavingsOption,

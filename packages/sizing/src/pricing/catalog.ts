@@ -83,6 +83,10 @@ export interface PriceBook {
   readonly wafPerMillionRequestsUSD: number;
   /** S3 Standard storage, first 50 TB a month, per GB. */
   readonly s3StandardPerGBMonthUSD: number;
+  /** Request charges a batch tier pays per image (see pricing/request-prices.ts). */
+  readonly sqsPerMillionRequestsUSD: number;
+  readonly s3PutPer1000USD: number;
+  readonly s3GetPer1000USD: number;
 }
 
 const T4: GpuSpec = { model: "NVIDIA T4", count: 1, memoryGiB: 16 };
@@ -239,6 +243,11 @@ export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
     wafPerMillionRequestsUSD: 0.6,
     // https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB / month)
     s3StandardPerGBMonthUSD: 0.023,
+    // https://aws.amazon.com/sqs/pricing/ (standard queue, per million requests after the free tier)
+    sqsPerMillionRequestsUSD: 0.4,
+    // https://aws.amazon.com/s3/pricing/ (S3 Standard: PUT/COPY/POST/LIST and GET/SELECT per 1,000)
+    s3PutPer1000USD: 0.005,
+    s3GetPer1000USD: 0.0004,
   },
 };
 
