@@ -126,15 +126,22 @@ export {
 } from "./rightsize/rightsize.js";
 export {
   BATCH_REQUEST_PRICES,
+  BATCH_TURNAROUND_MS,
   type Breakdown,
   batchRequestsMonthlyUSD,
   blendDailyProfile,
   type CostTerm,
   estimateAutoscaledTierCost,
+  type LoadBalancerKind,
+  NLB_PRICES,
+  nlbLcuPerHour,
   SHAPES,
   type Shape,
+  type ShapeOption,
+  shapeOptions,
   type WholeBill,
   wholeBill,
+  withNetworkLoadBalancer,
 } from "./workload/bill.js";
 export {
   DEFAULT_SMT_THROUGHPUT_FACTOR,

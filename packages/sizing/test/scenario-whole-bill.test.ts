@@ -30,27 +30,47 @@ const PUBLISHED = {
   dashboardMonth: 3,
   t3SurplusVcpuHour: 0.05,
   t4gSurplusVcpuHour: 0.04, // T4g (Graviton) unlimited mode, same page
+  nlbHour: 0.0225, // Network Load Balancer, /elasticloadbalancing/pricing/
+  nlcuHour: 0.006,
 };
 const HOURS = 730;
 const VOLUME_GIB = 200;
 const BYTES = 400_000;
 const AGENT_METRICS = 2; // mem_used_percent, disk_used_percent: what the alarms read
 
-function bill(type: InstanceType, count: number, imagesPerHour: number, busyVcpus: number) {
+/**
+ * The front door: an ALB (LCU: 1 GB/h, 25 new connections/s) or an NLB (NLCU: 1 GB/h, 800 new
+ * flows/s, 100,000 active flows; a flow lasts `flowSeconds`), one request per connection.
+ */
+type FrontDoor = { kind: "alb" } | { kind: "nlb"; flowSeconds: number };
+
+function bill(
+  type: InstanceType,
+  count: number,
+  imagesPerHour: number,
+  busyVcpus: number,
+  door: FrontDoor = { kind: "alb" },
+) {
   const p = PUBLISHED;
   const averageCpu = Math.min(1, busyVcpus / (count * type.vcpu));
   const surplus = type.burstable
     ? count * type.vcpu * Math.max(0, averageCpu - type.burstable.baselinePerVcpu)
     : 0;
-  const lcu = Math.max((imagesPerHour * BYTES) / 1e9, imagesPerHour / 3600 / 25);
+  const gbPerHour = (imagesPerHour * BYTES) / 1e9;
+  const perSecond = imagesPerHour / 3600;
+  const loadBalancerHour =
+    door.kind === "alb"
+      ? p.albHour + Math.max(gbPerHour, perSecond / 25) * p.lcuHour
+      : p.nlbHour +
+        Math.max(gbPerHour, perSecond / 800, (perSecond * door.flowSeconds) / 100_000) * p.nlcuHour;
   return (
     HOURS * count * type.hourlyUSD +
     HOURS * surplus * (type.arch === "arm64" ? p.t4gSurplusVcpuHour : p.t3SurplusVcpuHour) +
     count * VOLUME_GIB * p.gp3GBMonth +
-    HOURS * (p.albHour + lcu * p.lcuHour) +
+    HOURS * loadBalancerHour +
     HOURS * p.natHour +
     p.natGB * 1 +
-    HOURS * 3 * p.ipv4Hour + // two ALB addresses and the NAT's
+    HOURS * 3 * p.ipv4Hour + // the load balancer's two addresses (one per AZ) and the NAT's
     AGENT_METRICS * (count + 1) * p.metricMonth +
     (count * 60 * HOURS * p.putPer1000) / 1000 +
     alarmRulesFor({ loadBalancer: true, queue: false }).length * p.alarmMonth +
@@ -157,6 +177,15 @@ describe("whole-bill choice vs a brute force over the catalog", () => {
     expect(Math.abs(rec.monthlyUSD - bill(type, rec.count, imagesPerHour, busy))).toBeLessThan(
       0.05,
     );
+    // The same fleet behind an NLB, by the NLB's own formula (offered, never deployed).
+    const nlb = rec.shapeOptions.find((o) => o.loadBalancer === "network")!;
+    expect(nlb.chosen).toBe(false);
+    expect(
+      Math.abs(
+        nlb.monthlyUSD -
+          bill(type, rec.count, imagesPerHour, busy, { kind: "nlb", flowSeconds: p95 / 1000 }),
+      ),
+    ).toBeLessThan(0.05);
     // And it is feasible: memory fits, the GPU holds the model.
     if (gpu) expect(type.gpu!.memoryGiB).toBeGreaterThanOrEqual(gib);
     else expect(rec.workersPerInstance * gib).toBeLessThanOrEqual(type.memoryGiB * 0.85 - 0.5);

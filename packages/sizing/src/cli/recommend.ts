@@ -33,6 +33,12 @@ import {
 } from "./command.js";
 import { hourly, newTable, withNotes } from "./table.js";
 
+const SHAPE_LABEL = {
+  application: "api behind an ALB",
+  network: "api behind an NLB",
+  none: "batch (S3 + SQS, no load balancer)",
+} as const;
+
 /** Flags of the --images-per-hour form only; --use-case refuses them. */
 const WORKLOAD_FLAGS = {
   "peak-factor": {
@@ -217,11 +223,12 @@ export const recommendCommand: Command = {
       .filter(([, v]) => v > 0)
       .map(([k, v]) => `${k.replace(/USD$/, "")} ${usd(v)}`)
       .join(", ");
-    const summary = `* cheapest whole bill (${rec.pricing}, ${rec.shape} shape) for ${a.imagesPerHour} images/h x ${a.peakFactor} peak, p95 <= ${a.p95TargetMs} ms, ${a.serviceMs} ms per image (${a.serviceTimeSource})\nbill: ${terms}; dominant: ${rec.dominantCost.replace(/USD$/, "")}\nshapes: api (ALB) ${usd(rec.shapeComparison.api.monthlyUSD)}, batch (S3 + SQS, no ALB) ${usd(rec.shapeComparison.batch.monthlyUSD)}`;
+    const summary = `* cheapest whole bill (${rec.pricing}, ${rec.shape} shape) for ${a.imagesPerHour} images/h x ${a.peakFactor} peak, p95 <= ${a.p95TargetMs} ms, ${a.serviceMs} ms per image (${a.serviceTimeSource})\nbill: ${terms}; dominant: ${rec.dominantCost.replace(/USD$/, "")}\nshapes: ${rec.shapeOptions.map((o) => `${SHAPE_LABEL[o.loadBalancer]} ${usd(o.monthlyUSD)}${o.chosen ? " (chosen)" : o.latencyAllows ? "" : " (too slow for the target)"}`).join(", ")}`;
+    const nlb = rec.shapeOptions.find((o) => o.loadBalancer === "network")!;
     return {
       doc: { ...rec, currency: book.currency, pricesAsOf: book.asOf },
       table: withNotes(
-        `${t.toString()}\n${summary}\n${book.currency}, prices as of ${book.asOf}`,
+        `${t.toString()}\n${summary}\nnlb: ${nlb.note}\n${book.currency}, prices as of ${book.asOf}`,
         rec.warnings,
       ),
     };

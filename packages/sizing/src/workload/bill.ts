@@ -221,3 +221,137 @@ export function estimateAutoscaledTierCost(
     savingsOptions: base.savingsOptions,
   };
 }
+
+/**
+ * Network Load Balancer rates, us-east-1 (https://aws.amazon.com/elasticloadbalancing/pricing/:
+ * $0.0225 per NLB-hour, $0.006 per NLCU-hour). The price book carries the ALB's rates only, so
+ * these are the one place the NLB's are written.
+ */
+export const NLB_PRICES = { hourlyUSD: 0.0225, nlcuHourlyUSD: 0.006 } as const;
+
+/**
+ * NLCUs an hour for TCP traffic, the largest of its dimensions (same page): 800 new flows/s,
+ * 100,000 active flows (sampled per minute), 1 GB/h processed. One request per flow; a flow is
+ * active for `flowSeconds` (the request's time in the service), so active = rate x duration.
+ */
+export function nlbLcuPerHour(
+  imagesPerHour: number,
+  bytesPerImage: number,
+  flowSeconds: number,
+): number {
+  const newFlowsPerSecond = imagesPerHour / 3600;
+  return Math.max(
+    (imagesPerHour * bytesPerImage) / 1e9,
+    newFlowsPerSecond / 800,
+    (newFlowsPerSecond * flowSeconds) / 100_000,
+  );
+}
+
+/**
+ * The API-shape bill with an NLB in place of the ALB: the load-balancer term is the NLB's hours
+ * and NLCUs at the average rate; the rest (instances, NAT, one public IPv4 per AZ, alarms) is
+ * the same. Only the ALB's line leaves: the tier has no WAF when sized from a workload.
+ */
+export function withNetworkLoadBalancer(
+  api: WholeBill,
+  traffic: { imagesPerHour: number; bytesPerImage: number; flowSeconds: number },
+): WholeBill {
+  if (api.shape !== "api") throw new Error("an NLB replaces the API shape's ALB");
+  const nlcu = nlbLcuPerHour(traffic.imagesPerHour, traffic.bytesPerImage, traffic.flowSeconds);
+  const breakdown = {
+    ...api.breakdown,
+    loadBalancerUSD: cents(
+      HOURS_PER_MONTH * (NLB_PRICES.hourlyUSD + nlcu * NLB_PRICES.nlcuHourlyUSD),
+    ),
+  };
+  const terms = Object.entries(breakdown) as [CostTerm, number][];
+  return {
+    ...api,
+    breakdown,
+    monthlyUSD: cents(terms.reduce((s, [, v]) => s + v, 0)),
+    dominantCost: terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0],
+  };
+}
+
+/**
+ * The batch shape's turnaround: the client learns of its result by polling S3 or the queue, at
+ * SQS's longest long-poll wait (20 s, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html),
+ * so a p95 target below it needs the API shape.
+ */
+export const BATCH_TURNAROUND_MS = 20_000;
+
+export type LoadBalancerKind = "application" | "network" | "none";
+
+/** One way to put the same fleet in front of its clients, priced whole. */
+export interface ShapeOption {
+  shape: Shape;
+  loadBalancer: LoadBalancerKind;
+  monthlyUSD: number;
+  dominantCost: CostTerm;
+  /** The shape the answer prices and @flakeops/infra deploys. */
+  chosen: boolean;
+  /** Whether the p95 target holds in this shape. */
+  latencyAllows: boolean;
+  /** What it gives up against the ALB, or why it is (not) chosen. */
+  note: string;
+}
+
+/**
+ * The API behind an ALB (chosen for the API shape: @flakeops/infra deploys it), behind an NLB,
+ * and the batch shape, each with the same fleet. The NLB is a layer-4 pass-through (it adds
+ * less latency than the ALB), so any target the ALB meets it meets; the batch shape answers
+ * through S3 and a queue, in seconds.
+ */
+export function shapeOptions(input: {
+  shape: Shape;
+  billIn: (shape: Shape) => WholeBill;
+  imagesPerHour: number;
+  bytesPerImage: number;
+  p95TargetMs: number;
+  /** The tier scales on ALB requests per target (its work-tracking rule). */
+  tracksAlbRequests: boolean;
+}): ShapeOption[] {
+  const alb = input.billIn("api");
+  const nlb = withNetworkLoadBalancer(alb, {
+    imagesPerHour: input.imagesPerHour,
+    bytesPerImage: input.bytesPerImage,
+    flowSeconds: input.p95TargetMs / 1000,
+  });
+  const batch = input.billIn("batch");
+  const nlbSaves = roundUSD(alb.monthlyUSD - nlb.monthlyUSD);
+  const lost = [
+    "per-request (path, host) routing",
+    "WAF (it attaches to ALBs, not NLBs)",
+    "the ALB's HTTP metrics (the 5XX-rate and p95-latency alarms lose their source)",
+    ...(input.tracksAlbRequests ? ["ALBRequestCountPerTarget, which this tier scales on"] : []),
+  ];
+  return [
+    {
+      shape: "api",
+      loadBalancer: "application",
+      monthlyUSD: alb.monthlyUSD,
+      dominantCost: alb.dominantCost,
+      chosen: input.shape === "api",
+      latencyAllows: true,
+      note: "the API shape @flakeops/infra deploys: HTTP health checks, routing, WAF, ALB metrics",
+    },
+    {
+      shape: "api",
+      loadBalancer: "network",
+      monthlyUSD: nlb.monthlyUSD,
+      dominantCost: nlb.dominantCost,
+      chosen: false,
+      latencyAllows: true,
+      note: `latency allows (a layer-4 pass-through adds less than the ALB; HTTP health checks on the health path still work; TLS at an NLB TLS listener or on the instances); it loses ${lost.join(", ")}. ${nlbSaves > 0 ? `It would save $${nlbSaves}/month, but` : "It saves nothing, and"} the ALB stays: @flakeops/infra deploys an ALB, because the tier's 5XX-rate and p95-latency alarms, WAF and requests-per-target scaling read it`,
+    },
+    {
+      shape: "batch",
+      loadBalancer: "none",
+      monthlyUSD: batch.monthlyUSD,
+      dominantCost: batch.dominantCost,
+      chosen: input.shape === "batch",
+      latencyAllows: input.p95TargetMs >= BATCH_TURNAROUND_MS,
+      note: "clients put images in S3 and read results back; workers read SQS; no load balancer (for work that can wait)",
+    },
+  ];
+}

@@ -9,6 +9,8 @@ import {
   blendDailyProfile,
   type CostTerm,
   type Shape,
+  type ShapeOption,
+  shapeOptions,
   type WholeBill,
   wholeBill,
 } from "./bill.js";
@@ -115,6 +117,11 @@ export interface WorkloadRecommendation extends WorkloadOption {
   shape: Shape;
   /** The same type and count in the other shape: what the batch shape would save (or cost). */
   shapeComparison: Record<Shape, { monthlyUSD: number; dominantCost: CostTerm }>;
+  /**
+   * The same fleet behind an ALB (the API shape), behind an NLB, and as the batch shape: each
+   * priced whole, whether chosen, whether the latency target allows it, what it gives up.
+   */
+  shapeOptions: ShapeOption[];
   savingsOptions: WholeBill["savingsOptions"];
   /**
    * Scale on work, not CPU, when CPU cannot show the load (memory-bound, or fewer workers
@@ -319,21 +326,30 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       return [s, { monthlyUSD: b.monthlyUSD, dominantCost: b.dominantCost }];
     }),
   ) as WorkloadRecommendation["shapeComparison"];
+  const scalingRule =
+    shape === "api"
+      ? workTrackingRuleFor({
+          vcpu: best.type.vcpu,
+          workersPerInstance: best.option.workersPerInstance,
+          serviceMs: best.workerMs,
+          memoryBound: best.memoryBound,
+        })
+      : null;
   return {
     ...best.option,
     pricing,
     shape,
     shapeComparison,
+    shapeOptions: shapeOptions({
+      shape,
+      billIn: best.billIn,
+      imagesPerHour,
+      bytesPerImage,
+      p95TargetMs,
+      tracksAlbRequests: scalingRule !== null,
+    }),
     savingsOptions: best.savingsOptions,
-    scalingRule:
-      shape === "api"
-        ? workTrackingRuleFor({
-            vcpu: best.type.vcpu,
-            workersPerInstance: best.option.workersPerInstance,
-            serviceMs: best.workerMs,
-            memoryBound: best.memoryBound,
-          })
-        : null,
+    scalingRule,
     alternatives: sized.slice(1).map((s) => s.option),
     warnings,
     assumptions: {
