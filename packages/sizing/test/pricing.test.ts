@@ -121,4 +121,18 @@ describe("pricing", () => {
         .code,
     ).toBe("BAD_NUMBER");
   });
+
+  it("prices ri-1y/ri-3y from the book's standard no-upfront rate where it has one, and says so", () => {
+    // m5.large: $0.060/h (1yr) and $0.041/h (3yr) against $0.096/h on-demand.
+    const one = costOf("m5.large", "ri-1y");
+    expect(one.hourlyUSD).toBeCloseTo(0.06, 12);
+    expect(one.savingsPercent).toBeCloseTo(37.5, 10);
+    expect(one.basis).toBe("price book: 1yr standard no-upfront reserved rate");
+    expect(costOf("m5.large", "ri-3y").hourlyUSD).toBeCloseTo(0.041, 12);
+    // t3.large has no reserved rate in the book: the seed's flat 40 %, labelled an estimate.
+    const t3 = costOf("t3.large", "ri-1y");
+    expect(t3.savingsPercent).toBeCloseTo(40, 10);
+    expect(t3.basis).toMatch(/^estimate: a flat 40 % off/);
+    expect(costOf("c6a.large", "spot").basis).toMatch(/^estimate: .*c6a carries c6i's figures$/);
+  });
 });

@@ -58,6 +58,7 @@ export const costCommand: Command = {
       onDemandMonthlyUSD: roundUSD(quote.onDemandMonthlyUSD),
       savingsPercent: quote.savingsPercent,
       surplusUSD: roundUSD(quote.surplusUSD),
+      basis: quote.basis,
     };
     const t = newTable([
       "type",
@@ -77,8 +78,10 @@ export const costCommand: Command = {
       usd(doc.onDemandMonthlyUSD),
       `${doc.savingsPercent.toFixed(0)} %`,
     ]);
-    const notes =
-      doc.surplusUSD > 0 ? [`includes ${usd(doc.surplusUSD)} of T3 unlimited surplus`] : [];
+    const notes = [
+      ...(doc.surplusUSD > 0 ? [`includes ${usd(doc.surplusUSD)} of T3 unlimited surplus`] : []),
+      ...(doc.pricing === "on-demand" ? [] : [`${doc.pricing}: ${doc.basis}`]),
+    ];
     return { doc, table: withNotes(t.toString(), notes, "note") };
   },
 };

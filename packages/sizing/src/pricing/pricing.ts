@@ -128,6 +128,28 @@ export function burstSurplusPerVcpuHour(type: InstanceType): number {
   return type.arch === "arm64" ? book.t4gSurplusPerVcpuHourUSD : book.t3SurplusPerVcpuHourUSD;
 }
 
+/** Where a pricing model's saving comes from, for people and JSON. */
+export function savingsBasis(
+  type: InstanceType,
+  pricing: PricingModel,
+  opts: PriceOptions = {},
+): string {
+  switch (pricing) {
+    case "on-demand":
+      return "price book: on-demand list price";
+    case "ri-1y":
+    case "ri-3y":
+      if (opts.riSavings !== undefined) return "given: riSavings";
+      if (type.riSavings?.[pricing] !== undefined)
+        return "estimate: the catalog's figure for the type";
+      return bookRiSavings(type, pricing) !== undefined
+        ? `price book: ${pricing === "ri-1y" ? "1yr" : "3yr"} standard no-upfront reserved rate`
+        : `estimate: a flat ${DEFAULT_RI_SAVINGS[pricing] * 100} % off (the seed's); the book has no reserved rate for ${type.type}`;
+    case "spot":
+      return opts.spotDiscount !== undefined ? "given: spot discount" : spotProfile(type).basis;
+  }
+}
+
 function fraction(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0 || value >= 1) {
     throw new SizingError("BAD_NUMBER", `${name} must be a fraction in [0, 1); got ${value}`);
@@ -188,6 +210,8 @@ export interface CostQuote {
   monthlyUSD: number;
   onDemandMonthlyUSD: number;
   savingsPercent: number;
+  /** Where the saving comes from: the price book's rate, or an estimate and what it rests on. */
+  basis: string;
 }
 
 /** Cost of `count` instances for `hours` (a month of 730 h unless told). Exact, unrounded. */
@@ -216,6 +240,7 @@ export function costOf(
     monthlyUSD,
     onDemandMonthlyUSD: t.hourlyUSD * count * hours + surplusUSD,
     savingsPercent: savingsFraction(t, pricing, opts) * 100,
+    basis: savingsBasis(t, pricing, opts),
   };
 }
 
