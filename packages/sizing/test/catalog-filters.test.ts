@@ -101,7 +101,7 @@ describe("catalog filters (ec2-instance-selector style)", () => {
     const table = (await cli("catalog", "--currency-rate", "0.5", "--currency", "EUR")).stdout;
     expect(table).toMatch(/hourly EUR \(converted\)/);
     expect(table).toMatch(
-      /│ t3\.large +│ x86_64 │ 2 +│ 8 +│ +│ \$0\.0832 +│ \$60\.74 +│ 0\.0416 EUR/,
+      /│ t3\.large +│ x86_64 │ 2 +│ 1 \(2 threads\) │ 8 +│ +│ \$0\.0832 +│ \$60\.74 +│ 0\.0416 EUR/,
     );
     expect(table).toMatch(/EUR figures are converted at 0\.5 EUR per USD .*USD is the source/);
   });

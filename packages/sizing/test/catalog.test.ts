@@ -11,7 +11,7 @@ import {
   SizingError,
 } from "../src/index.js";
 import { familyLadder } from "../src/pricing/catalog.js";
-import { sizingErrorOf } from "./helpers.js";
+import { runSizingCli, sizingErrorOf } from "./helpers.js";
 
 describe("catalog", () => {
   it("holds the seed's types and the neighbours a user weighs", () => {
@@ -108,5 +108,20 @@ describe("catalog", () => {
     );
     expect(sizingErrorOf(() => getInstanceType("x")).code).toBe("UNKNOWN_INSTANCE_TYPE");
     expect(sizingErrorOf(() => listInstanceTypes("x")).code).toBe("UNKNOWN_REGION");
+  });
+});
+
+describe("catalog CLI: cores and SMT", () => {
+  it("lists physical cores and threads per core (x86 SMT, Graviton and C7a one thread a core)", async () => {
+    const r = await runSizingCli(["catalog", "--json"]);
+    expect(r.code).toBe(0);
+    const byType = Object.fromEntries(
+      JSON.parse(r.stdout).instances.map((i: { type: string }) => [i.type, i]),
+    );
+    expect(byType["c6i.large"]).toMatchObject({ vcpu: 2, physicalCores: 1, threadsPerCore: 2 });
+    expect(byType["c7g.large"]).toMatchObject({ vcpu: 2, physicalCores: 2, threadsPerCore: 1 });
+    expect(byType["c7a.large"]).toMatchObject({ vcpu: 2, physicalCores: 2, threadsPerCore: 1 });
+    const table = await runSizingCli(["catalog", "--arch", "x86_64", "--vcpus-max", "2"]);
+    expect(table.stdout).toMatch(/│ c6i\.large +│ x86_64 │ 2 +│ 1 \(2 threads\) │/);
   });
 });
