@@ -24,8 +24,8 @@ const profile: BenchProfile = {
 };
 
 describe("workload sizing", () => {
-  it("sizes a light load to one t3.medium, with its M/M/c figures", () => {
-    // Peak 2 images/s x 200 ms = 0.4 Erlang on one worker.
+  it("sizes a light load to one t4g.medium, with its M/M/c figures (t3.medium next to it)", () => {
+    // Peak 2 images/s x 200 ms = 0.4 Erlang.
     const rec = recommendForWorkload({
       imagesPerHour: 3600,
       peakFactor: 2,
@@ -33,8 +33,31 @@ describe("workload sizing", () => {
       p95LatencyMs: 1000,
       serviceCv2: 1, // exponential service: M/M/c
     });
+    // Since the catalog has Graviton's t4g (2 vCPUs = 2 cores, $0.0336/h), it wins the light
+    // load; before, t3.medium (below, unchanged).
     expect(rec).toMatchObject({
-      instanceType: "t3.medium",
+      instanceType: "t4g.medium",
+      count: 1,
+      workersPerInstance: 2,
+      utilization: 0.2,
+      averageUtilization: 0.1,
+      // M/M/2 at 0.4 Erlang: P(wait) = 0.08 x 2/1.6 / (1 + 0.4 + 0.1) = 1/15; p95 wait =
+      // ln((1/15) / 0.05) / ((2 - 0.4) / 200 ms) = 35.96 ms, plus the 200 ms service.
+      p95LatencyMs: 236,
+      // The whole bill: the instance (0.0336 x 730) plus EBS, ALB, NAT, IPv4, metrics,
+      // alarms and dashboard.
+      monthlyUSD: 114.56,
+      costPerMillionImagesUSD: 43.59,
+      breakdown: { instancesUSD: 24.53, ebsUSD: 16, natUSD: 32.9, ipv4USD: 10.95 },
+      dominantCost: "natUSD",
+      shape: "api",
+      pricing: "on-demand",
+    });
+    expect(rec.warnings).toEqual([
+      expect.stringMatching(/^t4g\.medium is Graviton \(arm64\): .*bench on Graviton to confirm$/),
+    ]);
+    const t3 = rec.alternatives.find((a) => a.instanceType === "t3.medium")!;
+    expect(t3).toMatchObject({
       count: 1,
       // One worker: a t3.medium's 2 vCPUs are one core (issue 11); before, 2 workers at 0.2.
       workersPerInstance: 1,
@@ -42,16 +65,10 @@ describe("workload sizing", () => {
       averageUtilization: 0.2,
       // M/M/1: P(wait) = 0.4, p95 wait = ln(0.4 / 0.05) / (1/200 - 2/1000) per ms = 693.1 ms.
       p95LatencyMs: 893.1,
-      // The whole bill since issue 11: the instance ($30.37) plus EBS, ALB, NAT, IPv4, metrics,
-      // alarms and dashboard; the instance alone was the answer before.
       monthlyUSD: 120.4,
       costPerMillionImagesUSD: 45.81,
       breakdown: { instancesUSD: 30.37, ebsUSD: 16, natUSD: 32.9, ipv4USD: 10.95 },
-      dominantCost: "natUSD",
-      shape: "api",
-      pricing: "on-demand",
     });
-    expect(rec.warnings).toEqual([]);
     expect(rec.alternatives.length).toBeGreaterThan(5);
     const costs = [rec.monthlyUSD, ...rec.alternatives.map((a) => a.monthlyUSD)];
     expect(costs).toEqual([...costs].sort((a, b) => a - b));
