@@ -1,4 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { offerJsonChunks } from "../bench/offer-files.js";
 import {
   breakEvenMonth,
   estimateTierCost,
@@ -6,6 +10,8 @@ import {
   priceBook,
   recommendForWorkload,
 } from "../src/index.js";
+import { PriceImport } from "../src/prices/import.js";
+import { useImportedBook } from "../src/pricing/catalog.js";
 
 /** m5.large us-east-1: the built-in book's 12 reserved terms (AWS offer, published 2021-02-05). */
 describe("savings options from the book's reserved rates", () => {
@@ -88,5 +94,120 @@ describe("savings options from the book's reserved rates", () => {
           basis: expect.any(String),
         }),
       );
+  });
+});
+
+describe("savings options from an imported book's Savings Plans and spot", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sizing-savings-"));
+  afterAll(() => {
+    useImportedBook(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it("lists Compute and EC2 Instance Savings Plans to the cent, and spot at the cheapest zone", async () => {
+    const offer = write(
+      "ec2.json",
+      [
+        ...offerJsonChunks({
+          publicationDate: "2026-11-01T00:00:00Z",
+          region: "us-east-1",
+          location: "US East (N. Virginia)",
+          instances: { "t3.large": { hourlyUSD: 0.0832 } },
+          decoys: 0,
+        }),
+      ].join(""),
+    );
+    const rate = (sku: string, price: string) => ({
+      sku,
+      rates: [
+        {
+          discountedUsageType: "BoxUsage:t3.large",
+          discountedOperation: "RunInstances",
+          discountedServiceCode: "AmazonEC2",
+          unit: "Hrs",
+          discountedRate: { price, currency: "USD" },
+        },
+      ],
+    });
+    const sp = write(
+      "sp.json",
+      JSON.stringify({
+        version: "20261101000000",
+        publicationDate: "2026-11-01T00:00:00Z",
+        regionCode: "us-east-1",
+        products: [
+          {
+            sku: "C1N",
+            productFamily: "ComputeSavingsPlans",
+            attributes: { purchaseTerm: "1yr", purchaseOption: "No Upfront" },
+          },
+          {
+            sku: "I3A",
+            productFamily: "EC2InstanceSavingsPlans",
+            attributes: { purchaseTerm: "3yr", purchaseOption: "All Upfront" },
+          },
+        ],
+        terms: { savingsPlan: [rate("C1N", "0.0599"), rate("I3A", "0.0341")] },
+      }),
+    );
+    const spot = write(
+      "spot.json",
+      JSON.stringify({
+        SpotPriceHistory: [
+          {
+            AvailabilityZone: "us-east-1a",
+            InstanceType: "t3.large",
+            ProductDescription: "Linux/UNIX",
+            SpotPrice: "0.031200",
+            Timestamp: "2026-11-03T10:00:00+00:00",
+          },
+          {
+            AvailabilityZone: "us-east-1b",
+            InstanceType: "t3.large",
+            ProductDescription: "Linux/UNIX",
+            SpotPrice: "0.029800",
+            Timestamp: "2026-11-03T09:00:00+00:00",
+          },
+        ],
+      }),
+    );
+    const imp = new PriceImport();
+    for (const f of [offer, sp, spot]) await imp.add(f);
+    useImportedBook(imp.book());
+    const options = estimateTierCost({ instanceType: "t3.large", count: 1 }).savingsOptions;
+    const od = 0.0832 * HOURS_PER_MONTH; // $60.736
+    expect(options.map((o) => o.kind)).toEqual([
+      "compute-savings-plan",
+      "ec2-instance-savings-plan",
+      "spot",
+    ]);
+    // 1-year Compute SP, no upfront: $0.0599 x 730 = $43.73 a month.
+    expect(options[0]).toMatchObject({
+      option: "1-year Compute Savings Plan (no upfront)",
+      upfrontUSD: 0,
+      monthlyUSD: 43.73,
+      savesUSD: 17.01,
+      breakEvenMonth: 1,
+      basis: "price book",
+    });
+    // 3-year EC2 Instance SP, all upfront: $0.0341 x 730 h x 36 months = $896.15 at once;
+    // 896.15 < 60.736 m => m > 14.75 => month 15.
+    expect(options[1]).toMatchObject({
+      option: "3-year EC2 Instance Savings Plan (all upfront)",
+      upfrontUSD: 896.15,
+      recurringMonthlyUSD: 0,
+      monthlyUSD: 24.89,
+      breakEvenMonth: 15,
+      basis: "price book",
+    });
+    expect(options[2]).toMatchObject({ monthlyUSD: 21.75, savesUSD: 38.98 }); // 0.0298 x 730
+    expect(options[2]!.basis).toBe(
+      "price book: the cheapest zone, us-east-1b (spot history to 2026-11-03T10:00:00+00:00)",
+    );
+    expect(od).toBeCloseTo(60.736, 10);
   });
 });

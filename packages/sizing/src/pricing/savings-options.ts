@@ -117,7 +117,10 @@ function spotHourly(type: InstanceType): { hourly: number; basis: string } {
   const quote = priceBook(type.region).spot[type.type];
   const zones = Object.entries(quote?.byZone ?? {}).sort(([, a], [, b]) => a - b);
   if (quote && zones.length > 0)
-    return { hourly: zones[0]![1], basis: `price book: ${zones[0]![0]} at ${quote.at}` };
+    return {
+      hourly: zones[0]![1],
+      basis: `price book: the cheapest zone, ${zones[0]![0]} (spot history to ${quote.at})`,
+    };
   const p = spotProfile(type);
   return { hourly: type.hourlyUSD * (1 - p.typicalDiscount), basis: p.basis };
 }
