@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { offerJsonChunks } from "../bench/offer-files.js";
 import {
   breakEvenMonth,
+  costOf,
   estimateTierCost,
   HOURS_PER_MONTH,
   priceBook,
@@ -209,5 +210,9 @@ describe("savings options from an imported book's Savings Plans and spot", () =>
       "price book: the cheapest zone, us-east-1b (spot history to 2026-11-03T10:00:00+00:00)",
     );
     expect(od).toBeCloseTo(60.736, 10);
+    // The spot pricing model takes the same price.
+    const quote = costOf("t3.large", "spot");
+    expect(quote.hourlyUSD).toBeCloseTo(0.0298, 12);
+    expect(quote.basis).toBe("price book: the cheapest zone's latest spot price");
   });
 });

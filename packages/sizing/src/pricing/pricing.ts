@@ -106,7 +106,10 @@ export function savingsFraction(
           DEFAULT_RI_SAVINGS[pricing],
       );
     case "spot":
-      return fraction("spot discount", opts.spotDiscount ?? spotProfile(type).typicalDiscount);
+      return fraction(
+        "spot discount",
+        opts.spotDiscount ?? bookSpotDiscount(type) ?? spotProfile(type).typicalDiscount,
+      );
   }
 }
 
@@ -120,6 +123,12 @@ function bookRiSavings(type: InstanceType, pricing: "ri-1y" | "ri-3y"): number |
     (r) => r.term === term && r.offeringClass === "standard" && r.purchaseOption === "No Upfront",
   );
   return rate === undefined ? undefined : 1 - rate.hourlyUSD / type.hourlyUSD;
+}
+
+/** The saving at the book's cheapest spot zone, where the book has spot history for the type. */
+function bookSpotDiscount(type: InstanceType): number | undefined {
+  const zones = Object.values(priceBook(type.region).spot[type.type]?.byZone ?? {});
+  return zones.length === 0 ? undefined : Math.max(0, 1 - Math.min(...zones) / type.hourlyUSD);
 }
 
 /** The unlimited-mode surplus rate a burstable type pays per vCPU-hour (T4g's is lower). */
@@ -146,7 +155,10 @@ export function savingsBasis(
         ? `price book: ${pricing === "ri-1y" ? "1yr" : "3yr"} standard no-upfront reserved rate`
         : `estimate: a flat ${DEFAULT_RI_SAVINGS[pricing] * 100} % off (the seed's); the book has no reserved rate for ${type.type}`;
     case "spot":
-      return opts.spotDiscount !== undefined ? "given: spot discount" : spotProfile(type).basis;
+      if (opts.spotDiscount !== undefined) return "given: spot discount";
+      return bookSpotDiscount(type) !== undefined
+        ? "price book: the cheapest zone's latest spot price"
+        : spotProfile(type).basis;
   }
 }
 
