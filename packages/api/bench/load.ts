@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { synthesize } from "@flakeops/inference/tools";
 import autocannon from "autocannon";
 import sharp from "sharp";
-import { MALLOC_ENV } from "../src/contract.js";
+import { SERVICE_ENV } from "../src/contract.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, "..");
@@ -131,8 +131,8 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
         PORT: "0",
         HOST: "127.0.0.1",
         FLAKEOPS_WORKERS: String(workers),
-        // as deployed (Dockerfile, host unit): the contract's malloc settings
-        ...MALLOC_ENV,
+        // as deployed (Dockerfile, host unit): the contract's service environment
+        ...SERVICE_ENV,
         FLAKEOPS_IMDS_URL: "off",
         FLAKEOPS_DRAIN_MS: "0",
         FLAKEOPS_MAX_PIXELS: String(4096 * 4096),

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BUNDLE_ENTRY, DEFAULT_PORT, MALLOC_ENV, STOP_TIMEOUT_SECONDS } from "../src/contract.js";
+import { BUNDLE_ENTRY, DEFAULT_PORT, SERVICE_ENV, STOP_TIMEOUT_SECONDS } from "../src/contract.js";
 
 // A Dockerfile cannot import the contract, so this test holds it to it.
 const dockerfile = readFileSync(new URL("../Dockerfile", import.meta.url), "utf8");
@@ -22,8 +22,8 @@ describe("Dockerfile", () => {
     for (const major of bases) expect([22, 24]).toContain(major);
   });
 
-  it("sets the contract's malloc settings", () => {
-    for (const [name, value] of Object.entries(MALLOC_ENV)) {
+  it("sets the contract's service environment (malloc, V8 young generation)", () => {
+    for (const [name, value] of Object.entries(SERVICE_ENV)) {
       expect(dockerfile).toMatch(new RegExp(`^\\s*${name}=${value}\\b`, "m"));
     }
   });

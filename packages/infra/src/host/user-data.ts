@@ -1,4 +1,4 @@
-import { BUNDLE_ENTRY, MALLOC_ENV, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
+import { BUNDLE_ENTRY, SERVICE_ENV, STOP_TIMEOUT_SECONDS } from "@flakeops/api/contract";
 import { ALARM_RULES } from "@flakeops/sizing";
 import { ecrRegistry, isImageRef, isRegion, isS3Uri } from "../aws-names.js";
 import { apiKeysUserData, hasKeySecrets, type KeySecrets } from "./api-keys.js";
@@ -133,9 +133,9 @@ export function renderUserData(opts: UserDataOptions): string {
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(opts.port),
-    // glibc malloc settings the API's load bench measured (fewer arenas, large buffers mapped
-    // and trimmed back): the contract's MALLOC_ENV, as the Dockerfile sets it too.
-    ...MALLOC_ENV,
+    // The settings the API's load bench measured (glibc arenas and mmap threshold, V8's young
+    // generation): the contract's SERVICE_ENV, as the Dockerfile sets it too.
+    ...SERVICE_ENV,
     // Without a models bucket the API serves its embedded default model.
     ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
     // A deployed host serves detection; adding models is an admin-key operation unless enabled.
