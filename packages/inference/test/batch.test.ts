@@ -1,8 +1,11 @@
+import { EventEmitter } from "node:events";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCsvLine } from "../src/cli/batch.js";
+import { parseCsvLine, stdoutSink } from "../src/cli/batch.js";
+import { main } from "../src/cli/main.js";
 import { FlakeSchema } from "../src/flake.js";
 import { CSV_COLUMNS } from "../src/io/flake-csv.js";
 import { run } from "./cli-helpers.js";
@@ -122,5 +125,75 @@ describe("batch detection", () => {
     expect(resume.stderr).toBe(
       "flakeops-detect: --resume needs --out FILE; accepted: the output file of the run to resume\n",
     );
+  });
+});
+
+describe("batch output to a slow reader", () => {
+  it("--jsonl to stdout waits for the pipe to drain instead of buffering every record", async () => {
+    // 12 images; a reader that takes one record at a time, later: each record is bigger than
+    // the stream's buffer, so without backpressure all 12 would sit in memory at once.
+    const many = join(dir, "many");
+    await mkdir(many, { recursive: true });
+    for (let i = 0; i < 12; i++)
+      await copyFile(join(dir, "src", `synth-000${i % 3}.png`), join(many, `m${i}.png`));
+    let text = "";
+    let mostBuffered = 0;
+    const slow = new Writable({
+      highWaterMark: 64,
+      write(chunk: Buffer, _enc, done) {
+        text += chunk.toString();
+        setTimeout(done, 5);
+      },
+    });
+    const io = {
+      stdout: {
+        write(s: string) {
+          const ok = slow.write(s);
+          mostBuffered = Math.max(mostBuffered, slow.writableLength);
+          return ok;
+        },
+        once: (e: string, f: () => void) => slow.once(e, f),
+        off: (e: string, f: () => void) => slow.off(e, f),
+      },
+      stderr: { write: () => true, isTTY: false },
+      cwd: dir,
+    };
+    expect(await main(["many", "--jsonl", "--workers", "2"], io)).toBe(0);
+    await new Promise<void>((ok) => slow.end(ok));
+    const lines = text.trimEnd().split("\n");
+    expect(lines.length).toBe(12);
+    const biggest = Math.max(...lines.map((l) => l.length + 1));
+    expect(biggest).toBeGreaterThan(64);
+    // bounded by the records in flight (2 workers -> 4 lanes), whatever the image count
+    expect(mostBuffered).toBeLessThanOrEqual(4 * biggest + 64);
+  });
+
+  it("the stdout sink holds the next record until the stream drains (or closes)", async () => {
+    const stream = new EventEmitter();
+    const written: string[] = [];
+    const out = Object.assign(stream, {
+      write: (s: string) => {
+        written.push(s);
+        return false; // the buffer is full
+      },
+    });
+    const sink = stdoutSink({ stdout: out, stderr: { write: () => true } });
+    let resolved = false;
+    const pending = sink.write("a\n").then(() => {
+      resolved = true;
+    });
+    await new Promise((ok) => setImmediate(ok));
+    expect(written).toEqual(["a\n"]);
+    expect(resolved).toBe(false);
+    stream.emit("drain");
+    await pending;
+    expect(resolved).toBe(true);
+    expect(stream.listenerCount("drain") + stream.listenerCount("close")).toBe(0);
+    // a reader that goes away ends the wait too
+    const closing = sink.write("b\n");
+    stream.emit("close");
+    await closing;
+    // a plain writer (no events, e.g. a string collector) is never waited on
+    await stdoutSink({ stdout: { write: () => false }, stderr: { write: () => true } }).write("c");
   });
 });

@@ -152,10 +152,31 @@ export interface RecordSink {
   close(): Promise<void>;
 }
 
+/** What a Node stream adds to CliIo's stdout: the backpressure signal and its events. */
+interface EventedOut {
+  write(chunk: string): unknown;
+  once?(event: "drain" | "error" | "close", listener: () => void): unknown;
+  off?(event: "drain" | "error" | "close", listener: () => void): unknown;
+}
+
+/**
+ * Stdout with backpressure: when write() says the stream's buffer is full (a pipe to a slower
+ * reader), wait for "drain" before the next record. Without it a batch piped to a slow consumer
+ * queued every record in memory (the memory-flat requirement of issue 13). A reader that goes
+ * away ("error", "close") also ends the wait, so a closed pipe never hangs the run.
+ */
 export function stdoutSink(io: CliIo): RecordSink {
+  const out = io.stdout as EventedOut;
   return {
     async write(text) {
-      io.stdout.write(text);
+      if (out.write(text) !== false || !out.once) return;
+      await new Promise<void>((ok) => {
+        const done = () => {
+          for (const e of ["drain", "error", "close"] as const) out.off?.(e, done);
+          ok();
+        };
+        for (const e of ["drain", "error", "close"] as const) out.once!(e, done);
+      });
     },
     async close() {},
   };
