@@ -149,6 +149,10 @@ describe("examples/cpu-production", () => {
         bytesPerImage: rec.assumptions.bytesPerImage,
       }),
     );
+    // And it is the sizing answer's own whole bill (within rounding): one cost model.
+    expect(
+      Math.abs((outputs.estimatedMonthlyCostUSD as number) - rec.monthlyUSD) / rec.monthlyUSD,
+    ).toBeLessThan(0.01);
   });
 
   it("follows a use case set on the stack, and the configured volume, bounds and e-mail", async () => {
