@@ -125,7 +125,7 @@ export {
   rightsize,
 } from "./rightsize/rightsize.js";
 export {
-  BATCH_REQUEST_PRICES,
+  BATCH_REQUESTS_PER_IMAGE,
   BATCH_TURNAROUND_MS,
   type Breakdown,
   batchRequestsMonthlyUSD,

@@ -1,6 +1,12 @@
 import { requirePositive, SizingError } from "../errors.js";
 import { HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
-import { estimateTierCost, type TierCost, type TierCostInput } from "../pricing/tier-cost.js";
+import { requestPrices } from "../pricing/request-prices.js";
+import {
+  estimateTierCost,
+  type TierCost,
+  type TierCostInput,
+  type TierCostTerm,
+} from "../pricing/tier-cost.js";
 
 /**
  * The whole monthly bill of a workload tier, composed from tier-cost (the one cost model) and
@@ -12,20 +18,16 @@ export type Shape = "api" | "batch";
 export const SHAPES: readonly Shape[] = ["api", "batch"];
 
 /**
- * Batch shape request prices, us-east-1 standard tiers: SQS standard queue $0.40 per million
- * requests (https://aws.amazon.com/sqs/pricing/), S3 Standard PUT $0.005 per 1,000 and GET
- * $0.0004 per 1,000 (https://aws.amazon.com/s3/pricing/). Free tiers are ignored (they do not
- * scale). Transfer S3 <-> EC2 in one region is free through the gateway endpoint.
+ * Requests per image in the batch shape; the prices per request are the price book's
+ * (`requestPrices`). Free tiers are ignored (they do not scale). Transfer S3 <-> EC2 in one
+ * region is free through the gateway endpoint.
  */
-export const BATCH_REQUEST_PRICES = {
-  sqsPerMillionRequestsUSD: 0.4,
-  s3PutPer1000USD: 0.005,
-  s3GetPer1000USD: 0.0004,
+export const BATCH_REQUESTS_PER_IMAGE = {
   /** Send, receive, delete per job; empty long polls are one request per 20 s per worker, ignored. */
-  sqsRequestsPerImage: 3,
+  sqs: 3,
   /** The client's upload and the result's write: two PUTs; the worker's read: one GET. */
-  s3PutsPerImage: 2,
-  s3GetsPerImage: 1,
+  s3Puts: 2,
+  s3Gets: 1,
 } as const;
 
 export interface Breakdown {
@@ -39,7 +41,6 @@ export interface Breakdown {
   dashboardUSD: number;
   /** Batch shape: SQS and S3 requests. */
   queueAndStorageUSD: number;
-  otherUSD: number;
 }
 
 export type CostTerm = keyof Breakdown;
@@ -64,17 +65,17 @@ export interface WholeBillInput {
   region?: string;
 }
 
-/** tier-cost's line items, by the term they belong to (matched on the item's leading words). */
-const TERM_OF_ITEM: readonly [RegExp, CostTerm][] = [
-  [/^(EC2 |T3 unlimited)/, "instancesUSD"],
-  [/^EBS /, "ebsUSD"],
-  [/^(Application Load Balancer|ALB |WAF )/, "loadBalancerUSD"],
-  [/^NAT /, "natUSD"],
-  [/^Public IPv4/, "ipv4USD"],
-  [/^CloudWatch (agent|PutMetricData)/, "metricsUSD"],
-  [/^CloudWatch alarms/, "alarmsUSD"],
-  [/^CloudWatch dashboard/, "dashboardUSD"],
-];
+/** tier-cost's line terms, by the breakdown field they add to. */
+const BREAKDOWN_OF_TERM: Readonly<Record<TierCostTerm, CostTerm>> = {
+  instances: "instancesUSD",
+  ebs: "ebsUSD",
+  loadBalancer: "loadBalancerUSD",
+  nat: "natUSD",
+  ipv4: "ipv4USD",
+  metrics: "metricsUSD",
+  alarms: "alarmsUSD",
+  dashboard: "dashboardUSD",
+};
 
 function emptyBreakdown(): Breakdown {
   return {
@@ -87,19 +88,19 @@ function emptyBreakdown(): Breakdown {
     alarmsUSD: 0,
     dashboardUSD: 0,
     queueAndStorageUSD: 0,
-    otherUSD: 0,
   };
 }
 
 const cents = (x: number) => Math.round(x * 100) / 100;
 
 /** The batch shape's SQS + S3 request charges for a month at the average rate. */
-export function batchRequestsMonthlyUSD(imagesPerMonth: number): number {
-  const p = BATCH_REQUEST_PRICES;
+export function batchRequestsMonthlyUSD(imagesPerMonth: number, region?: string): number {
+  const p = requestPrices(region);
+  const n = BATCH_REQUESTS_PER_IMAGE;
   return (
-    (imagesPerMonth * p.sqsRequestsPerImage * p.sqsPerMillionRequestsUSD) / 1e6 +
-    (imagesPerMonth * p.s3PutsPerImage * p.s3PutPer1000USD) / 1000 +
-    (imagesPerMonth * p.s3GetsPerImage * p.s3GetPer1000USD) / 1000
+    (imagesPerMonth * n.sqs * p.sqsPerMillionRequestsUSD) / 1e6 +
+    (imagesPerMonth * n.s3Puts * p.s3PutPer1000USD) / 1000 +
+    (imagesPerMonth * n.s3Gets * p.s3GetPer1000USD) / 1000
   );
 }
 
@@ -121,12 +122,14 @@ export function wholeBill(input: WholeBillInput): WholeBill {
   });
   const breakdown = emptyBreakdown();
   for (const line of tier.lines) {
-    const term = TERM_OF_ITEM.find(([re]) => re.test(line.item))?.[1] ?? "otherUSD";
-    breakdown[term] += line.monthlyUSD;
+    breakdown[BREAKDOWN_OF_TERM[line.term]] += line.monthlyUSD;
   }
   if (batch) {
     // A month of requests at the average rate, whatever the fleet's hours.
-    breakdown.queueAndStorageUSD += batchRequestsMonthlyUSD(input.imagesPerHour * HOURS_PER_MONTH);
+    breakdown.queueAndStorageUSD += batchRequestsMonthlyUSD(
+      input.imagesPerHour * HOURS_PER_MONTH,
+      input.region,
+    );
   }
   for (const k of Object.keys(breakdown) as CostTerm[]) breakdown[k] = cents(breakdown[k]);
   const terms = Object.entries(breakdown) as [CostTerm, number][];
