@@ -10,6 +10,16 @@ import {
   excerptUrl,
   renderBuiltinBookModule,
 } from "../src/prices/generate-builtin-book.js";
+import {
+  offerExcerpt,
+  offerExcerptName,
+  readSnapshotRows,
+  SNAPSHOT_REGION_OFFERS,
+  SNAPSHOT_REGIONS,
+  type SnapshotRegion,
+  spotExcerpt,
+  spotExcerptName,
+} from "../src/prices/generate-regional-excerpts.js";
 import { PriceImport } from "../src/prices/import.js";
 import {
   INSTANCE_SPECS,
@@ -58,17 +68,66 @@ function offersFromCatalog(region: string): Record<string, OfferSpec> {
   };
 }
 
+/** A snapshot region's offer as the catalog prices it (figures from the catalog, metadata from the file). */
+function snapshotOffer(region: SnapshotRegion): OfferSpec {
+  const e = excerpt(offerExcerptName(region));
+  return {
+    publicationDate: e.publicationDate,
+    disclaimer: e.disclaimer,
+    region,
+    ...SNAPSHOT_REGION_OFFERS[region],
+    decoys: 0,
+    instances: Object.fromEntries(
+      Object.entries(PRICE_BOOKS[region]!.onDemandHourlyUSD).map(([t, hourlyUSD]) => [
+        t,
+        { hourlyUSD },
+      ]),
+    ),
+  };
+}
+
+/** The catalog's spot quotes for the region, written back as describe-spot-price-history prints them. */
+function spotHistoryFromCatalog(region: SnapshotRegion): string {
+  const e = excerpt(spotExcerptName(region));
+  const SpotPriceHistory = Object.entries(PRICE_BOOKS[region]!.spot).flatMap(([type, q]) =>
+    Object.entries(q.byZone).map(([zone, usd]) => ({
+      AvailabilityZoneId: zone,
+      InstanceType: type,
+      ProductDescription: "Linux/UNIX",
+      SpotPrice: usd.toFixed(6),
+      Timestamp: q.at,
+    })),
+  );
+  return JSON.stringify({ disclaimer: e.disclaimer, SpotPriceHistory });
+}
+
 describe("the built-in book is prices import's output for the checked-in excerpts", () => {
   it("importing generated offer files equal to the excerpts reproduces the built-in book exactly", async () => {
+    const generated: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(offersFromCatalog("us-east-1")))
+      generated[name] = [...offerJsonChunks(spec)].join("");
+    for (const region of SNAPSHOT_REGIONS) {
+      generated[offerExcerptName(region)] = [...offerJsonChunks(snapshotOffer(region))].join("");
+      generated[spotExcerptName(region)] = spotHistoryFromCatalog(region);
+    }
+    // Every excerpt is covered, and read in the generator's order.
+    expect(Object.keys(generated).sort()).toEqual([...EXCERPT_NAMES].sort());
     const imp = new PriceImport();
-    for (const [name, spec] of Object.entries(offersFromCatalog("us-east-1"))) {
-      const generated = [...offerJsonChunks(spec)].join("");
-      expect(JSON.parse(generated)).toEqual(excerpt(name));
+    for (const name of EXCERPT_NAMES) {
+      expect(JSON.parse(generated[name]!), name).toEqual(excerpt(name));
       const file = join(dir, name);
-      writeFileSync(file, generated);
+      writeFileSync(file, generated[name]!);
       await imp.add(file);
     }
     expect(imp.book()).toEqual(BUILTIN_BOOK);
+  });
+
+  it("the regional excerpts are the snapshot rows' figures (regenerated from data/skypilot-aws-vms-rows.csv)", () => {
+    const rows = readSnapshotRows();
+    for (const region of SNAPSHOT_REGIONS) {
+      expect(JSON.parse(offerExcerpt(region, rows))).toEqual(excerpt(offerExcerptName(region)));
+      expect(JSON.parse(spotExcerpt(region, rows))).toEqual(excerpt(spotExcerptName(region)));
+    }
   });
 
   it("the generated module is the importer's output now (regenerate it and compare)", async () => {
@@ -87,7 +146,13 @@ describe("the built-in book is prices import's output for the checked-in excerpt
     for (const name of EXCERPT_NAMES) {
       const e = excerpt(name);
       expect(e.disclaimer).toMatch(/github|aws\/|https:\/\//);
-      expect(e.disclaimer).toContain(e.publicationDate.slice(0, 10));
+      // An offer's publication date; spot history's newest timestamp ("unknown" when not established).
+      const date =
+        e.publicationDate ??
+        e.SpotPriceHistory.map((q: { Timestamp: string }) => q.Timestamp)
+          .sort()
+          .at(-1);
+      expect(e.disclaimer).toContain(date.slice(0, 10));
     }
   });
 
@@ -175,8 +240,16 @@ describe("built-in figures (AWS Price List via karpenter's table generated 2026-
     });
   });
 
-  it("every built-in region is listed and prices the whole catalog", () => {
-    expect(REGIONS).toEqual(Object.keys(BUILTIN_BOOK.regions));
-    for (const r of REGIONS) expect(listInstanceTypes(r)).toHaveLength(INSTANCE_SPECS.length);
+  it("every built-in region is listed; us-east-1 prices the whole catalog, the others what the snapshot lists", () => {
+    expect([...REGIONS].sort()).toEqual(Object.keys(BUILTIN_BOOK.regions).sort());
+    expect(REGIONS[0]).toBe("us-east-1");
+    expect(listInstanceTypes("us-east-1")).toHaveLength(INSTANCE_SPECS.length);
+    const rows = readSnapshotRows();
+    for (const r of SNAPSHOT_REGIONS) {
+      const listed = new Set(
+        rows.filter((x) => x.region === r && x.price !== null).map((x) => x.type),
+      );
+      expect(new Set(listInstanceTypes(r).map((t) => t.type)), r).toEqual(listed);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REGIONS } from "../src/pricing/catalog.js";
+import { PRICE_BOOKS, REGIONS } from "../src/pricing/catalog.js";
 import { requestPrices } from "../src/pricing/request-prices.js";
 import { sizingErrorOf } from "./helpers.js";
 
@@ -17,7 +17,9 @@ describe("requestPrices(region): SQS and S3 request prices from the price book",
   it("every built-in region has them, dated by its book", () => {
     for (const r of REGIONS) {
       const p = requestPrices(r);
-      expect(p.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      // A date, or "unknown" where the region's source gives none (the SkyPilot snapshot).
+      expect(p.asOf).toBe(PRICE_BOOKS[r]!.asOf);
+      expect(p.asOf).toMatch(/^(\d{4}-\d{2}-\d{2}|unknown)$/);
       for (const v of [p.sqsPerMillionRequestsUSD, p.s3PutPer1000USD, p.s3GetPer1000USD])
         expect(v).toBeGreaterThan(0);
     }

@@ -82,6 +82,9 @@ export function parseImportedBook(text: string, where: string): ImportedBook {
   return parsed.data;
 }
 
+/** YYYY-MM-DD, as a publication date is written; anything else is a date not known. */
+export const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
+
 /** Books older than this many days say so on every answer priced from them. */
 export const STALE_AFTER_DAYS = 90;
 

@@ -1,5 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  offerExcerptName,
+  SNAPSHOT_REGIONS,
+  spotExcerptName,
+} from "./generate-regional-excerpts.js";
 import { PriceImport } from "./import.js";
 
 /**
@@ -15,6 +20,9 @@ export const EXCERPT_NAMES = [
   "aws-ec2-us-east-1-excerpt.json",
   // Real reserved terms for the one type a public offer excerpt was found for (m5.large).
   "aws-ec2-us-east-1-reserved-excerpt.json",
+  // us-west-2, eu-west-1, eu-central-1, ap-northeast-1: on-demand and spot from SkyPilot's
+  // snapshot of the price list (generate-regional-excerpts.ts).
+  ...SNAPSHOT_REGIONS.flatMap((r) => [offerExcerptName(r), spotExcerptName(r)]),
 ] as const;
 export const excerptUrl = (name: string) => new URL(`../../data/${name}`, import.meta.url);
 export const BUILTIN_MODULE_URL = new URL("./builtin-book.ts", import.meta.url);

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { SizingError } from "../errors.js";
-import { BOOK_FORMAT, type ImportedBook } from "./book.js";
+import { BOOK_FORMAT, type ImportedBook, isDate } from "./book.js";
 import {
   type Attributes,
   Ec2OfferAccumulator,
@@ -10,7 +10,7 @@ import {
   usdOf,
 } from "./ec2-offer.js";
 import { walkJsonFile } from "./json-stream.js";
-import { SavingsPlansAccumulator, SpotAccumulator } from "./savings-and-spot.js";
+import { SavingsPlansAccumulator, SpotAccumulator, spotZone } from "./savings-and-spot.js";
 
 /**
  * `prices import`: AWS's price list files into one book. Each file is read as a stream (JSON
@@ -59,7 +59,8 @@ export class PriceImport {
           if (p[0] === "SpotPriceHistory") {
             kind = "spot";
             this.spot.add(v);
-            regions.add(String(v?.AvailabilityZone ?? "").replace(/[a-z]$/, ""));
+            const { region } = spotZone(v);
+            if (region) regions.add(region);
           } else if (p[0] === "products" && p[1] === "[]") {
             kind = "savings-plans";
             this.savingsPlans.addProduct(v);
@@ -68,6 +69,7 @@ export class PriceImport {
               throw notEc2Offer(`${name} has products but no offerCode before them`);
             kind = "ec2";
             this.ec2.addProduct(String(v?.sku ?? p[1]), v?.productFamily, v?.attributes ?? {});
+            if (typeof v?.attributes?.regionCode === "string") regions.add(v.attributes.regionCode);
           } else if (p[1] === "savingsPlan") {
             this.savingsPlans.addTerm(v, top.regionCode as string | undefined);
           } else if (p[1] === "OnDemand" || p[1] === "Reserved") {
@@ -85,7 +87,6 @@ export class PriceImport {
     }
     if (!kind) throw notEc2Offer(`${name} holds no products, savings plans or spot prices`);
     if (kind === "savings-plans" && typeof top.regionCode === "string") regions.add(top.regionCode);
-    if (kind === "ec2") for (const r of this.ec2.regions.keys()) regions.add(r);
     const publishedAt = String(top.publicationDate ?? latestSpot(this, regions) ?? "");
     if (!publishedAt) throw notEc2Offer(`${name} has no publicationDate`);
     this.sources.push({
@@ -101,6 +102,7 @@ export class PriceImport {
     let header: string[] | undefined;
     let col: Record<string, number> = {};
     const seen = new Set<string>();
+    const regions = new Set<string>();
     this.bytes += statSync(file).size;
     const lines = createInterface({
       input: createReadStream(file),
@@ -137,6 +139,7 @@ export class PriceImport {
         attrs.preInstalledSw = get("Pre Installed S/W");
         attrs.volumeApiName = get("Volume API Name");
         this.ec2.addProduct(sku, get("Product Family"), attrs);
+        if (attrs.regionCode) regions.add(attrs.regionCode);
       }
       const type = get("TermType");
       if (type !== "OnDemand" && type !== "Reserved") continue;
@@ -162,7 +165,7 @@ export class PriceImport {
     this.sources.push({
       kind: "ec2",
       publishedAt: publishedAt.slice(0, 10),
-      regions: [...this.ec2.regions.keys()].sort(),
+      regions: [...regions].sort(),
     });
   }
 
@@ -175,10 +178,12 @@ export class PriceImport {
     const regions = Object.fromEntries(
       [...this.ec2.regions].sort(([a], [b]) => a.localeCompare(b)),
     );
-    const publishedAt = this.sources
+    // The newest dated source; a source whose date is unknown never counts as newer.
+    const dated = this.sources
       .map((s) => s.publishedAt)
-      .sort()
-      .at(-1)!;
+      .filter(isDate)
+      .sort();
+    const publishedAt = dated.at(-1) ?? this.sources[0]!.publishedAt;
     return { format: BOOK_FORMAT, publishedAt, sources: this.sources, regions };
   }
 }

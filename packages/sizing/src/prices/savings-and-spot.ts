@@ -6,7 +6,8 @@ import { notEc2Offer, usdOf } from "./ec2-offer.js";
  * with `productFamily` ComputeSavingsPlans | EC2InstanceSavingsPlans and `attributes.purchaseTerm`
  * / `purchaseOption`, and `terms.savingsPlan[]` whose `rates[]` give a `discountedRate` per
  * `discountedUsageType`), and `aws ec2 describe-spot-price-history` output (`SpotPriceHistory[]`
- * with AvailabilityZone, InstanceType, ProductDescription, SpotPrice, Timestamp).
+ * with AvailabilityZone or AvailabilityZoneId, InstanceType, ProductDescription, SpotPrice,
+ * Timestamp).
  */
 
 const PLANS: Record<string, SavingsPlanRate["plan"]> = {
@@ -68,6 +69,37 @@ export function regionOfZone(zone: string): string | undefined {
   return /^([a-z]{2}(?:-gov)?-[a-z]+-\d+)/.exec(zone)?.[1];
 }
 
+const DIRECTIONS: Record<string, string> = {
+  n: "north",
+  s: "south",
+  e: "east",
+  w: "west",
+  c: "central",
+  ne: "northeast",
+  se: "southeast",
+  nw: "northwest",
+  sw: "southwest",
+};
+
+/**
+ * The region of a zone ID ("use1-az1" -> "us-east-1", "apne1-az4" -> "ap-northeast-1"): the ID
+ * is the region's country code, direction initials and number, then "-az" and the zone's number
+ * (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html). Zone IDs name the
+ * same physical zone in every account; spot history carries one as AvailabilityZoneId.
+ */
+export function regionOfZoneId(id: string): string | undefined {
+  const m = /^([a-z]{2})(ne|se|nw|sw|n|s|e|w|c)(\d+)-az\d+$/.exec(id);
+  return m ? `${m[1]}-${DIRECTIONS[m[2]!]}-${m[3]}` : undefined;
+}
+
+/** A spot price record's zone (name, else ID) and the region it is in. */
+export function spotZone(q: Json): { zone: string; region: string | undefined } {
+  if (typeof q?.AvailabilityZone === "string")
+    return { zone: q.AvailabilityZone, region: regionOfZone(q.AvailabilityZone) };
+  const id = String(q?.AvailabilityZoneId ?? "");
+  return { zone: id, region: regionOfZoneId(id) };
+}
+
 export class SpotAccumulator {
   /** When each type's price in each zone was stamped, to keep the newest. */
   private readonly stamps = new Map<string, string>();
@@ -80,8 +112,7 @@ export class SpotAccumulator {
       q?.ProductDescription !== "Linux/UNIX (Amazon VPC)"
     )
       return;
-    const zone = String(q.AvailabilityZone ?? "");
-    const code = regionOfZone(zone);
+    const { zone, region: code } = spotZone(q);
     if (!code || typeof q.InstanceType !== "string")
       throw notEc2Offer(
         `a spot price without a zone or instance type (${JSON.stringify(q).slice(0, 80)})`,

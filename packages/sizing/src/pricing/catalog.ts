@@ -1,6 +1,20 @@
 import { SizingError } from "../errors.js";
-import type { ImportedBook, ReservedRate, SavingsPlanRate, SpotQuote } from "../prices/book.js";
+import {
+  type ImportedBook,
+  isDate,
+  type ReservedRate,
+  type SavingsPlanRate,
+  type SpotQuote,
+} from "../prices/book.js";
 import { BUILTIN_BOOK } from "../prices/builtin-book.js";
+import {
+  BUILTIN_NON_OFFER_RATES,
+  borrowedRatesNote,
+  NON_OFFER_RATE_NAMES,
+  type NonOfferRates,
+  RATES_SOURCE_REGION,
+  US_EAST_1_RATES,
+} from "./regions.js";
 
 /**
  * The instance catalog: what each EC2 type is (region-independent), and per-region price books
@@ -48,10 +62,10 @@ export interface InstanceType extends InstanceSpec {
   readonly hourlyUSD: number;
 }
 
-export interface PriceBook {
+export interface PriceBook extends NonOfferRates {
   readonly region: string;
   readonly currency: "USD";
-  /** The date the list prices below were read. */
+  /** The date the list prices below were read ("unknown" where the source gives none). */
   readonly asOf: string;
   /** Linux, shared tenancy, on-demand, USD per hour. */
   readonly onDemandHourlyUSD: Readonly<Record<string, number>>;
@@ -61,32 +75,14 @@ export interface PriceBook {
   readonly savingsPlans: Readonly<Record<string, readonly SavingsPlanRate[]>>;
   /** The newest spot price per zone per type, where the book has spot history. */
   readonly spot: Readonly<Record<string, SpotQuote>>;
-  /** Unlimited mode: each vCPU-hour above the baseline, Linux; T3/T3a (x86) and T4g (Graviton). */
-  readonly t3SurplusPerVcpuHourUSD: number;
-  readonly t4gSurplusPerVcpuHourUSD: number;
   readonly gp3PerGBMonthUSD: number;
-  readonly albHourlyUSD: number;
-  readonly albLcuHourlyUSD: number;
-  readonly alarmMonthlyUSD: number;
-  readonly dashboardMonthlyUSD: number;
-  readonly customMetricMonthlyUSD: number;
-  /** CloudWatch PutMetricData, per 1,000 requests. */
-  readonly putMetricDataPer1000USD: number;
   /** NAT gateway: per hour, and per GB it processes. */
   readonly natHourlyUSD: number;
   readonly natPerGBUSD: number;
   /** Each public IPv4 address, in use or idle (since 2024-02-01). */
   readonly publicIpv4HourlyUSD: number;
-  /** AWS WAF: per web ACL and per rule a month, per million requests inspected. */
-  readonly wafWebAclMonthlyUSD: number;
-  readonly wafRuleMonthlyUSD: number;
-  readonly wafPerMillionRequestsUSD: number;
-  /** S3 Standard storage, first 50 TB a month, per GB. */
-  readonly s3StandardPerGBMonthUSD: number;
-  /** Request charges a batch tier pays per image (see pricing/request-prices.ts). */
-  readonly sqsPerMillionRequestsUSD: number;
-  readonly s3PutPer1000USD: number;
-  readonly s3GetPer1000USD: number;
+  /** What answers priced here should say about where the figures come from (borrowed rates). */
+  readonly notes: readonly string[];
 }
 
 const T4: GpuSpec = { model: "NVIDIA T4", count: 1, memoryGiB: 16 };
@@ -183,73 +179,63 @@ export const INSTANCE_SPECS: readonly InstanceSpec[] = [
 
 export const DEFAULT_REGION = "us-east-1";
 
-/** The EC2 offer's part of a built-in book: `prices import`'s output for data/'s excerpt. */
-function fromBuiltinOffer(
-  region: string,
-): Pick<
-  PriceBook,
-  | "region"
-  | "currency"
-  | "asOf"
-  | "onDemandHourlyUSD"
-  | "reserved"
-  | "savingsPlans"
-  | "spot"
-  | "gp3PerGBMonthUSD"
-  | "natHourlyUSD"
-  | "natPerGBUSD"
-  | "publicIpv4HourlyUSD"
-> {
+/** The offer's rates besides instances: named as a borrowed note lists them. */
+const OFFER_RATES = [
+  ["EBS gp3", "gp3PerGBMonthUSD"],
+  ["NAT gateway", "natHourlyUSD"],
+  ["NAT gateway", "natPerGBUSD"],
+  ["public IPv4", "publicIpv4HourlyUSD"],
+] as const;
+
+/** A region's date: its newest dated source's; a region whose sources have none says so. */
+function regionAsOf(region: string): string {
+  const dates = BUILTIN_BOOK.sources
+    .filter((s) => s.regions.includes(region))
+    .map((s) => s.publishedAt);
+  return dates.filter(isDate).sort().at(-1) ?? dates[0] ?? "unknown";
+}
+
+/**
+ * A built-in region's book: `prices import`'s output for data/'s excerpts (instances, and gp3,
+ * NAT and public IPv4 where the excerpt has them), with the non-offer rates of regions.ts. A
+ * figure the region has no source for is us-east-1's, and the book's notes say which.
+ */
+function builtinBook(region: string): PriceBook {
   const p = BUILTIN_BOOK.regions[region];
-  const rate = (name: string, v: number | undefined): number => {
-    // The excerpt is checked in and its module generated: a gap is a build defect, not input.
-    if (v === undefined) throw new Error(`built-in book: ${region} has no ${name}`);
-    return v;
-  };
-  if (!p || Object.keys(p.onDemandHourlyUSD).length === 0) rate("on-demand rates", undefined);
+  // The excerpts are checked in and the module generated: a gap is a build defect, not input.
+  if (!p || Object.keys(p.onDemandHourlyUSD).length === 0)
+    throw new Error(`built-in book: ${region} has no on-demand rates`);
+  const home = BUILTIN_BOOK.regions[RATES_SOURCE_REGION]!;
+  const own = BUILTIN_NON_OFFER_RATES[region];
+  const borrowed: string[] = own ? [] : [...NON_OFFER_RATE_NAMES];
+  const offer = {} as Record<(typeof OFFER_RATES)[number][1], number>;
+  for (const [name, key] of OFFER_RATES) {
+    const v = p[key] ?? home[key];
+    if (v === undefined) throw new Error(`built-in book: ${region} has no ${name} rate`);
+    if (p[key] === undefined && !borrowed.includes(name)) borrowed.push(name);
+    offer[key] = v;
+  }
+  const note = borrowedRatesNote(region, borrowed);
   return {
+    ...(own ?? US_EAST_1_RATES),
+    ...offer,
     region,
     currency: "USD",
-    asOf: BUILTIN_BOOK.publishedAt,
-    onDemandHourlyUSD: p!.onDemandHourlyUSD,
-    reserved: p!.reserved,
-    savingsPlans: p!.savingsPlans,
-    spot: p!.spot,
-    gp3PerGBMonthUSD: rate("gp3", p?.gp3PerGBMonthUSD),
-    natHourlyUSD: rate("NAT gateway hour", p?.natHourlyUSD),
-    natPerGBUSD: rate("NAT gateway GB", p?.natPerGBUSD),
-    publicIpv4HourlyUSD: rate("public IPv4", p?.publicIpv4HourlyUSD),
+    asOf: regionAsOf(region),
+    onDemandHourlyUSD: p.onDemandHourlyUSD,
+    reserved: p.reserved,
+    savingsPlans: p.savingsPlans,
+    spot: p.spot,
+    notes: note ? [note] : [],
   };
 }
 
-export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = {
-  "us-east-1": {
-    ...fromBuiltinOffer("us-east-1"),
-    // What the EC2 offer does not carry (T3 CPU credits are their own product family; ALB,
-    // CloudWatch, WAF and S3 are other services' offers).
-    // https://aws.amazon.com/ec2/pricing/on-demand/ (unlimited mode: T3/T3a $0.05, T4g $0.04 per vCPU-hour, Linux)
-    t3SurplusPerVcpuHourUSD: 0.05,
-    t4gSurplusPerVcpuHourUSD: 0.04,
-    albHourlyUSD: 0.0225,
-    albLcuHourlyUSD: 0.008,
-    alarmMonthlyUSD: 0.1,
-    dashboardMonthlyUSD: 3,
-    customMetricMonthlyUSD: 0.3,
-    // https://aws.amazon.com/cloudwatch/pricing/ (API requests)
-    putMetricDataPer1000USD: 0.01,
-    // https://aws.amazon.com/waf/pricing/
-    wafWebAclMonthlyUSD: 5,
-    wafRuleMonthlyUSD: 1,
-    wafPerMillionRequestsUSD: 0.6,
-    // https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB / month)
-    s3StandardPerGBMonthUSD: 0.023,
-    // https://aws.amazon.com/sqs/pricing/ (standard queue, per million requests after the free tier)
-    sqsPerMillionRequestsUSD: 0.4,
-    // https://aws.amazon.com/s3/pricing/ (S3 Standard: PUT/COPY/POST/LIST and GET/SELECT per 1,000)
-    s3PutPer1000USD: 0.005,
-    s3GetPer1000USD: 0.0004,
-  },
-};
+/** Every region the built-in book covers (us-east-1 first: the default). */
+export const PRICE_BOOKS: Readonly<Record<string, PriceBook>> = Object.fromEntries(
+  [DEFAULT_REGION, ...Object.keys(BUILTIN_BOOK.regions).filter((r) => r !== DEFAULT_REGION)].map(
+    (r) => [r, builtinBook(r)],
+  ),
+);
 
 export const REGIONS: readonly string[] = Object.keys(PRICE_BOOKS);
 
@@ -288,10 +274,25 @@ export function useImportedBook(book: ImportedBook | undefined): {
       natHourlyUSD: p.natHourlyUSD ?? base.natHourlyUSD,
       natPerGBUSD: p.natPerGBUSD ?? base.natPerGBUSD,
       publicIpv4HourlyUSD: p.publicIpv4HourlyUSD ?? base.publicIpv4HourlyUSD,
+      notes: importedNotes(region, p),
     };
     used.push(region);
   }
   return { used, unused };
+}
+
+/** What an imported region still borrows: the non-offer rates, and offer rates neither book has. */
+function importedNotes(region: string, p: ImportedBook["regions"][string]): string[] {
+  const borrowed: string[] = BUILTIN_NON_OFFER_RATES[region] ? [] : [...NON_OFFER_RATE_NAMES];
+  for (const [name, key] of OFFER_RATES)
+    if (
+      p[key] === undefined &&
+      BUILTIN_BOOK.regions[region]?.[key] === undefined &&
+      !borrowed.includes(name)
+    )
+      borrowed.push(name);
+  const note = borrowedRatesNote(region, borrowed);
+  return note ? [note] : [];
 }
 
 export function priceBook(region: string = DEFAULT_REGION): PriceBook {
@@ -321,9 +322,12 @@ export function getInstanceType(type: string, region: string = DEFAULT_REGION): 
   const types = listInstanceTypes(region);
   const found = types.find((t) => t.type === type);
   if (!found) {
+    const offered = types.map((t) => t.type).join(", ");
     throw new SizingError(
       "UNKNOWN_INSTANCE_TYPE",
-      `unknown instance type "${type}" in ${region}; accepted: ${types.map((t) => t.type).join(", ")}`,
+      INSTANCE_SPECS.some((s) => s.type === type)
+        ? `${type} is not offered in ${region} (its price book has no rate for it); offered there: ${offered}`
+        : `unknown instance type "${type}" in ${region}; accepted: ${offered}`,
     );
   }
   return found;
