@@ -82,6 +82,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "c8g.2xlarge": 0.40024,
         "c8g.large": 0.10006,
         "c8g.xlarge": 0.20012,
+        "g4dn.2xlarge": 1.015,
+        "g4dn.4xlarge": 1.625,
+        "g4dn.xlarge": 0.71,
         "t3.2xlarge": 0.4352,
         "t3.large": 0.1088,
         "t3.medium": 0.0544,
@@ -282,6 +285,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "g4dn.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.4581,
+            "apne1-az2": 0.3522,
+            "apne1-az4": 0.3452,
+          },
+          at: "unknown",
+        },
+        "g4dn.4xlarge": {
+          byZone: {
+            "apne1-az1": 0.5019,
+            "apne1-az2": 0.4887,
+            "apne1-az4": 0.5262,
+          },
+          at: "unknown",
+        },
+        "g4dn.xlarge": {
+          byZone: {
+            "apne1-az1": 0.231,
+            "apne1-az2": 0.2539,
+            "apne1-az4": 0.2264,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "apne1-az1": 0.126,
@@ -403,6 +430,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "c8g.2xlarge": 0.3628,
         "c8g.large": 0.0907,
         "c8g.xlarge": 0.1814,
+        "g4dn.2xlarge": 0.94,
+        "g4dn.4xlarge": 1.505,
+        "g4dn.xlarge": 0.658,
         "t3.2xlarge": 0.384,
         "t3.large": 0.096,
         "t3.medium": 0.048,
@@ -611,6 +641,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "g4dn.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.2612,
+            "euc1-az2": 0.2652,
+            "euc1-az3": 0.2653,
+          },
+          at: "unknown",
+        },
+        "g4dn.4xlarge": {
+          byZone: {
+            "euc1-az1": 0.4691,
+            "euc1-az2": 0.5468,
+            "euc1-az3": 0.4796,
+          },
+          at: "unknown",
+        },
+        "g4dn.xlarge": {
+          byZone: {
+            "euc1-az1": 0.2383,
+            "euc1-az2": 0.2391,
+            "euc1-az3": 0.2377,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euc1-az1": 0.1606,
@@ -735,6 +789,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "c8g.2xlarge": 0.34112,
         "c8g.large": 0.08528,
         "c8g.xlarge": 0.17056,
+        "g4dn.2xlarge": 0.838,
+        "g4dn.4xlarge": 1.342,
+        "g4dn.xlarge": 0.587,
         "t3.2xlarge": 0.3648,
         "t3.large": 0.0912,
         "t3.medium": 0.0456,
@@ -940,6 +997,30 @@ export const BUILTIN_BOOK: ImportedBook = {
             "euw1-az1": 0.0725,
             "euw1-az2": 0.0782,
             "euw1-az3": 0.0765,
+          },
+          at: "unknown",
+        },
+        "g4dn.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.3887,
+            "euw1-az2": 0.3803,
+            "euw1-az3": 0.3712,
+          },
+          at: "unknown",
+        },
+        "g4dn.4xlarge": {
+          byZone: {
+            "euw1-az1": 0.5614,
+            "euw1-az2": 0.5988,
+            "euw1-az3": 0.6289,
+          },
+          at: "unknown",
+        },
+        "g4dn.xlarge": {
+          byZone: {
+            "euw1-az1": 0.2658,
+            "euw1-az2": 0.2746,
+            "euw1-az3": 0.2646,
           },
           at: "unknown",
         },
@@ -1225,6 +1306,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "c8g.2xlarge": 0.31904,
         "c8g.large": 0.07976,
         "c8g.xlarge": 0.15952,
+        "g4dn.2xlarge": 0.752,
+        "g4dn.4xlarge": 1.204,
+        "g4dn.xlarge": 0.526,
         "t3.2xlarge": 0.3328,
         "t3.large": 0.0832,
         "t3.medium": 0.0416,
@@ -1453,6 +1537,30 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az2": 0.0718,
             "usw2-az3": 0.0577,
             "usw2-az4": 0.0735,
+          },
+          at: "unknown",
+        },
+        "g4dn.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.2782,
+            "usw2-az2": 0.2848,
+            "usw2-az3": 0.2741,
+          },
+          at: "unknown",
+        },
+        "g4dn.4xlarge": {
+          byZone: {
+            "usw2-az1": 0.3621,
+            "usw2-az2": 0.3969,
+            "usw2-az3": 0.4043,
+          },
+          at: "unknown",
+        },
+        "g4dn.xlarge": {
+          byZone: {
+            "usw2-az1": 0.1809,
+            "usw2-az2": 0.1924,
+            "usw2-az3": 0.1779,
           },
           at: "unknown",
         },

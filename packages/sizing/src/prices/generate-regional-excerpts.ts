@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { csvCells } from "./import.js";
 
 /**
  * The built-in us-west-2, eu-west-1, eu-central-1 and ap-northeast-1 books come from one public
@@ -64,10 +65,11 @@ const num = (cell: string | undefined) => (cell ? Number(cell) : null);
 
 export function readSnapshotRows(text: string = readFileSync(ROWS_URL, "utf8")): SnapshotRow[] {
   const [header, ...lines] = text.trim().split("\n");
-  const cols = header!.split(",");
+  const cols = csvCells(header!);
   const at = (name: string) => cols.indexOf(name);
   return lines.map((line) => {
-    const c = line.split(",");
+    // GpuInfo is a quoted cell with commas in it.
+    const c = csvCells(line);
     return {
       type: c[at("InstanceType")]!,
       price: num(c[at("Price")]),
