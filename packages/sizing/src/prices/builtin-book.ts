@@ -78,6 +78,7 @@ export const BUILTIN_BOOK: ImportedBook = {
         "c7g.large": 0.091,
         "c7g.xlarge": 0.1819,
         "c7i.2xlarge": 0.4494,
+        "c7i.large": 0.11235,
         "c7i.xlarge": 0.2247,
         "c8g.2xlarge": 0.40024,
         "c8g.large": 0.10006,
@@ -250,6 +251,14 @@ export const BUILTIN_BOOK: ImportedBook = {
             "apne1-az1": 0.1616,
             "apne1-az2": 0.186,
             "apne1-az4": 0.1716,
+          },
+          at: "unknown",
+        },
+        "c7i.large": {
+          byZone: {
+            "apne1-az1": 0.0375,
+            "apne1-az2": 0.0369,
+            "apne1-az4": 0.0383,
           },
           at: "unknown",
         },
