@@ -24,14 +24,11 @@ export {
   type UserDataOptions,
 } from "./host/user-data.js";
 export {
-  DEFAULT_USE_CASE,
   parseStackConfig,
   readStackConfig,
-  resolveTier,
   STACK_CONFIG_KEYS,
   type StackConfig,
   StackConfigSchema,
-  type Tier,
 } from "./program/config.js";
 export {
   artifactFromConfig,
@@ -44,6 +41,7 @@ export {
   deployFromConfig,
   withDefaults,
 } from "./program/deploy.js";
+export { DEFAULT_USE_CASE, resolveTier, type Tier } from "./program/tier.js";
 export { type AlarmOptions, createAlarms, type TierAlarm } from "./tier/alarms.js";
 export { type AmiQuery, amiQuery } from "./tier/ami.js";
 export { type ArtifactArg, parseS3Uri } from "./tier/artifact.js";

@@ -196,7 +196,7 @@ describe("BatchWorkers", () => {
   it.each([
     [{ inputPrefix: "in" }, /prefix "in" must be path segments ending in \//],
     [{ resultsPrefix: "input/" }, /input and results prefixes must differ/],
-    [{ workersPerInstance: 0 }, /workers must be 1-64/],
+    [{ workersPerInstance: 0 }, /workersPerInstance must be a whole number 1-\d+ \(the /],
     [{ jobTimeoutSeconds: 5 }, /jobTimeoutSeconds must be 30-43200/],
     [{ customerId: "not valid!" }, /customer id/],
   ] as [Partial<BatchWorkersArgs>, RegExp][])(

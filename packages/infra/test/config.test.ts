@@ -2,7 +2,8 @@ import { recommendForUseCase, recommendForWorkload } from "@flakeops/sizing";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/errors.js";
-import { parseStackConfig, readStackConfig, resolveTier } from "../src/program/config.js";
+import { parseStackConfig, readStackConfig } from "../src/program/config.js";
+import { resolveTier } from "../src/program/tier.js";
 
 function configError(raw: Record<string, string>): string {
   try {
@@ -187,9 +188,9 @@ describe("resolveTier: the sizing engine decides", () => {
   });
 
   it("sizes with the default region's prices where the price book has no region", () => {
-    const tier = resolveTier(parseStackConfig({ useCase: "production", region: "eu-west-1" }));
+    const tier = resolveTier(parseStackConfig({ useCase: "production", region: "sa-east-1" }));
     expect(tier.instanceType).toBe(recommendForUseCase("production").instanceType);
-    expect(tier.warnings[0]).toBe("no price book for eu-west-1: sizing uses us-east-1 prices");
+    expect(tier.warnings[0]).toBe("no price book for sa-east-1: sizing uses us-east-1 prices");
     expect(resolveTier(parseStackConfig({ region: "us-east-1" })).warnings.join()).not.toContain(
       "price book",
     );

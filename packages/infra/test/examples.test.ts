@@ -217,11 +217,13 @@ describe("examples/cpu-production", () => {
     }
     const body = JSON.parse(cloud.one(T.dashboard).inputs.dashboardBody);
     for (const w of body.widgets) expect(w.properties.region).toBe("eu-west-1");
-    // No eu-west-1 price book in the sizing engine: its us-east-1 prices stand in.
-    expect(outputs.estimatedMonthlyCostUSD).toBe(estimate("t3.large", 1, "on-demand"));
-    expect(outputs.sizingWarnings).toContain(
-      "no price book for eu-west-1: sizing uses us-east-1 prices",
+    // eu-west-1 is a built-in region: priced with its own book, no stand-in warning.
+    expect(outputs.estimatedMonthlyCostUSD).toBe(
+      estimateTierCost({ instanceType: "t3.large", count: 1, volumeGiB: 200, region: "eu-west-1" })
+        .monthlyUSD,
     );
+    expect(outputs.estimatedMonthlyCostUSD).not.toBe(estimate("t3.large", 1, "on-demand"));
+    expect(outputs.sizingWarnings).not.toContainEqual(expect.stringMatching(/no price book/));
   });
 
   it.each([

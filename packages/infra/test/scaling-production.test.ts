@@ -15,7 +15,7 @@ import {
   parseStackConfig,
   resolveTier,
 } from "../src/index.js";
-import { expectRuleAlarms, T } from "./assertions.js";
+import { expectRuleAlarms, T, userDataOf } from "./assertions.js";
 import { fakeArtifact, installMocks, type MockCloud, run, setStackConfig } from "./harness.js";
 
 /**
@@ -128,6 +128,27 @@ describe("scaling on the bottleneck (the sizing answer's work-tracking rule)", (
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.message).toMatch(/this tier has no load balancer; accepted: no scalingRule/);
     expect(cloud.resources).toEqual([]);
+  });
+});
+
+describe("detector workers per instance (the sizing answer's, not one per vCPU)", () => {
+  it("runs the sized number of workers on each instance (the API's FLAKEOPS_WORKERS)", async () => {
+    await deploy({ workersPerInstance: 1 });
+    expect(userDataOf(cloud)).toMatch(/^Environment="?FLAKEOPS_WORKERS=1"?$/m);
+    await deploy();
+    expect(userDataOf(cloud)).not.toContain("FLAKEOPS_WORKERS");
+  });
+
+  it("resolveTier carries the workload answer's workersPerInstance", () => {
+    const tier = resolveTier(parseStackConfig({ imagesPerHour: "20000" }));
+    const sized = recommendForWorkload({ imagesPerHour: 20000 });
+    expect(tier.workersPerInstance).toBe(sized.workersPerInstance);
+  });
+
+  it.each([0, 1.5, 5])("refuses %s workers on a 4-vCPU t3.xlarge", async (workersPerInstance) => {
+    const error = await failure({ workersPerInstance });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/workersPerInstance must be a whole number 1-4/);
   });
 });
 

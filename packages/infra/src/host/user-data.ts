@@ -46,6 +46,8 @@ export interface UserDataOptions extends KeySecrets {
   readonly region: string;
   /** Optional `s3://bucket/prefix` synced to the models directory at boot. */
   readonly modelsUri?: string | undefined;
+  /** Detector workers (FLAKEOPS_WORKERS); default the API's, one per vCPU. */
+  readonly workers?: number | undefined;
   /** Extra environment for the service (names `[A-Z_][A-Z0-9_]*`). */
   readonly environment?: Readonly<Record<string, string>> | undefined;
   /** Pass the GPUs through to a container (`--gpus all`); the node artifact sees them directly. */
@@ -136,6 +138,7 @@ export function renderUserData(opts: UserDataOptions): string {
     // The settings the API's load bench measured (glibc arenas and mmap threshold, V8's young
     // generation): the contract's SERVICE_ENV, as the Dockerfile sets it too.
     ...SERVICE_ENV,
+    ...(opts.workers === undefined ? {} : { FLAKEOPS_WORKERS: String(opts.workers) }),
     // Without a models bucket the API serves its embedded default model.
     ...(opts.modelsUri !== undefined ? { FLAKEOPS_MODELS_DIR: MODELS_DIR } : {}),
     // A deployed host serves detection; adding models is an admin-key operation unless enabled.

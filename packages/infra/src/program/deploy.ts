@@ -9,9 +9,10 @@ import { BatchWorkers, type BatchWorkersArgs } from "../components/batch-workers
 import { InferenceService, type InferenceServiceArgs } from "../components/inference-service.js";
 import { ConfigError } from "../errors.js";
 import type { ArtifactArg } from "../tier/artifact.js";
-import { readStackConfig, resolveTier, type StackConfig, type Tier } from "./config.js";
+import { readStackConfig, type StackConfig } from "./config.js";
 import { inheritedProviderArgs } from "./provider.js";
 import { checkRegionalArns, stackRegion } from "./regional.js";
+import { resolveTier, type Tier } from "./tier.js";
 
 /**
  * Where `pnpm --filter @flakeops/api bundle` puts the API's deploy output, from the repo root
@@ -139,6 +140,9 @@ function prepare(name: string, opts: DeployOptions | BatchDeployOptions) {
     ...(tier.imagesPerHour === undefined ? {} : { imagesPerHour: tier.imagesPerHour }),
     ...(tier.averageCpuPercent === undefined ? {} : { averageCpuPercent: tier.averageCpuPercent }),
     ...(tier.bytesPerImage === undefined ? {} : { bytesPerImage: tier.bytesPerImage }),
+    ...(tier.workersPerInstance === undefined
+      ? {}
+      : { workersPerInstance: tier.workersPerInstance }),
     ...(tier.production ? { production: true } : {}),
     ...(tier.peakHoursPerDay === undefined ? {} : { peakHoursPerDay: tier.peakHoursPerDay }),
     ...(config.apiKeysSecretArn ? { apiKeysSecretArn: config.apiKeysSecretArn } : {}),

@@ -53,6 +53,7 @@ export function createInstances(
         region: r,
         modelsUri: args.modelsUri,
         environment: args.environment,
+        workers: args.workersPerInstance,
         apiKeysSecretArn: args.apiKeysSecretArn,
         adminKeysSecretArn: args.adminKeysSecretArn,
         gpu: plan.type.gpu !== null,

@@ -86,6 +86,12 @@ export interface TierArgs {
    * (`recommendForWorkload`'s peakHoursPerDay). Default: none, `count` all month.
    */
   readonly peakHoursPerDay?: number;
+  /**
+   * Detector workers each instance's API runs (its FLAKEOPS_WORKERS). Default: the API's own,
+   * one per vCPU. `resolveTier` passes the sizing answer's `workersPerInstance`: a memory-bound
+   * tier runs fewer workers than vCPUs, since each worker holds the model.
+   */
+  readonly workersPerInstance?: number;
   /** ARN of the API keys' secret (SSM SecureString or Secrets Manager); the role may read only it. */
   readonly apiKeysSecretArn?: string;
   /** ARN of the admin keys' secret (model management), likewise. */
@@ -189,6 +195,15 @@ export function checkTierArgs(
   }
   if (!Number.isInteger(volumeGiB) || volumeGiB < 8 || volumeGiB > 16384) {
     throw new ConfigError(`${name}: volumeGiB must be a whole number 8-16384; got ${volumeGiB}`);
+  }
+  const workers = args.workersPerInstance;
+  if (
+    workers !== undefined &&
+    !(Number.isInteger(workers) && workers >= 1 && workers <= type.vcpu)
+  ) {
+    throw new ConfigError(
+      `${name}: workersPerInstance must be a whole number 1-${type.vcpu} (the ${type.type}'s vCPUs); got ${workers}`,
+    );
   }
   if (!Number.isInteger(appPort) || appPort < 1 || appPort > 65535) {
     throw new ConfigError(`${name}: appPort must be 1-65535; got ${appPort}`);
