@@ -171,6 +171,26 @@ describe("preview-cost: the document `pulumi preview --json` prints", () => {
   });
 });
 
+describe("preview-cost: scaling policies", () => {
+  it("a target tracking policy costs its two AWS-managed alarms; a step policy is free", () => {
+    const POLICY = "aws:autoscaling/policy:Policy";
+    const cost = previewCost(
+      doc([
+        step("create", "tt", undefined, {
+          type: POLICY,
+          inputs: { policyType: "TargetTrackingScaling" },
+        }),
+        step("create", "step", undefined, { type: POLICY, inputs: { policyType: "StepScaling" } }),
+      ]),
+    );
+    const [tracking, stepPolicy] = cost.resources;
+    expect(tracking!.monthlyUSD).toBe(2 * book.alarmMonthlyUSD);
+    expect(tracking!.detail).toMatch(/2 AWS-managed alarms/);
+    expect(stepPolicy!.monthlyUSD).toBe(0);
+    expect(cost.unpriced).toEqual([]);
+  });
+});
+
 describe("preview-cost CLI", () => {
   const plan = file(
     "plan.json",

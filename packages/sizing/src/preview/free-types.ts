@@ -24,7 +24,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:lb/targetGroup:TargetGroup": "priced with its load balancer",
   "aws:lb/listener:Listener": "priced with its load balancer",
   "aws:lb/listenerRule:ListenerRule": "priced with its load balancer",
-  "aws:autoscaling/policy:Policy": "no charge",
+  "aws:autoscaling/policy:Policy":
+    "step scaling: no charge (target tracking is priced: its alarms)",
   "aws:budgets/budget:Budget": "AWS Budgets: budgets without actions cost nothing",
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "no charge",
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":

@@ -36,6 +36,9 @@ export interface WorldOptions {
 }
 
 /** Pulumi's placeholder for a value not known until apply (pulumi/pulumi, sdk plugin.UnknownStringValue). */
+/** Alarms AWS creates for each target tracking policy (scale-out and scale-in). */
+const TARGET_TRACKING_ALARMS = 2;
+
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** What `preview --json` prints for a secret value. */
 export const SECRET_VALUE = "[secret]";
@@ -263,6 +266,15 @@ export function priceWorld(
     }
     if (type === "aws:cloudwatch/metricAlarm:MetricAlarm") {
       return { monthlyUSD: book.alarmMonthlyUSD, detail: "standard-resolution alarm" };
+    }
+    if (type === "aws:autoscaling/policy:Policy" && p.policyType === "TargetTrackingScaling") {
+      // "Don't edit or delete the CloudWatch alarms that are configured for the target tracking
+      // scaling policy": AWS creates two (high and low) per policy and bills them as alarms
+      // (EC2 Auto Scaling User Guide, target tracking scaling policies).
+      return {
+        monthlyUSD: TARGET_TRACKING_ALARMS * book.alarmMonthlyUSD,
+        detail: `target tracking: its ${TARGET_TRACKING_ALARMS} AWS-managed alarms`,
+      };
     }
     if (type === "aws:cloudwatch/dashboard:Dashboard") {
       return { monthlyUSD: book.dashboardMonthlyUSD, detail: "dashboard" };
