@@ -86,6 +86,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 1.015,
         "g4dn.4xlarge": 1.625,
         "g4dn.xlarge": 0.71,
+        "m5.2xlarge": 0.496,
+        "m5.large": 0.124,
+        "m5.xlarge": 0.248,
         "t3.2xlarge": 0.4352,
         "t3.large": 0.1088,
         "t3.medium": 0.0544,
@@ -318,6 +321,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m5.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.1576,
+            "apne1-az2": 0.186,
+            "apne1-az4": 0.1734,
+          },
+          at: "unknown",
+        },
+        "m5.large": {
+          byZone: {
+            "apne1-az1": 0.0402,
+            "apne1-az2": 0.0427,
+            "apne1-az4": 0.0402,
+          },
+          at: "unknown",
+        },
+        "m5.xlarge": {
+          byZone: {
+            "apne1-az1": 0.0795,
+            "apne1-az2": 0.0848,
+            "apne1-az4": 0.0779,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "apne1-az1": 0.126,
@@ -442,6 +469,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 0.94,
         "g4dn.4xlarge": 1.505,
         "g4dn.xlarge": 0.658,
+        "m5.2xlarge": 0.46,
+        "m5.large": 0.115,
+        "m5.xlarge": 0.23,
         "t3.2xlarge": 0.384,
         "t3.large": 0.096,
         "t3.medium": 0.048,
@@ -674,6 +704,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m5.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.1475,
+            "euc1-az2": 0.1684,
+            "euc1-az3": 0.163,
+          },
+          at: "unknown",
+        },
+        "m5.large": {
+          byZone: {
+            "euc1-az1": 0.0375,
+            "euc1-az2": 0.0428,
+            "euc1-az3": 0.0438,
+          },
+          at: "unknown",
+        },
+        "m5.xlarge": {
+          byZone: {
+            "euc1-az1": 0.0618,
+            "euc1-az2": 0.0676,
+            "euc1-az3": 0.0638,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euc1-az1": 0.1606,
@@ -801,6 +855,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 0.838,
         "g4dn.4xlarge": 1.342,
         "g4dn.xlarge": 0.587,
+        "m5.2xlarge": 0.428,
+        "m5.large": 0.107,
+        "m5.xlarge": 0.214,
         "t3.2xlarge": 0.3648,
         "t3.large": 0.0912,
         "t3.medium": 0.0456,
@@ -1030,6 +1087,30 @@ export const BUILTIN_BOOK: ImportedBook = {
             "euw1-az1": 0.2658,
             "euw1-az2": 0.2746,
             "euw1-az3": 0.2646,
+          },
+          at: "unknown",
+        },
+        "m5.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.2055,
+            "euw1-az2": 0.1946,
+            "euw1-az3": 0.1894,
+          },
+          at: "unknown",
+        },
+        "m5.large": {
+          byZone: {
+            "euw1-az1": 0.0466,
+            "euw1-az2": 0.0467,
+            "euw1-az3": 0.0465,
+          },
+          at: "unknown",
+        },
+        "m5.xlarge": {
+          byZone: {
+            "euw1-az1": 0.0996,
+            "euw1-az2": 0.0916,
+            "euw1-az3": 0.0981,
           },
           at: "unknown",
         },
@@ -1318,6 +1399,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 0.752,
         "g4dn.4xlarge": 1.204,
         "g4dn.xlarge": 0.526,
+        "m5.2xlarge": 0.384,
+        "m5.large": 0.096,
+        "m5.xlarge": 0.192,
         "t3.2xlarge": 0.3328,
         "t3.large": 0.0832,
         "t3.medium": 0.0416,
@@ -1570,6 +1654,33 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az1": 0.1809,
             "usw2-az2": 0.1924,
             "usw2-az3": 0.1779,
+          },
+          at: "unknown",
+        },
+        "m5.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.1336,
+            "usw2-az2": 0.1368,
+            "usw2-az3": 0.1374,
+            "usw2-az4": 0.1988,
+          },
+          at: "unknown",
+        },
+        "m5.large": {
+          byZone: {
+            "usw2-az1": 0.0356,
+            "usw2-az2": 0.0404,
+            "usw2-az3": 0.0411,
+            "usw2-az4": 0.0386,
+          },
+          at: "unknown",
+        },
+        "m5.xlarge": {
+          byZone: {
+            "usw2-az1": 0.0614,
+            "usw2-az2": 0.0658,
+            "usw2-az3": 0.0636,
+            "usw2-az4": 0.065,
           },
           at: "unknown",
         },
