@@ -72,7 +72,9 @@ const RECYCLE_IDLE_MS = 2_000;
  * maximum: on a 2-worker batch of 320x240 PNGs each worker's heap grew from 30 to 46 MB in
  * the first ~1,000 images with 11 MB used throughout (part of the RSS climb before the
  * plateau). Capped at 8 MB the workers' heaps stay at 22 MB; images/s on 1920x1200 JPEGs
- * stayed within the (noisy) run-to-run spread. Measurements: README, batch.
+ * stayed within the (noisy) run-to-run spread. Measurements: README, batch. A process-wide
+ * --max-semi-space-size (the API service's NODE_OPTIONS) wins over this limit in workers too
+ * (checked: new space 2 MB with --max-semi-space-size=1, with or without it).
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
