@@ -89,6 +89,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m5.2xlarge": 0.496,
         "m5.large": 0.124,
         "m5.xlarge": 0.248,
+        "m6i.2xlarge": 0.496,
+        "m6i.large": 0.124,
+        "m6i.xlarge": 0.248,
         "t3.2xlarge": 0.4352,
         "t3.large": 0.1088,
         "t3.medium": 0.0544,
@@ -345,6 +348,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m6i.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.2005,
+            "apne1-az2": 0.2186,
+            "apne1-az4": 0.1703,
+          },
+          at: "unknown",
+        },
+        "m6i.large": {
+          byZone: {
+            "apne1-az1": 0.0478,
+            "apne1-az2": 0.0489,
+            "apne1-az4": 0.0399,
+          },
+          at: "unknown",
+        },
+        "m6i.xlarge": {
+          byZone: {
+            "apne1-az1": 0.0925,
+            "apne1-az2": 0.11,
+            "apne1-az4": 0.0823,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "apne1-az1": 0.126,
@@ -472,6 +499,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m5.2xlarge": 0.46,
         "m5.large": 0.115,
         "m5.xlarge": 0.23,
+        "m6i.2xlarge": 0.46,
+        "m6i.large": 0.115,
+        "m6i.xlarge": 0.23,
         "t3.2xlarge": 0.384,
         "t3.large": 0.096,
         "t3.medium": 0.048,
@@ -728,6 +758,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m6i.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.1909,
+            "euc1-az2": 0.1787,
+            "euc1-az3": 0.1647,
+          },
+          at: "unknown",
+        },
+        "m6i.large": {
+          byZone: {
+            "euc1-az1": 0.0481,
+            "euc1-az2": 0.0616,
+            "euc1-az3": 0.0462,
+          },
+          at: "unknown",
+        },
+        "m6i.xlarge": {
+          byZone: {
+            "euc1-az1": 0.1037,
+            "euc1-az2": 0.0981,
+            "euc1-az3": 0.0828,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euc1-az1": 0.1606,
@@ -858,6 +912,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m5.2xlarge": 0.428,
         "m5.large": 0.107,
         "m5.xlarge": 0.214,
+        "m6i.2xlarge": 0.428,
+        "m6i.large": 0.107,
+        "m6i.xlarge": 0.214,
         "t3.2xlarge": 0.3648,
         "t3.large": 0.0912,
         "t3.medium": 0.0456,
@@ -1111,6 +1168,30 @@ export const BUILTIN_BOOK: ImportedBook = {
             "euw1-az1": 0.0996,
             "euw1-az2": 0.0916,
             "euw1-az3": 0.0981,
+          },
+          at: "unknown",
+        },
+        "m6i.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.2095,
+            "euw1-az2": 0.1908,
+            "euw1-az3": 0.1989,
+          },
+          at: "unknown",
+        },
+        "m6i.large": {
+          byZone: {
+            "euw1-az1": 0.0536,
+            "euw1-az2": 0.0466,
+            "euw1-az3": 0.0459,
+          },
+          at: "unknown",
+        },
+        "m6i.xlarge": {
+          byZone: {
+            "euw1-az1": 0.0947,
+            "euw1-az2": 0.0959,
+            "euw1-az3": 0.0926,
           },
           at: "unknown",
         },
@@ -1402,6 +1483,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m5.2xlarge": 0.384,
         "m5.large": 0.096,
         "m5.xlarge": 0.192,
+        "m6i.2xlarge": 0.384,
+        "m6i.large": 0.096,
+        "m6i.xlarge": 0.192,
         "t3.2xlarge": 0.3328,
         "t3.large": 0.0832,
         "t3.medium": 0.0416,
@@ -1681,6 +1765,32 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az2": 0.0658,
             "usw2-az3": 0.0636,
             "usw2-az4": 0.065,
+          },
+          at: "unknown",
+        },
+        "m6i.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.1379,
+            "usw2-az2": 0.1406,
+            "usw2-az3": 0.1469,
+            "usw2-az4": 0.1369,
+          },
+          at: "unknown",
+        },
+        "m6i.large": {
+          byZone: {
+            "usw2-az1": 0.0378,
+            "usw2-az2": 0.0348,
+            "usw2-az3": 0.0396,
+          },
+          at: "unknown",
+        },
+        "m6i.xlarge": {
+          byZone: {
+            "usw2-az1": 0.0852,
+            "usw2-az2": 0.0727,
+            "usw2-az3": 0.0862,
+            "usw2-az4": 0.0685,
           },
           at: "unknown",
         },
