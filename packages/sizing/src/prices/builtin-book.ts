@@ -92,6 +92,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m6i.2xlarge": 0.496,
         "m6i.large": 0.124,
         "m6i.xlarge": 0.248,
+        "m7g.2xlarge": 0.4216,
+        "m7g.large": 0.1054,
+        "m7g.xlarge": 0.2108,
         "t3.2xlarge": 0.4352,
         "t3.large": 0.1088,
         "t3.medium": 0.0544,
@@ -372,6 +375,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m7g.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.1918,
+            "apne1-az2": 0.2199,
+            "apne1-az4": 0.211,
+          },
+          at: "unknown",
+        },
+        "m7g.large": {
+          byZone: {
+            "apne1-az1": 0.0383,
+            "apne1-az2": 0.0334,
+            "apne1-az4": 0.0382,
+          },
+          at: "unknown",
+        },
+        "m7g.xlarge": {
+          byZone: {
+            "apne1-az1": 0.0784,
+            "apne1-az2": 0.0659,
+            "apne1-az4": 0.0824,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "apne1-az1": 0.126,
@@ -502,6 +529,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m6i.2xlarge": 0.46,
         "m6i.large": 0.115,
         "m6i.xlarge": 0.23,
+        "m7g.2xlarge": 0.391,
+        "m7g.large": 0.0978,
+        "m7g.xlarge": 0.1955,
         "t3.2xlarge": 0.384,
         "t3.large": 0.096,
         "t3.medium": 0.048,
@@ -782,6 +812,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m7g.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.1309,
+            "euc1-az2": 0.165,
+            "euc1-az3": 0.1421,
+          },
+          at: "unknown",
+        },
+        "m7g.large": {
+          byZone: {
+            "euc1-az1": 0.0381,
+            "euc1-az2": 0.0339,
+            "euc1-az3": 0.0338,
+          },
+          at: "unknown",
+        },
+        "m7g.xlarge": {
+          byZone: {
+            "euc1-az1": 0.0774,
+            "euc1-az2": 0.0708,
+            "euc1-az3": 0.0777,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euc1-az1": 0.1606,
@@ -915,6 +969,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m6i.2xlarge": 0.428,
         "m6i.large": 0.107,
         "m6i.xlarge": 0.214,
+        "m7g.2xlarge": 0.3638,
+        "m7g.large": 0.091,
+        "m7g.xlarge": 0.1819,
         "t3.2xlarge": 0.3648,
         "t3.large": 0.0912,
         "t3.medium": 0.0456,
@@ -1192,6 +1249,30 @@ export const BUILTIN_BOOK: ImportedBook = {
             "euw1-az1": 0.0947,
             "euw1-az2": 0.0959,
             "euw1-az3": 0.0926,
+          },
+          at: "unknown",
+        },
+        "m7g.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.1627,
+            "euw1-az2": 0.166,
+            "euw1-az3": 0.1659,
+          },
+          at: "unknown",
+        },
+        "m7g.large": {
+          byZone: {
+            "euw1-az1": 0.0461,
+            "euw1-az2": 0.0439,
+            "euw1-az3": 0.0419,
+          },
+          at: "unknown",
+        },
+        "m7g.xlarge": {
+          byZone: {
+            "euw1-az1": 0.0941,
+            "euw1-az2": 0.0899,
+            "euw1-az3": 0.0845,
           },
           at: "unknown",
         },
@@ -1486,6 +1567,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m6i.2xlarge": 0.384,
         "m6i.large": 0.096,
         "m6i.xlarge": 0.192,
+        "m7g.2xlarge": 0.3264,
+        "m7g.large": 0.0816,
+        "m7g.xlarge": 0.1632,
         "t3.2xlarge": 0.3328,
         "t3.large": 0.0832,
         "t3.medium": 0.0416,
@@ -1791,6 +1875,33 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az2": 0.0727,
             "usw2-az3": 0.0862,
             "usw2-az4": 0.0685,
+          },
+          at: "unknown",
+        },
+        "m7g.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.1371,
+            "usw2-az2": 0.1342,
+            "usw2-az3": 0.1391,
+            "usw2-az4": 0.1019,
+          },
+          at: "unknown",
+        },
+        "m7g.large": {
+          byZone: {
+            "usw2-az1": 0.0306,
+            "usw2-az2": 0.0261,
+            "usw2-az3": 0.0282,
+            "usw2-az4": 0.0273,
+          },
+          at: "unknown",
+        },
+        "m7g.xlarge": {
+          byZone: {
+            "usw2-az1": 0.0578,
+            "usw2-az2": 0.0579,
+            "usw2-az3": 0.0519,
+            "usw2-az4": 0.0543,
           },
           at: "unknown",
         },
