@@ -95,6 +95,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7g.2xlarge": 0.4216,
         "m7g.large": 0.1054,
         "m7g.xlarge": 0.2108,
+        "m7i.2xlarge": 0.5208,
+        "m7i.large": 0.1302,
+        "m7i.xlarge": 0.2604,
         "t3.2xlarge": 0.4352,
         "t3.large": 0.1088,
         "t3.medium": 0.0544,
@@ -399,6 +402,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m7i.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.174,
+            "apne1-az2": 0.2017,
+            "apne1-az4": 0.1836,
+          },
+          at: "unknown",
+        },
+        "m7i.large": {
+          byZone: {
+            "apne1-az1": 0.0567,
+            "apne1-az2": 0.0544,
+            "apne1-az4": 0.0409,
+          },
+          at: "unknown",
+        },
+        "m7i.xlarge": {
+          byZone: {
+            "apne1-az1": 0.1032,
+            "apne1-az2": 0.1165,
+            "apne1-az4": 0.0827,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "apne1-az1": 0.126,
@@ -532,6 +559,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7g.2xlarge": 0.391,
         "m7g.large": 0.0978,
         "m7g.xlarge": 0.1955,
+        "m7i.2xlarge": 0.483,
+        "m7i.large": 0.12075,
+        "m7i.xlarge": 0.2415,
         "t3.2xlarge": 0.384,
         "t3.large": 0.096,
         "t3.medium": 0.048,
@@ -836,6 +866,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m7i.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.229,
+            "euc1-az2": 0.1959,
+            "euc1-az3": 0.2303,
+          },
+          at: "unknown",
+        },
+        "m7i.large": {
+          byZone: {
+            "euc1-az1": 0.0476,
+            "euc1-az2": 0.0615,
+            "euc1-az3": 0.0462,
+          },
+          at: "unknown",
+        },
+        "m7i.xlarge": {
+          byZone: {
+            "euc1-az1": 0.1073,
+            "euc1-az2": 0.0965,
+            "euc1-az3": 0.0988,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euc1-az1": 0.1606,
@@ -972,6 +1026,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7g.2xlarge": 0.3638,
         "m7g.large": 0.091,
         "m7g.xlarge": 0.1819,
+        "m7i.2xlarge": 0.4494,
+        "m7i.large": 0.11235,
+        "m7i.xlarge": 0.2247,
         "t3.2xlarge": 0.3648,
         "t3.large": 0.0912,
         "t3.medium": 0.0456,
@@ -1276,6 +1333,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "m7i.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.1969,
+            "euw1-az2": 0.2081,
+            "euw1-az3": 0.1947,
+          },
+          at: "unknown",
+        },
+        "m7i.large": {
+          byZone: {
+            "euw1-az1": 0.0513,
+            "euw1-az2": 0.0492,
+            "euw1-az3": 0.0508,
+          },
+          at: "unknown",
+        },
+        "m7i.xlarge": {
+          byZone: {
+            "euw1-az1": 0.1022,
+            "euw1-az2": 0.0988,
+            "euw1-az3": 0.1041,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euw1-az1": 0.1655,
@@ -1570,6 +1651,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7g.2xlarge": 0.3264,
         "m7g.large": 0.0816,
         "m7g.xlarge": 0.1632,
+        "m7i.2xlarge": 0.4032,
+        "m7i.large": 0.1008,
+        "m7i.xlarge": 0.2016,
         "t3.2xlarge": 0.3328,
         "t3.large": 0.0832,
         "t3.medium": 0.0416,
@@ -1902,6 +1986,33 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az2": 0.0579,
             "usw2-az3": 0.0519,
             "usw2-az4": 0.0543,
+          },
+          at: "unknown",
+        },
+        "m7i.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.178,
+            "usw2-az2": 0.1534,
+            "usw2-az3": 0.1957,
+            "usw2-az4": 0.1459,
+          },
+          at: "unknown",
+        },
+        "m7i.large": {
+          byZone: {
+            "usw2-az1": 0.0364,
+            "usw2-az2": 0.0379,
+            "usw2-az3": 0.0407,
+            "usw2-az4": 0.0409,
+          },
+          at: "unknown",
+        },
+        "m7i.xlarge": {
+          byZone: {
+            "usw2-az1": 0.085,
+            "usw2-az2": 0.0912,
+            "usw2-az3": 0.0842,
+            "usw2-az4": 0.0832,
           },
           at: "unknown",
         },
