@@ -98,6 +98,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.5208,
         "m7i.large": 0.1302,
         "m7i.xlarge": 0.2604,
+        "r7g.2xlarge": 0.5168,
+        "r7g.large": 0.1292,
+        "r7g.xlarge": 0.2584,
         "t3.2xlarge": 0.4352,
         "t3.large": 0.1088,
         "t3.medium": 0.0544,
@@ -426,6 +429,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "r7g.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.1727,
+            "apne1-az2": 0.1883,
+            "apne1-az4": 0.1848,
+          },
+          at: "unknown",
+        },
+        "r7g.large": {
+          byZone: {
+            "apne1-az1": 0.0462,
+            "apne1-az2": 0.0514,
+            "apne1-az4": 0.0453,
+          },
+          at: "unknown",
+        },
+        "r7g.xlarge": {
+          byZone: {
+            "apne1-az1": 0.0803,
+            "apne1-az2": 0.0922,
+            "apne1-az4": 0.0993,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "apne1-az1": 0.126,
@@ -562,6 +589,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.483,
         "m7i.large": 0.12075,
         "m7i.xlarge": 0.2415,
+        "r7g.2xlarge": 0.5168,
+        "r7g.large": 0.1292,
+        "r7g.xlarge": 0.2584,
         "t3.2xlarge": 0.384,
         "t3.large": 0.096,
         "t3.medium": 0.048,
@@ -890,6 +920,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "r7g.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.1803,
+            "euc1-az2": 0.2435,
+            "euc1-az3": 0.2059,
+          },
+          at: "unknown",
+        },
+        "r7g.large": {
+          byZone: {
+            "euc1-az1": 0.0396,
+            "euc1-az2": 0.0393,
+            "euc1-az3": 0.0461,
+          },
+          at: "unknown",
+        },
+        "r7g.xlarge": {
+          byZone: {
+            "euc1-az1": 0.0664,
+            "euc1-az2": 0.0784,
+            "euc1-az3": 0.0843,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euc1-az1": 0.1606,
@@ -1029,6 +1083,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.4494,
         "m7i.large": 0.11235,
         "m7i.xlarge": 0.2247,
+        "r7g.2xlarge": 0.4794,
+        "r7g.large": 0.1199,
+        "r7g.xlarge": 0.2397,
         "t3.2xlarge": 0.3648,
         "t3.large": 0.0912,
         "t3.medium": 0.0456,
@@ -1357,6 +1414,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "r7g.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.2289,
+            "euw1-az2": 0.2205,
+            "euw1-az3": 0.2116,
+          },
+          at: "unknown",
+        },
+        "r7g.large": {
+          byZone: {
+            "euw1-az1": 0.0524,
+            "euw1-az2": 0.0553,
+            "euw1-az3": 0.0555,
+          },
+          at: "unknown",
+        },
+        "r7g.xlarge": {
+          byZone: {
+            "euw1-az1": 0.1139,
+            "euw1-az2": 0.1134,
+            "euw1-az3": 0.1119,
+          },
+          at: "unknown",
+        },
         "t3.2xlarge": {
           byZone: {
             "euw1-az1": 0.1655,
@@ -1654,6 +1735,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.4032,
         "m7i.large": 0.1008,
         "m7i.xlarge": 0.2016,
+        "r7g.2xlarge": 0.4284,
+        "r7g.large": 0.1071,
+        "r7g.xlarge": 0.2142,
         "t3.2xlarge": 0.3328,
         "t3.large": 0.0832,
         "t3.medium": 0.0416,
@@ -2013,6 +2097,33 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az2": 0.0912,
             "usw2-az3": 0.0842,
             "usw2-az4": 0.0832,
+          },
+          at: "unknown",
+        },
+        "r7g.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.1451,
+            "usw2-az2": 0.1537,
+            "usw2-az3": 0.1518,
+            "usw2-az4": 0.1539,
+          },
+          at: "unknown",
+        },
+        "r7g.large": {
+          byZone: {
+            "usw2-az1": 0.0331,
+            "usw2-az2": 0.0335,
+            "usw2-az3": 0.0344,
+            "usw2-az4": 0.0349,
+          },
+          at: "unknown",
+        },
+        "r7g.xlarge": {
+          byZone: {
+            "usw2-az1": 0.0702,
+            "usw2-az2": 0.07,
+            "usw2-az3": 0.0682,
+            "usw2-az4": 0.0839,
           },
           at: "unknown",
         },
