@@ -98,6 +98,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.5208,
         "m7i.large": 0.1302,
         "m7i.xlarge": 0.2604,
+        "r6i.2xlarge": 0.608,
+        "r6i.large": 0.152,
+        "r6i.xlarge": 0.304,
         "r7g.2xlarge": 0.5168,
         "r7g.large": 0.1292,
         "r7g.xlarge": 0.2584,
@@ -429,6 +432,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "r6i.2xlarge": {
+          byZone: {
+            "apne1-az1": 0.2176,
+            "apne1-az2": 0.2259,
+            "apne1-az4": 0.1954,
+          },
+          at: "unknown",
+        },
+        "r6i.large": {
+          byZone: {
+            "apne1-az1": 0.0568,
+            "apne1-az2": 0.06,
+            "apne1-az4": 0.0624,
+          },
+          at: "unknown",
+        },
+        "r6i.xlarge": {
+          byZone: {
+            "apne1-az1": 0.1098,
+            "apne1-az2": 0.1171,
+            "apne1-az4": 0.1055,
+          },
+          at: "unknown",
+        },
         "r7g.2xlarge": {
           byZone: {
             "apne1-az1": 0.1727,
@@ -589,6 +616,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.483,
         "m7i.large": 0.12075,
         "m7i.xlarge": 0.2415,
+        "r6i.2xlarge": 0.608,
+        "r6i.large": 0.152,
+        "r6i.xlarge": 0.304,
         "r7g.2xlarge": 0.5168,
         "r7g.large": 0.1292,
         "r7g.xlarge": 0.2584,
@@ -920,6 +950,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "r6i.2xlarge": {
+          byZone: {
+            "euc1-az1": 0.2289,
+            "euc1-az2": 0.2679,
+            "euc1-az3": 0.2031,
+          },
+          at: "unknown",
+        },
+        "r6i.large": {
+          byZone: {
+            "euc1-az1": 0.0521,
+            "euc1-az2": 0.0494,
+            "euc1-az3": 0.0518,
+          },
+          at: "unknown",
+        },
+        "r6i.xlarge": {
+          byZone: {
+            "euc1-az1": 0.1202,
+            "euc1-az2": 0.108,
+            "euc1-az3": 0.1111,
+          },
+          at: "unknown",
+        },
         "r7g.2xlarge": {
           byZone: {
             "euc1-az1": 0.1803,
@@ -1083,6 +1137,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.4494,
         "m7i.large": 0.11235,
         "m7i.xlarge": 0.2247,
+        "r6i.2xlarge": 0.564,
+        "r6i.large": 0.141,
+        "r6i.xlarge": 0.282,
         "r7g.2xlarge": 0.4794,
         "r7g.large": 0.1199,
         "r7g.xlarge": 0.2397,
@@ -1414,6 +1471,30 @@ export const BUILTIN_BOOK: ImportedBook = {
           },
           at: "unknown",
         },
+        "r6i.2xlarge": {
+          byZone: {
+            "euw1-az1": 0.2446,
+            "euw1-az2": 0.2513,
+            "euw1-az3": 0.247,
+          },
+          at: "unknown",
+        },
+        "r6i.large": {
+          byZone: {
+            "euw1-az1": 0.0648,
+            "euw1-az2": 0.0658,
+            "euw1-az3": 0.0619,
+          },
+          at: "unknown",
+        },
+        "r6i.xlarge": {
+          byZone: {
+            "euw1-az1": 0.1286,
+            "euw1-az2": 0.1293,
+            "euw1-az3": 0.1266,
+          },
+          at: "unknown",
+        },
         "r7g.2xlarge": {
           byZone: {
             "euw1-az1": 0.2289,
@@ -1735,6 +1816,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "m7i.2xlarge": 0.4032,
         "m7i.large": 0.1008,
         "m7i.xlarge": 0.2016,
+        "r6i.2xlarge": 0.504,
+        "r6i.large": 0.126,
+        "r6i.xlarge": 0.252,
         "r7g.2xlarge": 0.4284,
         "r7g.large": 0.1071,
         "r7g.xlarge": 0.2142,
@@ -2097,6 +2181,33 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az2": 0.0912,
             "usw2-az3": 0.0842,
             "usw2-az4": 0.0832,
+          },
+          at: "unknown",
+        },
+        "r6i.2xlarge": {
+          byZone: {
+            "usw2-az1": 0.2036,
+            "usw2-az2": 0.2054,
+            "usw2-az3": 0.2083,
+            "usw2-az4": 0.1857,
+          },
+          at: "unknown",
+        },
+        "r6i.large": {
+          byZone: {
+            "usw2-az1": 0.0416,
+            "usw2-az2": 0.0438,
+            "usw2-az3": 0.0427,
+            "usw2-az4": 0.041,
+          },
+          at: "unknown",
+        },
+        "r6i.xlarge": {
+          byZone: {
+            "usw2-az1": 0.1176,
+            "usw2-az2": 0.1176,
+            "usw2-az3": 0.1254,
+            "usw2-az4": 0.0915,
           },
           at: "unknown",
         },
