@@ -183,4 +183,27 @@ describe("a type the region's book has no rate for is not offered there", () => 
       /^unknown instance type "z9.huge" in eu-west-1; accepted: /,
     );
   });
+
+  it("built in: the snapshot has no eu-west-1 row for g6.xlarge or g6e.xlarge, so eu-west-1 does not offer them", async () => {
+    const all = listInstanceTypes("us-east-1").map((t) => t.type);
+    const snapshotTypes = new Set(
+      readSnapshotRows()
+        .filter((row) => row.region === "eu-west-1")
+        .map((row) => row.type),
+    );
+    expect(snapshotTypes.has("g6.xlarge")).toBe(false);
+    expect(snapshotTypes.has("g6e.xlarge")).toBe(false);
+    const offered = listInstanceTypes("eu-west-1").map((t) => t.type);
+    expect(all.filter((t) => !offered.includes(t))).toEqual(["g6.xlarge", "g6e.xlarge"]);
+    for (const region of ["us-west-2", "eu-central-1", "ap-northeast-1"]) {
+      expect(listInstanceTypes(region).map((t) => t.type)).toEqual(all);
+    }
+    const r = await cli("cost", "g6.xlarge", "--region", "eu-west-1");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(
+      "g6.xlarge is not offered in eu-west-1 (its price book has no rate for it); offered there: ",
+    );
+  });
 });

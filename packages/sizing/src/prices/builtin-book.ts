@@ -86,6 +86,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 1.015,
         "g4dn.4xlarge": 1.625,
         "g4dn.xlarge": 0.71,
+        "g5.xlarge": 1.459,
+        "g6.xlarge": 1.1672,
+        "g6e.xlarge": 2.699,
         "m5.2xlarge": 0.496,
         "m5.large": 0.124,
         "m5.xlarge": 0.248,
@@ -333,6 +336,27 @@ export const BUILTIN_BOOK: ImportedBook = {
             "apne1-az1": 0.231,
             "apne1-az2": 0.2539,
             "apne1-az4": 0.2264,
+          },
+          at: "unknown",
+        },
+        "g5.xlarge": {
+          byZone: {
+            "apne1-az1": 0.7427,
+            "apne1-az4": 0.6913,
+          },
+          at: "unknown",
+        },
+        "g6.xlarge": {
+          byZone: {
+            "apne1-az1": 0.4857,
+            "apne1-az4": 0.4569,
+          },
+          at: "unknown",
+        },
+        "g6e.xlarge": {
+          byZone: {
+            "apne1-az1": 0.9276,
+            "apne1-az4": 0.973,
           },
           at: "unknown",
         },
@@ -604,6 +628,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 0.94,
         "g4dn.4xlarge": 1.505,
         "g4dn.xlarge": 0.658,
+        "g5.xlarge": 1.258,
+        "g6.xlarge": 1.0064,
+        "g6e.xlarge": 2.327,
         "m5.2xlarge": 0.46,
         "m5.large": 0.115,
         "m5.xlarge": 0.23,
@@ -851,6 +878,28 @@ export const BUILTIN_BOOK: ImportedBook = {
             "euc1-az1": 0.2383,
             "euc1-az2": 0.2391,
             "euc1-az3": 0.2377,
+          },
+          at: "unknown",
+        },
+        "g5.xlarge": {
+          byZone: {
+            "euc1-az1": 0.51,
+            "euc1-az2": 0.5078,
+            "euc1-az3": 0.5144,
+          },
+          at: "unknown",
+        },
+        "g6.xlarge": {
+          byZone: {
+            "euc1-az2": 0.3603,
+            "euc1-az3": 0.3708,
+          },
+          at: "unknown",
+        },
+        "g6e.xlarge": {
+          byZone: {
+            "euc1-az1": 0.7731,
+            "euc1-az2": 0.6762,
           },
           at: "unknown",
         },
@@ -1125,6 +1174,7 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 0.838,
         "g4dn.4xlarge": 1.342,
         "g4dn.xlarge": 0.587,
+        "g5.xlarge": 1.123,
         "m5.2xlarge": 0.428,
         "m5.large": 0.107,
         "m5.xlarge": 0.214,
@@ -1372,6 +1422,14 @@ export const BUILTIN_BOOK: ImportedBook = {
             "euw1-az1": 0.2658,
             "euw1-az2": 0.2746,
             "euw1-az3": 0.2646,
+          },
+          at: "unknown",
+        },
+        "g5.xlarge": {
+          byZone: {
+            "euw1-az1": 0.5084,
+            "euw1-az2": 0.5136,
+            "euw1-az3": 0.5013,
           },
           at: "unknown",
         },
@@ -1804,6 +1862,9 @@ export const BUILTIN_BOOK: ImportedBook = {
         "g4dn.2xlarge": 0.752,
         "g4dn.4xlarge": 1.204,
         "g4dn.xlarge": 0.526,
+        "g5.xlarge": 1.006,
+        "g6.xlarge": 0.8048,
+        "g6e.xlarge": 1.861,
         "m5.2xlarge": 0.384,
         "m5.large": 0.096,
         "m5.xlarge": 0.192,
@@ -2074,6 +2135,31 @@ export const BUILTIN_BOOK: ImportedBook = {
             "usw2-az1": 0.1809,
             "usw2-az2": 0.1924,
             "usw2-az3": 0.1779,
+          },
+          at: "unknown",
+        },
+        "g5.xlarge": {
+          byZone: {
+            "usw2-az1": 0.3739,
+            "usw2-az2": 0.357,
+            "usw2-az3": 0.3644,
+          },
+          at: "unknown",
+        },
+        "g6.xlarge": {
+          byZone: {
+            "usw2-az1": 0.399,
+            "usw2-az3": 0.5341,
+            "usw2-az4": 0.4128,
+          },
+          at: "unknown",
+        },
+        "g6e.xlarge": {
+          byZone: {
+            "usw2-az1": 0.8123,
+            "usw2-az2": 0.7915,
+            "usw2-az3": 0.8456,
+            "usw2-az4": 1.1541,
           },
           at: "unknown",
         },
