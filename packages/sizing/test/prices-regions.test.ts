@@ -198,12 +198,14 @@ describe("a type the region's book has no rate for is not offered there", () => 
     for (const region of ["us-west-2", "eu-central-1", "ap-northeast-1"]) {
       expect(listInstanceTypes(region).map((t) => t.type)).toEqual(all);
     }
-    const r = await cli("cost", "g6.xlarge", "--region", "eu-west-1");
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe("");
-    expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toContain(
-      "g6.xlarge is not offered in eu-west-1 (its price book has no rate for it); offered there: ",
-    );
+    for (const type of ["g6.xlarge", "g6e.xlarge"]) {
+      const r = await cli("cost", type, "--region", "eu-west-1");
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(
+        `${type} is not offered in eu-west-1 (its price book has no rate for it); offered there: ${offered.join(", ")}`,
+      );
+    }
   });
 });
