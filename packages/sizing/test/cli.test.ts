@@ -301,7 +301,7 @@ describe("bad input: exit 2, one line on stderr saying what is wrong and what is
     [
       "unknown region",
       ["catalog", "--region", "mars-1"],
-      /no prices for region "mars-1"; accepted: us-east-1$/,
+      /no prices for region "mars-1"; accepted: us-east-1, ap-northeast-1, eu-central-1, eu-west-1, us-west-2$/,
     ],
   ];
   it.each(cases)("%s", async (_name, argv, message) => {

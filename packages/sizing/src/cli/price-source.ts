@@ -6,7 +6,8 @@ import {
   stringFlag,
 } from "../cli-kit.js";
 import { parseImportedBook, stalenessWarning } from "../prices/book.js";
-import { DEFAULT_REGION, priceBook, useImportedBook } from "../pricing/catalog.js";
+import { DEFAULT_REGION, useImportedBook } from "../pricing/catalog.js";
+import { regionPriceWarnings } from "../pricing/region-warnings.js";
 import type { Output } from "./command.js";
 
 /** Every command prices from the built-in book, or from the one `--prices` / FLAKEOPS_PRICE_BOOK names. */
@@ -22,7 +23,8 @@ export const PRICE_BOOK_ENV = "FLAKEOPS_PRICE_BOOK";
 
 /**
  * Load the user's book if one is named, and say what the answer owes: the warning for a book
- * older than 90 days, and the imported regions no built-in book backs (no ALB/CloudWatch rates).
+ * older than 90 days (or undated), the built-in region's borrowed rates, and the imported regions
+ * no built-in book backs (no ALB/CloudWatch rates).
  */
 export function selectPriceBook(
   values: FlagValues,
@@ -32,8 +34,8 @@ export function selectPriceBook(
   const path = stringFlag(values.prices) ?? (env[PRICE_BOOK_ENV] || undefined);
   if (!path) {
     useImportedBook(undefined);
-    const stale = stalenessWarning(priceBook(DEFAULT_REGION).asOf);
-    return stale ? [`built-in ${stale}`] : [];
+    // The region's own date and notes (borrowed us-east-1 rates); an unknown region exits 2 here.
+    return regionPriceWarnings(stringFlag(values.region) ?? DEFAULT_REGION);
   }
   const book = parseImportedBook(readTextFile(io, path, "price book"), `price book "${path}"`);
   const { unused } = useImportedBook(book);
