@@ -133,7 +133,6 @@ export {
   type CostTerm,
   estimateAutoscaledTierCost,
   type LoadBalancerKind,
-  NLB_PRICES,
   nlbLcuPerHour,
   SHAPES,
   type Shape,

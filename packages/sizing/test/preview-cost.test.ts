@@ -171,7 +171,30 @@ describe("preview-cost: the document `pulumi preview --json` prints", () => {
   });
 });
 
-describe("preview-cost: scaling policies", () => {
+describe("preview-cost: load balancers and scaling policies", () => {
+  it("an NLB is priced at the NLB's hourly and NLCU rates, an ALB at the ALB's", () => {
+    const LB = "aws:lb/loadBalancer:LoadBalancer";
+    const cost = previewCost(
+      doc([
+        step("create", "alb", undefined, { type: LB, inputs: { loadBalancerType: "application" } }),
+        step("create", "nlb", undefined, { type: LB, inputs: { loadBalancerType: "network" } }),
+      ]),
+    );
+    const [alb, nlb] = cost.resources;
+    // One capacity unit assumed, two public IPv4 addresses (two AZs at least).
+    const ipv4 = 2 * book.publicIpv4HourlyUSD;
+    expect(alb!.monthlyUSD).toBeCloseTo(
+      (book.albHourlyUSD + book.albLcuHourlyUSD + ipv4) * HOURS_PER_MONTH,
+      2,
+    );
+    expect(nlb!.monthlyUSD).toBeCloseTo(
+      (book.nlbHourlyUSD + book.nlbLcuHourlyUSD + ipv4) * HOURS_PER_MONTH,
+      2,
+    );
+    expect(book.nlbLcuHourlyUSD).toBe(0.006);
+    expect(nlb!.detail).toMatch(/NLCU/);
+  });
+
   it("a target tracking policy costs its two AWS-managed alarms; a step policy is free", () => {
     const POLICY = "aws:autoscaling/policy:Policy";
     const cost = previewCost(

@@ -133,7 +133,7 @@ describe("the four snapshot regions: SkyPilot's price-list snapshot, read back t
     for (const region of SNAPSHOT_REGIONS) {
       const book = PRICE_BOOKS[region]!;
       expect(book.asOf).toBe("unknown");
-      const note = `${region}: ALB, CloudWatch, WAF, S3, SQS, T3/T4g unlimited surplus, EBS gp3, NAT gateway, public IPv4 at us-east-1 rates (no regional source built in); import ${region}'s offers for exact figures`;
+      const note = `${region}: ALB/NLB, CloudWatch, WAF, S3, SQS, T3/T4g unlimited surplus, EBS gp3, NAT gateway, public IPv4 at us-east-1 rates (no regional source built in); import ${region}'s offers for exact figures`;
       expect(book.notes).toEqual([note]);
       expect(regionPriceWarnings(region)).toEqual([
         `${region} prices have no valid publication date (unknown)`,

@@ -218,7 +218,6 @@ export function priceWorld(
       type === "aws:alb/loadBalancer:LoadBalancer"
     ) {
       const kind = known(p.loadBalancerType ?? "application", "load balancer type");
-      // The book holds ALB rates; NLB's hourly and NLCU rates are the same in every listed region.
       if (kind !== "application" && kind !== "network")
         throw new Unpriceable(`load balancer type ${kind} is not in the price book`);
       const subnets = Array.isArray(p.subnets)
@@ -227,13 +226,14 @@ export function priceWorld(
           ? p.subnetMappings.length
           : 0;
       const ipv4 = p.internal === true ? 0 : Math.max(ALB_MIN_AZS, subnets);
+      const [hourly, perUnit, unit] =
+        kind === "application"
+          ? [book.albHourlyUSD, book.albLcuHourlyUSD, "LCU"]
+          : [book.nlbHourlyUSD, book.nlbLcuHourlyUSD, "NLCU"];
       return {
         monthlyUSD:
-          (book.albHourlyUSD +
-            book.albLcuHourlyUSD * ASSUMED_ALB_LCU +
-            ipv4 * book.publicIpv4HourlyUSD) *
-          HOURS_PER_MONTH,
-        detail: `${kind} load balancer, ${ASSUMED_ALB_LCU} capacity unit assumed, ${ipv4} public IPv4`,
+          (hourly + perUnit * ASSUMED_ALB_LCU + ipv4 * book.publicIpv4HourlyUSD) * HOURS_PER_MONTH,
+        detail: `${kind} load balancer, ${ASSUMED_ALB_LCU} ${unit} assumed, ${ipv4} public IPv4`,
       };
     }
     if (type === "aws:ec2/natGateway:NatGateway") {

@@ -10,6 +10,9 @@ export interface NonOfferRates {
   readonly t4gSurplusPerVcpuHourUSD: number;
   readonly albHourlyUSD: number;
   readonly albLcuHourlyUSD: number;
+  /** Network Load Balancer: per hour and per NLCU-hour. */
+  readonly nlbHourlyUSD: number;
+  readonly nlbLcuHourlyUSD: number;
   readonly alarmMonthlyUSD: number;
   readonly dashboardMonthlyUSD: number;
   readonly customMetricMonthlyUSD: number;
@@ -31,8 +34,12 @@ export const US_EAST_1_RATES: NonOfferRates = {
   // https://aws.amazon.com/ec2/pricing/on-demand/ (unlimited mode: T3/T3a $0.05, T4g $0.04 per vCPU-hour, Linux)
   t3SurplusPerVcpuHourUSD: 0.05,
   t4gSurplusPerVcpuHourUSD: 0.04,
+  // https://aws.amazon.com/elasticloadbalancing/pricing/ (ALB: per hour, per LCU-hour; NLB: per
+  // hour, per NLCU-hour)
   albHourlyUSD: 0.0225,
   albLcuHourlyUSD: 0.008,
+  nlbHourlyUSD: 0.0225,
+  nlbLcuHourlyUSD: 0.006,
   alarmMonthlyUSD: 0.1,
   dashboardMonthlyUSD: 3,
   customMetricMonthlyUSD: 0.3,
@@ -75,7 +82,7 @@ export function borrowedRatesNote(region: string, borrowed: readonly string[]): 
 
 /** The non-offer rates by name, as a borrowed note lists them. */
 export const NON_OFFER_RATE_NAMES = [
-  "ALB",
+  "ALB/NLB",
   "CloudWatch",
   "WAF",
   "S3",

@@ -1,4 +1,5 @@
 import { requirePositive, SizingError } from "../errors.js";
+import { DEFAULT_REGION, priceBook } from "../pricing/catalog.js";
 import { HOURS_PER_MONTH, type PricingModel, roundUSD } from "../pricing/pricing.js";
 import { requestPrices } from "../pricing/request-prices.js";
 import {
@@ -226,14 +227,8 @@ export function estimateAutoscaledTierCost(
 }
 
 /**
- * Network Load Balancer rates, us-east-1 (https://aws.amazon.com/elasticloadbalancing/pricing/:
- * $0.0225 per NLB-hour, $0.006 per NLCU-hour). The price book carries the ALB's rates only, so
- * these are the one place the NLB's are written.
- */
-export const NLB_PRICES = { hourlyUSD: 0.0225, nlcuHourlyUSD: 0.006 } as const;
-
-/**
- * NLCUs an hour for TCP traffic, the largest of its dimensions (same page): 800 new flows/s,
+ * NLCUs an hour for TCP traffic, the largest of its dimensions
+ * (https://aws.amazon.com/elasticloadbalancing/pricing/): 800 new flows/s,
  * 100,000 active flows (sampled per minute), 1 GB/h processed. One request per flow; a flow is
  * active for `flowSeconds` (the request's time in the service), so active = rate x duration.
  */
@@ -257,15 +252,14 @@ export function nlbLcuPerHour(
  */
 export function withNetworkLoadBalancer(
   api: WholeBill,
-  traffic: { imagesPerHour: number; bytesPerImage: number; flowSeconds: number },
+  traffic: { imagesPerHour: number; bytesPerImage: number; flowSeconds: number; region?: string },
 ): WholeBill {
   if (api.shape !== "api") throw new Error("an NLB replaces the API shape's ALB");
   const nlcu = nlbLcuPerHour(traffic.imagesPerHour, traffic.bytesPerImage, traffic.flowSeconds);
+  const book = priceBook(traffic.region ?? DEFAULT_REGION);
   const breakdown = {
     ...api.breakdown,
-    loadBalancerUSD: cents(
-      HOURS_PER_MONTH * (NLB_PRICES.hourlyUSD + nlcu * NLB_PRICES.nlcuHourlyUSD),
-    ),
+    loadBalancerUSD: cents(HOURS_PER_MONTH * (book.nlbHourlyUSD + nlcu * book.nlbLcuHourlyUSD)),
   };
   const terms = Object.entries(breakdown) as [CostTerm, number][];
   return {
@@ -313,12 +307,14 @@ export function shapeOptions(input: {
   p95TargetMs: number;
   /** The tier scales on ALB requests per target (its work-tracking rule). */
   tracksAlbRequests: boolean;
+  region?: string;
 }): ShapeOption[] {
   const alb = input.billIn("api");
   const nlb = withNetworkLoadBalancer(alb, {
     imagesPerHour: input.imagesPerHour,
     bytesPerImage: input.bytesPerImage,
     flowSeconds: input.p95TargetMs / 1000,
+    ...(input.region === undefined ? {} : { region: input.region }),
   });
   const batch = input.billIn("batch");
   const nlbSaves = roundUSD(alb.monthlyUSD - nlb.monthlyUSD);

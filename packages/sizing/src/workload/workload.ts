@@ -347,6 +347,7 @@ export function recommendForWorkload(input: WorkloadInput): WorkloadRecommendati
       bytesPerImage,
       p95TargetMs,
       tracksAlbRequests: scalingRule !== null,
+      ...(input.region === undefined ? {} : { region: input.region }),
     }),
     savingsOptions: best.savingsOptions,
     scalingRule,
