@@ -28,9 +28,12 @@ describe("profiles that describe their machine (issue 11)", () => {
     const rec = recommendForWorkload({ imagesPerHour: 20_000 });
     expect(rec.assumptions).toMatchObject({
       serviceTimeSource: "default",
-      serviceMs: EMBEDDED_MODEL_PROFILE.serviceMsPerImage,
       bytesPerImage: EMBEDDED_MODEL_PROFILE.bytesPerImage,
     });
+    // Sized at its pool's pace: slower than one image alone, never faster.
+    const p = EMBEDDED_MODEL_PROFILE;
+    expect(rec.assumptions.serviceMs).toBeGreaterThan(p.serviceMsPerImage);
+    expect(rec.assumptions.serviceMs).toBeLessThan((1000 * p.workers) / p.imagesPerSecond);
   });
 
   it("counts 2 x86 vCPUs as one core, Graviton vCPUs as cores, and states the factor", () => {

@@ -23,10 +23,11 @@ import { resolveServiceTime } from "./service-time.js";
 export const DEFAULT_PEAK_FACTOR = 2;
 export const DEFAULT_P95_LATENCY_MS = 2000;
 /**
- * Per-image service time when neither a time nor a profile is given: the shipped profile of
- * the embedded model (`pnpm bench`, see default-profile.ts), no longer a 200 ms guess.
+ * Per-image service time (median, ms) when neither a time nor a profile is given: the shipped
+ * profile of the embedded model (see default-profile.ts) as the engine reads it, its pool's
+ * throughput per worker; no longer a 200 ms guess.
  */
-export const DEFAULT_SERVICE_MS = EMBEDDED_MODEL_PROFILE.serviceMsPerImage;
+export const DEFAULT_SERVICE_MS = Math.round(resolveServiceTime({}).serviceMs * 100) / 100;
 /** Production runs one instance in each of two availability zones at least (the ALB needs two). */
 export const PRODUCTION_MIN_INSTANCES = 2;
 
