@@ -15,7 +15,6 @@ import {
   wholeBill,
 } from "./bill.js";
 import { isMemoryBound, workerSlots } from "./capacity.js";
-import { EMBEDDED_MODEL_PROFILE } from "./default-profile.js";
 import type { BenchProfile } from "./profile.js";
 import { mgc } from "./queueing.js";
 import { resolveServiceTime } from "./service-time.js";
