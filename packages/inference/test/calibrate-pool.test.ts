@@ -9,14 +9,14 @@ import { DetectorPool, type PoolCalibration } from "../src/pool/pool.js";
 import { CalibrationAccumulator, calibrateDetailed } from "../src/tools/calibrate.js";
 import { synthesize } from "../src/tools/synth.js";
 import { addToCoco } from "../src/tools/synth-io.js";
-import { referenceCalibrateDetailed } from "./calibrate-reference.js";
+import { twoPassFit } from "./calibrate-reference.js";
 import { run } from "./cli-helpers.js";
 import { TEST_DICTIONARY } from "./synth-fixtures.js";
 
 /**
- * The fit on per-image sums (CalibrationAccumulator, the CLI, DetectorPool.calibrate in
- * workers) against the one-pass fit it replaced (calibrate-reference.ts): the same numbers,
- * bit for bit, on synthetic images with random flakes of every layer.
+ * The fit on per-image sums against an independent two-pass fit (calibrate-reference.ts), and
+ * the same fit summed in workers (DetectorPool.calibrate) and by the CLI against the in-process
+ * library, bit for bit, on synthetic images with random flakes of every layer.
  */
 
 const LAYERS = Object.keys(TEST_DICTIONARY);
@@ -48,7 +48,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The reference fit on the images as the CLI and the API read them (PNG, COCO masks). */
+/** The in-process fit on the images as the CLI and the API read them (PNG, COCO masks). */
 async function referenceFromCoco(c: CocoFile, layerNames = LAYERS) {
   const samples = [];
   for (let i = 0; i < c.images.length; i++) {
@@ -63,7 +63,7 @@ async function referenceFromCoco(c: CocoFile, layerNames = LAYERS) {
     }
     samples.push({ image, labels, name: entry.file_name });
   }
-  return referenceCalibrateDetailed(samples, layerNames, { skipMissing: true });
+  return calibrateDetailed(samples, layerNames, { skipMissing: true });
 }
 
 function poolRequest(over: Partial<PoolCalibration> = {}): PoolCalibration {
@@ -81,21 +81,34 @@ function poolRequest(over: Partial<PoolCalibration> = {}): PoolCalibration {
 }
 
 describe("calibration on per-image sums", () => {
-  it("calibrateDetailed and the accumulator equal the one-pass reference exactly", () => {
+  it("the sum-based fit (calibrateDetailed, the accumulator) equals a two-pass fit", () => {
     const samples = sets.map((s, i) => ({ image: s.image, labels: s.labels, name: `s${i}` }));
-    const want = referenceCalibrateDetailed(samples, LAYERS, { skipMissing: true });
-    expect(want.layers.length).toBeGreaterThan(1);
-    expect(calibrateDetailed(samples, LAYERS, { skipMissing: true })).toEqual(want);
-    const acc = new CalibrationAccumulator(LAYERS, { skipMissing: true });
-    for (const s of samples) acc.add(s);
-    expect(acc.fit()).toEqual(want);
-    // without erosion too (the option reaches the sums)
-    expect(calibrateDetailed(samples, LAYERS, { erode: false, skipMissing: true })).toEqual(
-      referenceCalibrateDetailed(samples, LAYERS, { erode: false, skipMissing: true }),
-    );
+    for (const erode of [true, false]) {
+      const got = calibrateDetailed(samples, LAYERS, { erode, skipMissing: true });
+      const want = twoPassFit(samples, LAYERS, erode);
+      expect(got.layers.length).toBeGreaterThan(1);
+      expect(got.layers.map((l) => l.name)).toEqual([...want.keys()]);
+      for (const layer of got.layers) {
+        const ref = want.get(layer.name)!;
+        expect(layer).toMatchObject({ pixels: ref.pixels, images: ref.images });
+        const { contrast, covariance_matrix } = got.dictionary[layer.name]!;
+        // contrasts are rounded to 1e-6; covariances differ from two-pass only by rounding
+        [contrast.b, contrast.g, contrast.r].forEach((m, c) => {
+          expect(Math.abs(m - ref.mean[c]!)).toBeLessThanOrEqual(5e-7);
+        });
+        covariance_matrix.forEach((row, c) => {
+          row.forEach((v, d) => {
+            expect(Math.abs(v - ref.covariance[c]![d]!)).toBeLessThan(1e-9);
+          });
+        });
+      }
+      const acc = new CalibrationAccumulator(LAYERS, { erode, skipMissing: true });
+      for (const s of samples) acc.add(s);
+      expect(acc.fit()).toEqual(got);
+    }
   });
 
-  it("DetectorPool.calibrate (images summed in workers) equals the reference exactly", async () => {
+  it("DetectorPool.calibrate (images summed in workers) equals the in-process fit exactly", async () => {
     const want = await referenceFromCoco(coco);
     const got = await pool.calibrate(poolRequest());
     expect(got).toEqual({ ok: true, result: want });
@@ -108,7 +121,7 @@ describe("calibration on per-image sums", () => {
     expect(pool.running + pool.queued).toBe(0);
   });
 
-  it("the CLI's calibrate --coco writes the reference's dictionary", async () => {
+  it("the CLI's calibrate --coco writes the in-process fit's dictionary", async () => {
     for (let i = 0; i < pngs.length; i++) await writeFile(join(dir, `cal-${i}.png`), pngs[i]!);
     await writeFile(join(dir, "annotations.json"), JSON.stringify(coco));
     const r = await run(
