@@ -10,7 +10,7 @@ export {
   detectImage,
   type OptionRange,
 } from "./detect.js";
-export type { RejectionReason } from "./detector/edges.js";
+export { REJECTION_REASONS, type RejectionReason } from "./detector/edges.js";
 export type { RejectedFlake } from "./detector/flakes.js";
 export * from "./errors.js";
 export * from "./flake.js";

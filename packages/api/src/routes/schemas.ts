@@ -5,6 +5,7 @@ import {
   FlakeSchema,
   isModelName,
   type OptionRange,
+  REJECTION_REASONS,
   DETECT_OPTION_SCHEMAS as range,
 } from "@flakeops/inference";
 import { z } from "zod";
@@ -78,7 +79,7 @@ export const DetectFields = z.object({
 /** A flake a filter dropped, and which filters dropped it (inference's RejectedFlake). */
 export const RejectedFlakeSchema = FlakeSchema.partial({ mask: true }).extend({
   /** inference's RejectionReason: bright_edge, thin_rim, fp_probability */
-  rejected_by: z.array(z.string()).min(1),
+  rejected_by: z.array(z.enum(REJECTION_REASONS)).min(1),
 });
 
 export const DetectResponse = z.object({

@@ -22,7 +22,9 @@ export const EDGE_FILTER = {
   MIN_WIDTH_PX: 6,
 } as const;
 
-export type RejectionReason = "bright_edge" | "thin_rim" | "fp_probability";
+/** Why an opt-in filter dropped a flake (`rejected_by` in explained results). */
+export const REJECTION_REASONS = ["bright_edge", "thin_rim", "fp_probability"] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export interface EdgeInput {
   bgr: Uint8Array;
