@@ -269,8 +269,8 @@ export class DetectorPool {
    * After a large image, once the pool has been idle for RECYCLE_IDLE_MS, swap in fresh
    * workers and destroy the old ones: a thread's native and WebAssembly memory only goes back
    * to the system with the thread (measured: RSS stayed ~450 MB 30 s after a burst of
-   * 4096x4096 images otherwise). Safe because every task goes through run(): an idle pool
-   * has nothing in its workers, and new tasks go to the new ones.
+   * 4096x4096 images otherwise). New tasks go to the new workers; the old ones finish what
+   * they hold before they end.
    */
   private recycleWhenIdle(): void {
     if (!this.recycleWanted || this.inFlight > 0 || this.closed || this.recycleTimer) return;
@@ -280,7 +280,10 @@ export class DetectorPool {
       this.recycleWanted = false;
       const old = this.piscina;
       this.piscina = this.makePiscina();
-      void old.destroy();
+      // close, not destroy: work that reached the old workers outside run()'s count (a probe
+      // from /info) finishes first; piscina then ends the threads (or after its close timeout,
+      // which is the only way close rejects: the old workers are gone either way).
+      old.close().catch(() => undefined);
     }, RECYCLE_IDLE_MS);
     this.recycleTimer.unref();
   }
