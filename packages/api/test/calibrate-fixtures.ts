@@ -34,3 +34,17 @@ export async function synthCocoSet(count: number, width = 320, height = 240) {
   const expected = calibrateDetailed(samples, layerNames, { skipMissing: true });
   return { coco, images, expected };
 }
+
+/** The multipart form POST /calibrate reads: `coco` (the JSON file) and `images`. */
+export function calibrateForm(
+  coco: string | Uint8Array,
+  images: { name: string; bytes: Uint8Array }[],
+  extra: Record<string, string> = {},
+): FormData {
+  const fd = new FormData();
+  fd.append("coco", new Blob([coco], { type: "application/json" }), "annotations.json");
+  for (const im of images)
+    fd.append("images", new Blob([im.bytes], { type: "image/png" }), im.name);
+  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
+  return fd;
+}

@@ -1,7 +1,7 @@
 import { readImageInfo } from "@flakeops/inference";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningServer } from "../src/server.js";
-import { synthCocoSet } from "./calibrate-fixtures.js";
+import { calibrateForm, synthCocoSet } from "./calibrate-fixtures.js";
 import { postForm, startTestServer } from "./helpers.js";
 
 /**
@@ -37,11 +37,11 @@ describe("POST /calibrate off the main thread", () => {
   });
 
   it("fits without calling sharp in the main thread", async () => {
-    const fd = new FormData();
-    fd.append("coco", new Blob([JSON.stringify(set.coco)]), "annotations.json");
-    for (const im of set.images) fd.append("images", new Blob([im.bytes]), im.name);
     const before = mainThreadSharp.calls;
-    const res = await postForm(`${srv.url}/calibrate`, fd);
+    const res = await postForm(
+      `${srv.url}/calibrate`,
+      calibrateForm(JSON.stringify(set.coco), set.images),
+    );
     expect(res.status).toBe(200);
     expect(res.body.dictionary).toEqual(JSON.parse(JSON.stringify(set.expected.dictionary)));
     expect(mainThreadSharp.calls).toBe(before);

@@ -1,21 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CALIBRATION_IMAGE_BUDGET } from "../src/routes/calibrate.js";
 import type { RunningServer } from "../src/server.js";
-import { synthCocoSet } from "./calibrate-fixtures.js";
+import { calibrateForm, synthCocoSet } from "./calibrate-fixtures.js";
 import { expectErrorShape, postForm, startTestServer } from "./helpers.js";
-
-function calibrateForm(
-  coco: string | Uint8Array,
-  images: { name: string; bytes: Uint8Array }[],
-  extra: Record<string, string> = {},
-) {
-  const fd = new FormData();
-  fd.append("coco", new Blob([coco], { type: "application/json" }), "annotations.json");
-  for (const im of images)
-    fd.append("images", new Blob([im.bytes], { type: "image/png" }), im.name);
-  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
-  return fd;
-}
 
 describe("POST /calibrate", () => {
   let srv: RunningServer;
